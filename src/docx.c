@@ -1,0 +1,370 @@
+/*
+ * docx.c - DOCX packages with libzip, and atomic file writes.
+ *
+ * libzip 1.7.3 (Debian 12) does all its work in zip_close, so the output
+ * archive lives in a memory source and is read back once closed; that
+ * gives the caller the finished bytes to hash or write.  Unchanged parts are
+ * copied with zip_source_zip(…, 0, 0, -1), which passes their compressed
+ * data through without inflating it again.  Every entry gets the same fixed
+ * mtime: buffer sources would otherwise carry the current time.
+ */
+#include "docx.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <zip.h>
+
+static time_t fixed_mtime(void)
+{
+    /* mktime reads local time, and libzip writes DOS times in local time,
+     * so the stamp is the same on every machine whatever its TZ */
+    struct tm tm = {0};
+    tm.tm_year = VT_DOCX_MTIME_YEAR - 1900;
+    tm.tm_mon = 2;
+    tm.tm_mday = 5;
+    tm.tm_isdst = -1;
+    return mktime(&tm);
+}
+
+static vt_error zip_fail(vt_diags *d, const char *what, zip_error_t *ze)
+{
+    vt_diags_addf(d, "cannot build the DOCX package (%s): %s", what,
+                  ze ? zip_error_strerror(ze) : "unknown error");
+    return VT_ERR_ZIP;
+}
+
+vt_error vt_docx_build(const unsigned char *pkg, size_t pkg_len,
+                       unsigned long long doc_index, const char *xml,
+                       size_t xml_len, vt_buf *out, vt_diags *d)
+{
+    vt_error rc = VT_OK;
+    zip_error_t ze;
+    zip_error_init(&ze);
+    zip_t *src = NULL, *dst = NULL;
+    zip_source_t *in = zip_source_buffer_create(pkg, pkg_len, 0, &ze);
+    if (in)
+        src = zip_open_from_source(in, ZIP_RDONLY, &ze);
+    if (!src) {
+        zip_source_free(in);
+        rc = zip_fail(d, "template", &ze);
+        zip_error_fini(&ze);
+        return rc;
+    }
+    zip_source_t *mem = zip_source_buffer_create(NULL, 0, 0, &ze);
+    if (!mem) {
+        rc = zip_fail(d, "memory", &ze);
+        goto done;
+    }
+    zip_source_keep(mem); /* survive zip_close so it can be read back */
+    dst = zip_open_from_source(mem, ZIP_TRUNCATE, &ze);
+    if (!dst) {
+        rc = zip_fail(d, "output", &ze);
+        goto done;
+    }
+    time_t mtime = fixed_mtime();
+    zip_int64_t n = zip_get_num_entries(src, 0);
+    for (zip_int64_t i = 0; i < n; i++) {
+        const char *name = zip_get_name(src, (zip_uint64_t)i, ZIP_FL_ENC_RAW);
+        zip_source_t *s;
+        int generated = (unsigned long long)i == doc_index;
+        if (generated)
+            s = zip_source_buffer(dst, xml, xml_len, 0);
+        else
+            s = zip_source_zip(dst, src, (zip_uint64_t)i, 0, 0, -1);
+        zip_int64_t idx = s ? zip_file_add(dst, name, s, ZIP_FL_ENC_UTF_8) : -1;
+        if (idx < 0) {
+            zip_source_free(s);
+            rc = zip_fail(d, name, zip_get_error(dst));
+            goto done;
+        }
+        if ((generated && zip_set_file_compression(dst, (zip_uint64_t)idx,
+                                                   ZIP_CM_DEFLATE,
+                                                   VT_DOCX_DEFLATE_LEVEL) < 0) ||
+            zip_file_set_mtime(dst, (zip_uint64_t)idx, mtime, 0) < 0) {
+            rc = zip_fail(d, name, zip_get_error(dst));
+            goto done;
+        }
+    }
+    if (zip_close(dst) < 0) {
+        rc = zip_fail(d, "writing", zip_get_error(dst));
+        zip_discard(dst);
+        dst = NULL;
+        goto done;
+    }
+    dst = NULL;
+    zip_stat_t st;
+    if (zip_source_stat(mem, &st) < 0 || zip_source_open(mem) < 0) {
+        rc = zip_fail(d, "reading back", zip_source_error(mem));
+        goto done;
+    }
+    if (vt_buf_reserve(out, (size_t)st.size) != 0) {
+        zip_source_close(mem);
+        rc = VT_ERR_NOMEM;
+        goto done;
+    }
+    zip_int64_t got = zip_source_read(mem, out->data + out->len, st.size);
+    zip_source_close(mem);
+    if (got < 0 || (zip_uint64_t)got != st.size) {
+        rc = zip_fail(d, "reading back", zip_source_error(mem));
+        goto done;
+    }
+    out->len += (size_t)got;
+    out->data[out->len] = '\0';
+done:
+    if (dst)
+        zip_discard(dst);
+    zip_source_free(mem);
+    zip_close(src);
+    zip_error_fini(&ze);
+    return rc;
+}
+
+vt_error vt_write_atomic(const char *path, const void *data, size_t len,
+                         vt_diags *d)
+{
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        vt_diags_addf(d, "%s: the output path is a folder; give a file name",
+                      path);
+        return VT_ERR_IO;
+    }
+    size_t n = strlen(path);
+    char *tmp = malloc(n + 16);
+    if (!tmp)
+        return VT_ERR_NOMEM;
+    memcpy(tmp, path, n);
+    memcpy(tmp + n, ".tmp-XXXXXX", 12);
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        vt_diags_addf(d, "%s: cannot write here: %s", path, strerror(errno));
+        free(tmp);
+        return VT_ERR_IO;
+    }
+    const char *p = data;
+    size_t left = len;
+    int err = 0;
+    while (left > 0) {
+        ssize_t w = write(fd, p, left);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            err = errno;
+            break;
+        }
+        p += w;
+        left -= (size_t)w;
+    }
+    /* mkstemp creates 0600; a document is for sharing, so honour umask */
+    mode_t um = umask(0);
+    umask(um);
+    if (!err && fchmod(fd, 0666 & ~um) != 0)
+        err = errno;
+    if (!err && fsync(fd) != 0)
+        err = errno;
+    if (close(fd) != 0 && !err)
+        err = errno;
+    if (!err && rename(tmp, path) != 0)
+        err = errno;
+    if (err) {
+        unlink(tmp);
+        vt_diags_addf(d, "%s: cannot write the file: %s", path, strerror(err));
+        free(tmp);
+        return VT_ERR_IO;
+    }
+    free(tmp);
+    return VT_OK;
+}
+
+/* ---- packing a template from its folders -------------------------------- */
+
+
+typedef struct {
+    char *rel, *full;
+} part;
+
+typedef struct {
+    part *v;
+    size_t n, cap;
+} parts;
+
+static int parts_put(parts *ps, const char *rel, const char *full)
+{
+    for (size_t i = 0; i < ps->n; i++)
+        if (strcmp(ps->v[i].rel, rel) == 0) {
+            char *f = strdup(full);
+            if (!f)
+                return -1;
+            free(ps->v[i].full);
+            ps->v[i].full = f;
+            return 0;
+        }
+    if (ps->n == ps->cap) {
+        size_t cap = ps->cap ? ps->cap * 2 : 16;
+        part *p = realloc(ps->v, cap * sizeof *p);
+        if (!p)
+            return -1;
+        ps->v = p;
+        ps->cap = cap;
+    }
+    ps->v[ps->n].rel = strdup(rel);
+    ps->v[ps->n].full = strdup(full);
+    if (!ps->v[ps->n].rel || !ps->v[ps->n].full)
+        return -1;
+    ps->n++;
+    return 0;
+}
+
+static int walk(parts *ps, const char *root, const char *rel)
+{
+    vt_buf dir;
+    vt_buf_init(&dir);
+    vt_buf_printf(&dir, "%s%s%s", root, *rel ? "/" : "", rel);
+    DIR *dp = opendir(dir.data);
+    if (!dp) {
+        vt_buf_free(&dir);
+        return -1;
+    }
+    struct dirent *e;
+    int rc = 0;
+    while (rc == 0 && (e = readdir(dp)) != NULL) {
+        if (e->d_name[0] == '.' && (e->d_name[1] == '\0' ||
+                                    (e->d_name[1] == '.' && e->d_name[2] == '\0')))
+            continue;
+        vt_buf r, f;
+        vt_buf_init(&r);
+        vt_buf_init(&f);
+        vt_buf_printf(&r, "%s%s%s", rel, *rel ? "/" : "", e->d_name);
+        vt_buf_printf(&f, "%s/%s", root, r.data);
+        struct stat st;
+        if (stat(f.data, &st) != 0)
+            rc = -1;
+        else if (S_ISDIR(st.st_mode))
+            rc = walk(ps, root, r.data);
+        else if (S_ISREG(st.st_mode))
+            rc = parts_put(ps, r.data, f.data);
+        vt_buf_free(&r);
+        vt_buf_free(&f);
+    }
+    closedir(dp);
+    vt_buf_free(&dir);
+    return rc;
+}
+
+/* [Content_Types].xml first and the package relationships next, as Word
+ * writes them; then by name, so the order never depends on the disk. */
+static int part_rank(const char *rel)
+{
+    if (strcmp(rel, "[Content_Types].xml") == 0)
+        return 0;
+    if (strcmp(rel, "_rels/.rels") == 0)
+        return 1;
+    return 2;
+}
+
+static int part_cmp(const void *a, const void *b)
+{
+    const part *x = a, *y = b;
+    int rx = part_rank(x->rel), ry = part_rank(y->rel);
+    if (rx != ry)
+        return rx - ry;
+    return strcmp(x->rel, y->rel);
+}
+
+vt_error vt_pack_dirs(const char *const *dirs, size_t ndirs,
+                      const char *out_path, vt_diags *d)
+{
+    parts ps = {0};
+    vt_error rc = VT_OK;
+    char **data = NULL;
+    zip_t *z = NULL;
+    zip_source_t *mem = NULL;
+    zip_error_t ze;
+    zip_error_init(&ze);
+    vt_buf out;
+    vt_buf_init(&out);
+    for (size_t i = 0; i < ndirs; i++)
+        if (walk(&ps, dirs[i], "") != 0) {
+            vt_diags_addf(d, "%s: cannot read the template folder: %s",
+                          dirs[i], strerror(errno));
+            rc = VT_ERR_IO;
+            goto done;
+        }
+    qsort(ps.v, ps.n, sizeof *ps.v, part_cmp);
+    data = calloc(ps.n ? ps.n : 1, sizeof *data);
+    mem = zip_source_buffer_create(NULL, 0, 0, &ze);
+    if (!data || !mem) {
+        rc = VT_ERR_NOMEM;
+        goto done;
+    }
+    zip_source_keep(mem);
+    z = zip_open_from_source(mem, ZIP_TRUNCATE, &ze);
+    if (!z) {
+        rc = zip_fail(d, "output", &ze);
+        goto done;
+    }
+    time_t mtime = fixed_mtime();
+    for (size_t i = 0; i < ps.n; i++) {
+        size_t len;
+        if (vt_read_file(ps.v[i].full, 64u << 20, &data[i], &len) != 0) {
+            vt_diags_addf(d, "%s: cannot read: %s", ps.v[i].full,
+                          strerror(errno));
+            rc = VT_ERR_IO;
+            goto done;
+        }
+        zip_source_t *s = zip_source_buffer(z, data[i], len, 0);
+        zip_int64_t idx = s ? zip_file_add(z, ps.v[i].rel, s, ZIP_FL_ENC_UTF_8)
+                            : -1;
+        if (idx < 0) {
+            zip_source_free(s);
+            rc = zip_fail(d, ps.v[i].rel, zip_get_error(z));
+            goto done;
+        }
+        if (zip_set_file_compression(z, (zip_uint64_t)idx, ZIP_CM_DEFLATE, 9) < 0 ||
+            zip_file_set_mtime(z, (zip_uint64_t)idx, mtime, 0) < 0) {
+            rc = zip_fail(d, ps.v[i].rel, zip_get_error(z));
+            goto done;
+        }
+    }
+    if (zip_close(z) < 0) {
+        rc = zip_fail(d, "writing", zip_get_error(z));
+        goto done;
+    }
+    z = NULL;
+    zip_stat_t st;
+    if (zip_source_stat(mem, &st) < 0 || zip_source_open(mem) < 0) {
+        rc = zip_fail(d, "reading back", zip_source_error(mem));
+        goto done;
+    }
+    if (vt_buf_reserve(&out, (size_t)st.size) == 0) {
+        zip_int64_t got = zip_source_read(mem, out.data, st.size);
+        if (got >= 0)
+            out.len = (size_t)got;
+    }
+    zip_source_close(mem);
+    if (out.len != st.size) {
+        rc = zip_fail(d, "reading back", zip_source_error(mem));
+        goto done;
+    }
+    rc = vt_write_atomic(out_path, out.data, out.len, d);
+done:
+    if (z)
+        zip_discard(z);
+    zip_source_free(mem);
+    for (size_t i = 0; i < ps.n; i++) {
+        free(ps.v[i].rel);
+        free(ps.v[i].full);
+        if (data)
+            free(data[i]);
+    }
+    free(ps.v);
+    free(data);
+    vt_buf_free(&out);
+    zip_error_fini(&ze);
+    return rc;
+}

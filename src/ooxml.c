@@ -1,0 +1,698 @@
+/*
+ * ooxml.c - WordprocessingML for the parts of a Decree-30 document.
+ *
+ * Formatting lives in the template's styles (VtBody, VtCoQuan, …) so that a
+ * clerk who edits a style in Word changes every document; the code writes
+ * direct formatting only where a value depends on the data: the length of
+ * a rule, the position of the Kính gửi dashes, table widths, and inline
+ * bold or italic from the plan.  Sizes, bold and italic of each element
+ * follow nd30.md sections 3 and 4, and the templates' styles.xml says which
+ * value of each range was chosen.
+ */
+#include "ooxml.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vn_text.h"
+
+/* ---- escaping -------------------------------------------------------- */
+
+/* Length of the UTF-8 sequence at s if it is a character XML 1.0 allows,
+ * 0 if it must be dropped. */
+static size_t xml_char_len(const unsigned char *s, size_t n, size_t *skip)
+{
+    unsigned c = s[0];
+    *skip = 1;
+    if (c < 0x80)
+        return (c >= 0x20 || c == '\t' || c == '\n' || c == '\r') ? 1 : 0;
+    size_t k = (c >= 0xf0) ? 4 : (c >= 0xe0) ? 3 : (c >= 0xc0) ? 2 : 0;
+    if (k == 0 || k > n)
+        return 0;
+    for (size_t i = 1; i < k; i++)
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+    *skip = k;
+    /* U+FFFE and U+FFFF are not characters */
+    if (k == 3 && c == 0xef && s[1] == 0xbf && (s[2] == 0xbe || s[2] == 0xbf))
+        return 0;
+    /* UTF-16 surrogates are not characters either */
+    if (k == 3 && c == 0xed && s[1] >= 0xa0)
+        return 0;
+    return k;
+}
+
+static void xml_escape(vt_buf *b, const char *str, int attr)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    size_t n = strlen(str);
+    for (size_t i = 0; i < n;) {
+        size_t skip;
+        size_t k = xml_char_len(s + i, n - i, &skip);
+        if (k == 0) {
+            i += skip;
+            continue;
+        }
+        if (k == 1) {
+            switch (s[i]) {
+            case '&': vt_buf_puts(b, "&amp;"); break;
+            case '<': vt_buf_puts(b, "&lt;"); break;
+            case '>': vt_buf_puts(b, "&gt;"); break;
+            case '"': vt_buf_puts(b, attr ? "&quot;" : "\""); break;
+            case '\'': vt_buf_puts(b, attr ? "&apos;" : "'"); break;
+            case '\t': vt_buf_puts(b, attr ? "&#9;" : "\t"); break;
+            case '\n': vt_buf_puts(b, attr ? "&#10;" : "\n"); break;
+            case '\r': vt_buf_puts(b, "&#13;"); break;
+            default: vt_buf_putc(b, (char)s[i]);
+            }
+        } else {
+            vt_buf_put(b, (const char *)s + i, k);
+        }
+        i += k;
+    }
+}
+
+void vt_xml_text(vt_buf *b, const char *s) { xml_escape(b, s, 0); }
+void vt_xml_attr(vt_buf *b, const char *s) { xml_escape(b, s, 1); }
+
+/* ---- runs and paragraphs ----------------------------------------------- */
+
+void vt_ox_run(vt_buf *b, const char *text, const vt_rpr *rpr)
+{
+    vt_buf_puts(b, "<w:r>");
+    if (rpr && (rpr->bold || rpr->italic || rpr->size)) {
+        vt_buf_puts(b, "<w:rPr>");
+        if (rpr->bold)
+            vt_buf_puts(b, "<w:b/><w:bCs/>");
+        if (rpr->italic)
+            vt_buf_puts(b, "<w:i/><w:iCs/>");
+        if (rpr->size)
+            vt_buf_printf(b, "<w:sz w:val=\"%d\"/><w:szCs w:val=\"%d\"/>",
+                          rpr->size, rpr->size);
+        vt_buf_puts(b, "</w:rPr>");
+    }
+    vt_buf_puts(b, "<w:t xml:space=\"preserve\">");
+    vt_xml_text(b, text);
+    vt_buf_puts(b, "</w:t></w:r>");
+}
+
+static void p_begin(vt_buf *b, const char *style, const char *extra)
+{
+    vt_buf_printf(b, "<w:p><w:pPr><w:pStyle w:val=\"%s\"/>%s</w:pPr>", style,
+                  extra ? extra : "");
+}
+
+static void p_end(vt_buf *b) { vt_buf_puts(b, "</w:p>"); }
+
+void vt_ox_para(vt_buf *b, const char *style, const char *text,
+                const vt_rpr *rpr)
+{
+    p_begin(b, style, NULL);
+    if (text && *text)
+        vt_ox_run(b, text, rpr);
+    p_end(b);
+}
+
+static void para_upper(vt_buf *b, const char *style, const char *text)
+{
+    vt_buf up;
+    vt_buf_init(&up);
+    vt_text_upper(text, &up);
+    vt_ox_para(b, style, up.data ? up.data : "", NULL);
+    vt_buf_free(&up);
+}
+
+long vt_rule_length(const char *text, double size_pt, int bold, long avail)
+{
+    long w = vt_text_width_twips(text, size_pt, bold);
+    if (w > avail)
+        w = avail;
+    return w * 2 / 5;
+}
+
+void vt_ox_rule(vt_buf *b, long length, long avail)
+{
+    long side = (avail - length) / 2;
+    if (side < 0)
+        side = 0;
+    vt_buf_printf(b,
+                  "<w:p><w:pPr><w:pStyle w:val=\"VtRule\"/>"
+                  "<w:ind w:left=\"%ld\" w:right=\"%ld\"/></w:pPr></w:p>",
+                  side, side);
+}
+
+/* Inline runs with a base format; upper turns the text to capitals (for
+ * "I. MỤC ĐÍCH, YÊU CẦU" headings). */
+static void runs(vt_buf *b, const vt_inline *in, const vt_rpr *base, int upper)
+{
+    for (size_t i = 0; i < in->count; i++) {
+        vt_rpr r = base ? *base : (vt_rpr){0};
+        r.bold |= in->runs[i].bold;
+        r.italic |= in->runs[i].italic;
+        if (upper) {
+            vt_buf up;
+            vt_buf_init(&up);
+            vt_text_upper(in->runs[i].text, &up);
+            vt_ox_run(b, up.data ? up.data : "", &r);
+            vt_buf_free(&up);
+        } else {
+            vt_ox_run(b, in->runs[i].text, &r);
+        }
+    }
+}
+
+/* Trailing punctuation a clerk may or may not have typed; the tool adds
+ * the decree's own. */
+static size_t strip_end(const char *s, const char *chars)
+{
+    size_t n = strlen(s);
+    while (n && (strchr(chars, s[n - 1]) || s[n - 1] == ' '))
+        n--;
+    return n;
+}
+
+/* The runs of in, with the final punctuation replaced by end. */
+static void runs_with_end(vt_buf *b, const vt_inline *in, const vt_rpr *base,
+                          const char *end)
+{
+    if (in->count == 0) {
+        vt_ox_run(b, end, base);
+        return;
+    }
+    vt_inline head = {in->runs, in->count - 1};
+    runs(b, &head, base, 0);
+    const vt_run *last = &in->runs[in->count - 1];
+    vt_rpr r = base ? *base : (vt_rpr){0};
+    r.bold |= last->bold;
+    r.italic |= last->italic;
+    vt_buf t;
+    vt_buf_init(&t);
+    vt_buf_put(&t, last->text, strip_end(last->text, ";.,/"));
+    vt_buf_puts(&t, end);
+    vt_ox_run(b, t.data, &r);
+    vt_buf_free(&t);
+}
+
+static void text_with_end(vt_buf *out, const char *s, const char *end)
+{
+    vt_buf_put(out, s, strip_end(s, ";.,"));
+    vt_buf_puts(out, end);
+}
+
+/* ---- scalar lines ------------------------------------------------------ */
+
+void vt_ox_number_line(vt_buf *b, const vt_plan *p)
+{
+    vt_buf_puts(b, "Số: ");
+    vt_ky_hieu(p->number, p->type->abbr, p->agency_abbr, p->unit, b);
+}
+
+void vt_ox_place_date(vt_buf *b, const vt_plan *p)
+{
+    vt_buf_printf(b, "%s, ", p->place);
+    vt_date_long(&p->date, b);
+}
+
+/* ---- header (ô 1 to 5b, 10, 11) ---------------------------------------- */
+
+static const char TIEU_NGU[] = "Độc lập - Tự do - Hạnh phúc";
+
+static void cell_begin(vt_buf *b, long width)
+{
+    vt_buf_printf(b, "<w:tc><w:tcPr><w:tcW w:w=\"%ld\" w:type=\"dxa\"/></w:tcPr>",
+                  width);
+}
+
+static void borderless_table_begin(vt_buf *b)
+{
+    vt_buf_printf(b,
+                  "<w:tbl><w:tblPr><w:tblW w:w=\"%d\" w:type=\"dxa\"/>"
+                  "<w:jc w:val=\"center\"/>"
+                  "<w:tblBorders><w:top w:val=\"nil\"/><w:left w:val=\"nil\"/>"
+                  "<w:bottom w:val=\"nil\"/><w:right w:val=\"nil\"/>"
+                  "<w:insideH w:val=\"nil\"/><w:insideV w:val=\"nil\"/>"
+                  "</w:tblBorders><w:tblLayout w:type=\"fixed\"/>"
+                  "<w:tblCellMar><w:left w:w=\"%d\" w:type=\"dxa\"/>"
+                  "<w:right w:w=\"%d\" w:type=\"dxa\"/></w:tblCellMar>"
+                  "<w:tblLook w:val=\"0000\"/></w:tblPr>"
+                  "<w:tblGrid><w:gridCol w:w=\"%d\"/><w:gridCol w:w=\"%d\"/>"
+                  "</w:tblGrid>",
+                  VT_COL_LEFT + VT_COL_RIGHT, VT_CELL_MARGIN, VT_CELL_MARGIN,
+                  VT_COL_LEFT, VT_COL_RIGHT);
+}
+
+static void mark_para(vt_buf *b, const char *text)
+{
+    vt_ox_para(b, "VtMark", text, NULL);
+}
+
+void vt_ox_header(vt_buf *b, const vt_plan *p)
+{
+    const long left = VT_COL_LEFT - 2 * VT_CELL_MARGIN;
+    const long right = VT_COL_RIGHT - 2 * VT_CELL_MARGIN;
+    vt_buf tmp;
+    vt_buf_init(&tmp);
+    if (p->circulation)
+        mark_para(b, p->circulation); /* ô 11, above the Quốc hiệu */
+    borderless_table_begin(b);
+
+    /* row 1: ô 2 (agency) | ô 1 (Quốc hiệu, Tiêu ngữ) */
+    vt_buf_puts(b, "<w:tr>");
+    cell_begin(b, VT_COL_LEFT);
+    if (p->parent)
+        para_upper(b, "VtCoQuanChuQuan", p->parent);
+    vt_text_upper(p->agency, &tmp);
+    vt_ox_para(b, "VtCoQuan", tmp.data, NULL);
+    vt_ox_rule(b, vt_rule_length(tmp.data, 12, 1, left), left);
+    vt_buf_puts(b, "</w:tc>");
+    cell_begin(b, VT_COL_RIGHT);
+    vt_ox_para(b, "VtQuocHieu", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", NULL);
+    vt_ox_para(b, "VtTieuNgu", TIEU_NGU, NULL);
+    vt_ox_rule(b, vt_text_width_twips(TIEU_NGU, 13, 1), right);
+    vt_buf_puts(b, "</w:tc></w:tr>");
+
+    /* row 2: ô 3 (số), 5b (V/v), 10 (marks) | ô 4 (place and date) */
+    vt_buf_puts(b, "<w:tr>");
+    cell_begin(b, VT_COL_LEFT);
+    vt_buf_reset(&tmp);
+    vt_ox_number_line(&tmp, p);
+    vt_ox_para(b, "VtSo", tmp.data, NULL);
+    if (vt_doctype_is_cong_van(p->type)) {
+        for (size_t i = 0; i < p->nsubject; i++) {
+            vt_buf_reset(&tmp);
+            if (i == 0)
+                vt_buf_puts(&tmp, "V/v ");
+            vt_buf_puts(&tmp, p->subject[i]);
+            vt_ox_para(b, "VtVv", tmp.data, NULL);
+        }
+    }
+    if (p->secrecy)
+        mark_para(b, p->secrecy);
+    if (p->urgency)
+        mark_para(b, p->urgency);
+    vt_buf_puts(b, "</w:tc>");
+    cell_begin(b, VT_COL_RIGHT);
+    vt_buf_reset(&tmp);
+    vt_ox_place_date(&tmp, p);
+    vt_ox_para(b, "VtDiaDanh", tmp.data, NULL);
+    vt_buf_puts(b, "</w:tc></w:tr></w:tbl>");
+    vt_buf_free(&tmp);
+}
+
+/* ---- title (ô 5a) ------------------------------------------------------ */
+
+void vt_ox_title(vt_buf *b, const vt_plan *p)
+{
+    if (vt_doctype_is_cong_van(p->type))
+        return; /* a công văn has its V/v line in the header instead */
+    para_upper(b, "VtTenLoai", p->type->name);
+    const char *longest = "";
+    for (size_t i = 0; i < p->nsubject; i++) {
+        vt_ox_para(b, "VtTrichYeu", p->subject[i], NULL);
+        if (vt_text_width_twips(p->subject[i], 14, 1) >
+            vt_text_width_twips(longest, 14, 1))
+            longest = p->subject[i];
+    }
+    vt_ox_rule(b, vt_rule_length(longest, 14, 1, VT_TEXT_WIDTH), VT_TEXT_WIDTH);
+}
+
+/* ---- Kính gửi (ô 9a) --------------------------------------------------- */
+
+/* Decree 30: one recipient on the Kính gửi line; several on lines of their
+ * own, each "- …;" with the dashes lined up under the colon and the last
+ * ending in ".". The indent of "Kính gửi:" is Mẫu 1.5's (about 3.5 cm). */
+void vt_ox_recipients(vt_buf *b, const vt_plan *p)
+{
+    enum { KG_INDENT = 1985 };
+    if (p->nto == 0)
+        return;
+    vt_buf ind, t;
+    vt_buf_init(&ind);
+    vt_buf_init(&t);
+    vt_buf_printf(&ind, "<w:ind w:left=\"%d\" w:firstLine=\"0\"/>", KG_INDENT);
+    if (p->nto == 1) {
+        p_begin(b, "VtKinhGui", ind.data);
+        vt_buf_printf(&t, "Kính gửi: %s", p->to[0]);
+        vt_ox_run(b, t.data, NULL);
+        p_end(b);
+    } else {
+        p_begin(b, "VtKinhGui", ind.data);
+        vt_ox_run(b, "Kính gửi:", NULL);
+        p_end(b);
+        long colon = KG_INDENT + vt_text_width_twips("Kính gửi", 14, 0);
+        long dash = vt_text_width_twips("- ", 14, 0);
+        vt_buf_reset(&ind);
+        vt_buf_printf(&ind, "<w:ind w:left=\"%ld\" w:hanging=\"%ld\"/>",
+                      colon + dash, dash);
+        for (size_t i = 0; i < p->nto; i++) {
+            vt_buf_reset(&t);
+            vt_buf_puts(&t, "- ");
+            text_with_end(&t, p->to[i], i + 1 == p->nto ? "." : ";");
+            p_begin(b, "VtKinhGui", ind.data);
+            vt_ox_run(b, t.data, NULL);
+            p_end(b);
+        }
+    }
+    vt_buf_free(&ind);
+    vt_buf_free(&t);
+}
+
+/* ---- căn cứ ------------------------------------------------------------ */
+
+void vt_ox_grounds(vt_buf *b, const vt_plan *p)
+{
+    for (size_t i = 0; i < p->ngrounds; i++) {
+        p_begin(b, "VtCanCu", NULL);
+        runs_with_end(b, &p->grounds[i], NULL, i + 1 == p->ngrounds ? "." : ";");
+        p_end(b);
+    }
+}
+
+/* ---- tables ------------------------------------------------------------ */
+
+static void cell_props(vt_buf *b, long width, int span, const char *vmerge)
+{
+    vt_buf_printf(b, "<w:tc><w:tcPr><w:tcW w:w=\"%ld\" w:type=\"dxa\"/>", width);
+    if (span > 1)
+        vt_buf_printf(b, "<w:gridSpan w:val=\"%d\"/>", span);
+    if (vmerge)
+        vt_buf_puts(b, vmerge);
+    vt_buf_puts(b, "<w:vAlign w:val=\"center\"/></w:tcPr>");
+}
+
+void vt_ox_table(vt_buf *b, const vt_table *t, long width)
+{
+    long total = 0;
+    for (size_t c = 0; c < t->ncols; c++)
+        total += t->widths[c];
+    long *cw = calloc(t->ncols, sizeof *cw);
+    long *grid = malloc((t->nrows ? t->nrows : 1) * t->ncols * sizeof *grid);
+    char err[200];
+    if (!cw || !grid || vt_table_layout(t, grid, err, sizeof err) != 0) {
+        /* the validator has refused such tables already */
+        free(cw);
+        free(grid);
+        b->oom = 1;
+        return;
+    }
+    long used = 0;
+    for (size_t c = 0; c < t->ncols; c++) {
+        cw[c] = width * t->widths[c] / total;
+        used += cw[c];
+    }
+    cw[t->ncols - 1] += width - used; /* rounding goes to the last column */
+
+    vt_buf_printf(b,
+                  "<w:tbl><w:tblPr><w:tblStyle w:val=\"VtTable\"/>"
+                  "<w:tblW w:w=\"%ld\" w:type=\"dxa\"/><w:jc w:val=\"center\"/>"
+                  "<w:tblLayout w:type=\"fixed\"/><w:tblLook w:val=\"04A0\"/>"
+                  "</w:tblPr><w:tblGrid>",
+                  width);
+    for (size_t c = 0; c < t->ncols; c++)
+        vt_buf_printf(b, "<w:gridCol w:w=\"%ld\"/>", cw[c]);
+    vt_buf_puts(b, "</w:tblGrid>");
+
+    vt_buf_puts(b, "<w:tr><w:trPr><w:cantSplit/>");
+    if (t->repeat_header)
+        vt_buf_puts(b, "<w:tblHeader/>");
+    vt_buf_puts(b, "</w:trPr>");
+    for (size_t c = 0; c < t->ncols; c++) {
+        cell_props(b, cw[c], 1, NULL);
+        p_begin(b, "VtTableHead", NULL);
+        runs(b, &t->heads[c], NULL, 0);
+        p_end(b);
+        vt_buf_puts(b, "</w:tc>");
+    }
+    vt_buf_puts(b, "</w:tr>");
+
+    size_t nc = t->ncols;
+    for (size_t r = 0; r < t->nrows; r++) {
+        vt_buf_puts(b, "<w:tr><w:trPr><w:cantSplit/></w:trPr>");
+        for (size_t c = 0; c < nc;) {
+            long id = grid[r * nc + c];
+            size_t owner_row = (size_t)(id / 1000000L);
+            const vt_cell *cell = &t->rows[owner_row].cells[id % 1000000L];
+            long w = 0;
+            for (int k = 0; k < cell->colspan; k++)
+                w += cw[c + (size_t)k];
+            if (owner_row != r) {
+                /* a slot covered by a cell from a row above */
+                cell_props(b, w, cell->colspan, "<w:vMerge/>");
+                vt_buf_puts(b, "<w:p><w:pPr><w:pStyle w:val=\"VtTableText\"/>"
+                               "</w:pPr></w:p></w:tc>");
+            } else {
+                cell_props(b, w, cell->colspan,
+                           cell->rowspan > 1
+                               ? "<w:vMerge w:val=\"restart\"/>"
+                               : NULL);
+                p_begin(b, "VtTableText", NULL);
+                runs(b, &cell->text, NULL, 0);
+                p_end(b);
+                vt_buf_puts(b, "</w:tc>");
+            }
+            c += (size_t)cell->colspan;
+        }
+        vt_buf_puts(b, "</w:tr>");
+    }
+    vt_buf_puts(b, "</w:tbl>");
+    free(cw);
+    free(grid);
+}
+
+/* ---- numbered body ----------------------------------------------------- */
+
+typedef struct {
+    vt_buf *b;
+    const vt_block *last; /* the paragraph that ends with "./." */
+} body_ctx;
+
+static const vt_block *last_text_block(const vt_block *first)
+{
+    const vt_block *last = NULL;
+    for (const vt_block *k = first; k; k = k->next) {
+        if (k->kind == VT_B_PARA || k->kind == VT_B_ITEM ||
+            k->kind == VT_B_SECTION)
+            last = k;
+        else
+            last = NULL;
+        const vt_block *inner = last_text_block(k->first);
+        if (inner)
+            last = inner;
+    }
+    return last;
+}
+
+static vt_numbering default_numbering(int depth)
+{
+    switch (depth) {
+    case 1: return VT_NUM_ROMAN;
+    case 2: return VT_NUM_DECIMAL;
+    case 3: return VT_NUM_LETTER;
+    default: return VT_NUM_DOTTED;
+    }
+}
+
+static void section_label(vt_buf *out, vt_numbering num, int n,
+                          const char *parent_label)
+{
+    char roman[16];
+    switch (num) {
+    case VT_NUM_ROMAN:
+        if (vt_roman(n, roman, sizeof roman) == 0)
+            vt_buf_printf(out, "%s.", roman);
+        break;
+    case VT_NUM_LETTER: {
+        const char *l = vt_vn_letter(n - 1);
+        if (l)
+            vt_buf_printf(out, "%s)", l);
+        else
+            vt_buf_printf(out, "%d)", n);
+        break;
+    }
+    case VT_NUM_DOTTED:
+        vt_buf_printf(out, "%s%d.", parent_label ? parent_label : "", n);
+        break;
+    default:
+        vt_buf_printf(out, "%d.", n);
+    }
+}
+
+static const char *heading_style(vt_numbering num)
+{
+    switch (num) {
+    case VT_NUM_ROMAN: return "VtHeading1";
+    case VT_NUM_DECIMAL: return "VtHeading2";
+    case VT_NUM_DOTTED: return "VtHeading3";
+    default: return "VtHeading4";
+    }
+}
+
+static void inline_para(body_ctx *c, const vt_block *k, const char *style,
+                        const char *prefix, const vt_rpr *base, int upper)
+{
+    p_begin(c->b, style, NULL);
+    if (prefix)
+        vt_ox_run(c->b, prefix, base);
+    if (k == c->last && !upper)
+        runs_with_end(c->b, &k->text, base, "./.");
+    else
+        runs(c->b, &k->text, base, upper);
+    p_end(c->b);
+}
+
+static void emit_items(body_ctx *c, const vt_block *first, int item_depth)
+{
+    for (const vt_block *k = first; k; k = k->next) {
+        inline_para(c, k, "VtBody", item_depth == 1 ? "- " : "+ ", NULL, 0);
+        emit_items(c, k->first, item_depth + 1);
+    }
+}
+
+static void emit_blocks(body_ctx *c, const vt_block *first, int depth,
+                        vt_numbering subs, const char *parent_label)
+{
+    int n = 0;
+    for (const vt_block *k = first; k; k = k->next) {
+        switch (k->kind) {
+        case VT_B_PARA:
+            inline_para(c, k, "VtBody", NULL, NULL, 0);
+            break;
+        case VT_B_ITEM:
+            inline_para(c, k, "VtBody", "- ", NULL, 0);
+            emit_items(c, k->first, 2);
+            break;
+        case VT_B_TABLE:
+            vt_ox_table(c->b, k->table, VT_TEXT_WIDTH);
+            break;
+        case VT_B_SECTION: {
+            vt_numbering num = subs ? subs : default_numbering(depth);
+            vt_buf label;
+            vt_buf_init(&label);
+            section_label(&label, num, ++n, parent_label);
+            vt_buf_putc(&label, ' ');
+            int upper = num == VT_NUM_ROMAN;
+            inline_para(c, k, heading_style(num), label.data, NULL, upper);
+            label.data[label.len - 1] = '\0';
+            emit_blocks(c, k->first, depth + 1, k->subs, label.data);
+            vt_buf_free(&label);
+            break;
+        }
+        }
+    }
+}
+
+static void emit_body(vt_buf *b, const vt_block *body)
+{
+    body_ctx c = {b, last_text_block(body)};
+    emit_blocks(&c, body, 1, VT_NUM_AUTO, NULL);
+}
+
+void vt_ox_body(vt_buf *b, const vt_plan *p) { emit_body(b, p->body); }
+
+/* ---- Nơi nhận and signature (ô 7, 9b, 12) ------------------------------ */
+
+static void noi_nhan(vt_buf *b, const vt_plan *p)
+{
+    vt_buf t;
+    vt_buf_init(&t);
+    vt_ox_para(b, "VtNoiNhanLabel", "Nơi nhận:", NULL);
+    for (size_t i = 0; i < p->ncopies; i++) {
+        vt_buf_reset(&t);
+        vt_buf_puts(&t, "- ");
+        text_with_end(&t, p->copies[i], ";");
+        vt_ox_para(b, "VtNoiNhan", t.data, NULL);
+    }
+    vt_buf_reset(&t);
+    const char *a = p->archive;
+    if (strncmp(a, "Lưu", strlen("Lưu")) == 0) {
+        a += strlen("Lưu");
+        while (*a == ':' || *a == ' ')
+            a++;
+    }
+    vt_buf_puts(&t, "- Lưu: ");
+    text_with_end(&t, a, ".");
+    vt_ox_para(b, "VtNoiNhan", t.data, NULL);
+    if (p->drafter) {
+        vt_buf_reset(&t);
+        vt_text_upper(p->drafter, &t);
+        if (p->drafter_copies)
+            vt_buf_printf(&t, ".(%d)", p->drafter_copies);
+        vt_ox_para(b, "VtDrafter", t.data, NULL);
+    }
+    vt_buf_free(&t);
+}
+
+static void signer(vt_buf *b, const vt_plan *p)
+{
+    vt_buf t;
+    vt_buf_init(&t);
+    for (size_t i = 0; i < p->ntitles; i++) {
+        vt_buf_reset(&t);
+        if (i == 0)
+            vt_buf_puts(&t, vt_authority_prefix(p->authority));
+        vt_text_upper(p->titles[i], &t);
+        vt_ox_para(b, "VtChucVu", t.data, NULL);
+    }
+    if (p->signed_copy) {
+        vt_ox_para(b, "VtDaKy", "(Đã ký)", NULL);
+    } else {
+        /* room for the signature and the seal over its left third */
+        for (int i = 0; i < 4; i++)
+            vt_ox_para(b, "VtDaKy", "", NULL);
+    }
+    vt_ox_para(b, "VtNguoiKy", p->signer, NULL);
+    vt_buf_free(&t);
+}
+
+void vt_ox_signature(vt_buf *b, const vt_plan *p)
+{
+    borderless_table_begin(b);
+    vt_buf_puts(b, "<w:tr><w:trPr><w:cantSplit/></w:trPr>");
+    cell_begin(b, VT_COL_LEFT);
+    noi_nhan(b, p);
+    vt_buf_puts(b, "</w:tc>");
+    cell_begin(b, VT_COL_RIGHT);
+    signer(b, p);
+    vt_buf_puts(b, "</w:tc></w:tr></w:tbl>");
+}
+
+/* ---- appendices (Phụ lục, Mẫu 2.1) ------------------------------------- */
+
+static void appendix_ref(vt_buf *t, const vt_plan *p)
+{
+    vt_buf_printf(t, "(Kèm theo %s số ", p->type->name);
+    vt_ky_hieu(p->number, p->type->abbr, p->agency_abbr, p->unit, t);
+    vt_buf_puts(t, " ");
+    vt_date_long(&p->date, t);
+    vt_buf_printf(t, " của %s)", p->agency_short);
+}
+
+void vt_ox_appendices(vt_buf *b, const vt_plan *p, const char *sect_pr)
+{
+    vt_buf t;
+    vt_buf_init(&t);
+    for (size_t i = 0; i < p->nappendices; i++) {
+        const vt_appendix *a = &p->appendices[i];
+        /* the section before this appendix ends here; the next one starts
+         * on a new page with its own page numbers */
+        vt_buf_printf(b, "<w:p><w:pPr>%s</w:pPr></w:p>", sect_pr);
+        vt_buf_reset(&t);
+        vt_buf_puts(&t, "Phụ lục");
+        char roman[16];
+        if (p->nappendices > 1 && vt_roman((int)i + 1, roman, sizeof roman) == 0)
+            vt_buf_printf(&t, " %s", roman);
+        vt_ox_para(b, "VtPhuLuc", t.data, NULL);
+        para_upper(b, "VtPhuLucTitle", a->title);
+        vt_buf_reset(&t);
+        if (a->ref)
+            vt_buf_puts(&t, a->ref);
+        else
+            appendix_ref(&t, p);
+        vt_ox_para(b, "VtPhuLucRef", t.data, NULL);
+        vt_ox_rule(b, vt_rule_length(t.data, 14, 0, VT_TEXT_WIDTH),
+                   VT_TEXT_WIDTH);
+        emit_body(b, a->body);
+    }
+    vt_buf_free(&t);
+}

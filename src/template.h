@@ -1,0 +1,74 @@
+/*
+ * template.h - DOCX templates with {{placeholders}}.
+ *
+ * Syntax (in the text of word/document.xml, as a clerk types it in Word):
+ *   {{name}}    a scalar: replaced by text, keeping the formatting of the
+ *               run where the placeholder starts;
+ *   {{>name}}   a block: must be alone in its paragraph, which is replaced
+ *               by generated paragraphs and tables;
+ *   {{?name}}   anywhere in a paragraph: keep the paragraph only when the
+ *               scalar name has a value (e.g. "{{?chair}}Chủ trì: {{chair}}").
+ * A placeholder may be split across runs, spelling marks (w:proofErr),
+ * bookmarks and revision ids, as Word and LibreOffice leave them after an
+ * edit; the scanner reads a paragraph's text as a whole.
+ *
+ * A template is compiled once into literal XML segments and slots, so
+ * filling a document is a single pass of copies.
+ */
+#ifndef VT_TEMPLATE_H
+#define VT_TEMPLATE_H
+
+#include <stddef.h>
+
+#include "buf.h"
+#include "vanthu.h"
+
+typedef enum {
+    /* scalars */
+    VT_F_AGENCY,
+    VT_F_AGENCY_UPPER,
+    VT_F_PARENT_UPPER,
+    VT_F_NUMBER,
+    VT_F_KY_HIEU,
+    VT_F_PLACE_DATE,
+    VT_F_TYPE_NAME,
+    VT_F_TYPE_NAME_UPPER,
+    VT_F_SUBJECT,
+    VT_F_RECIPIENT,
+    VT_F_INVITEE,
+    VT_F_EVENT,
+    VT_F_CHAIR,
+    VT_F_TIME,
+    VT_F_VENUE,
+    VT_F_SIGNER,
+    VT_F_END, /* "./." when the plan has no body to end with it */
+    /* blocks */
+    VT_F_HEADER,
+    VT_F_TITLE,
+    VT_F_RECIPIENTS,
+    VT_F_GROUNDS,
+    VT_F_BODY,
+    VT_F_SIGNATURE,
+    VT_F_APPENDICES,
+    VT_F__COUNT
+} vt_field;
+
+const char *vt_field_name(vt_field f);
+int vt_field_is_block(vt_field f);
+
+/* 1 if the template contains placeholder f. */
+int vt_template_uses(const vt_template *t, vt_field f);
+/* The template's w:sectPr, for section breaks before appendices. */
+const char *vt_template_sect_pr(const vt_template *t);
+const char *vt_template_name(const vt_template *t);
+
+/* Fill the compiled document.xml: values[f] is plain text for scalars
+ * (escaped here) and WordprocessingML for blocks; NULL counts as empty. */
+void vt_template_fill(const vt_template *t, const char *const *values,
+                      vt_buf *out);
+
+/* The package bytes and the index of word/document.xml, for docx.c. */
+const unsigned char *vt_template_package(const vt_template *t, size_t *len,
+                                         unsigned long long *doc_index);
+
+#endif

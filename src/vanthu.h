@@ -1,0 +1,109 @@
+/*
+ * vanthu.h - render Vietnamese administrative documents (Decree 30/2020/ND-CP)
+ * from XML plans into DOCX files.
+ *
+ * This is the library's whole public surface; the command-line tool in cli.c
+ * is a thin layer over it.  The flow is always the same:
+ *
+ *     vt_diags d; vt_diags_init(&d);
+ *     vt_plan *plan = NULL;  vt_template *tpl = NULL;
+ *     if (vt_plan_load("plans/ke-hoach.xml", &plan, &d) == VT_OK &&
+ *         vt_template_open("templates/mau-1.4.docx", &tpl, &d) == VT_OK)
+ *         vt_render(plan, tpl, "out/x.docx", &d);
+ *     vt_diags_print(&d, stderr);
+ *     vt_template_free(tpl); vt_plan_free(plan); vt_diags_free(&d);
+ *
+ * Every function that can fail returns a vt_error and, for problems with the
+ * user's files, adds "file:line:col: message" lines to a vt_diags list, so a
+ * clerk sees every problem at once rather than one per run.
+ */
+#ifndef VANTHU_H
+#define VANTHU_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#define VT_VERSION "0.1.0"
+
+/* One error enum for the whole library; vt_strerror() gives its message. */
+typedef enum {
+    VT_OK = 0,
+    VT_ERR_NOMEM,     /* out of memory */
+    VT_ERR_IO,        /* a file could not be read or written */
+    VT_ERR_XML,       /* a plan or template part is not well-formed XML */
+    VT_ERR_PLAN,      /* a plan breaks the schema or the decree's rules */
+    VT_ERR_TEMPLATE,  /* a template is not usable (placeholders, parts) */
+    VT_ERR_ZIP,       /* a file is not a readable DOCX (zip) package */
+    VT_ERR_LIMIT,     /* input exceeds a safety limit */
+    VT_ERR_USAGE,     /* the caller asked for something impossible */
+    VT_ERR__COUNT
+} vt_error;
+
+const char *vt_strerror(vt_error err);
+
+/* Exit codes of the command-line tool, documented in the README. */
+enum { VT_EXIT_OK = 0, VT_EXIT_INPUT = 1, VT_EXIT_USAGE = 2, VT_EXIT_ENV = 3 };
+int vt_exit_code(vt_error err);
+
+/* A list of user-facing problems, each one line. */
+typedef struct {
+    char **msgs;
+    size_t count, cap;
+} vt_diags;
+
+void vt_diags_init(vt_diags *d);
+void vt_diags_free(vt_diags *d);
+void vt_diags_addf(vt_diags *d, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void vt_diags_print(const vt_diags *d, FILE *fp);
+
+/* Safety limits; vt_limits_default() gives the documented defaults. */
+typedef struct {
+    size_t max_plan_bytes;     /* size of a plan file */
+    size_t max_part_bytes;     /* inflated size of one template part */
+    size_t max_parts;          /* number of entries in a template package */
+    size_t max_depth;          /* nesting of sections and items in a plan */
+    size_t max_table_cells;    /* cells in one table */
+} vt_limits;
+
+vt_limits vt_limits_default(void);
+
+typedef struct vt_plan vt_plan;
+typedef struct vt_template vt_template;
+
+/* Parse and validate a plan.  On VT_ERR_PLAN or VT_ERR_XML, *out is NULL and
+ * every problem found is in d. */
+vt_error vt_plan_load(const char *path, const vt_limits *lim, vt_plan **out,
+                      vt_diags *d);
+vt_error vt_plan_load_mem(const char *name, const char *data, size_t len,
+                          const vt_limits *lim, vt_plan **out, vt_diags *d);
+void vt_plan_free(vt_plan *plan);
+
+/* The template family a plan's document type uses by default: "mau-1.4",
+ * "mau-1.5" or "mau-1.7". */
+const char *vt_plan_template_family(const vt_plan *plan);
+
+/* The default output file name for a plan, e.g. "KH-05-2020-03-05.docx"
+ * (a draft gives "KH-du-thao-2023-10.docx"). Caller frees. */
+char *vt_plan_output_name(const vt_plan *plan);
+
+/* Open a DOCX template once; it can then fill any number of documents. */
+vt_error vt_template_open(const char *path, const vt_limits *lim,
+                          vt_template **out, vt_diags *d);
+vt_error vt_template_open_mem(const char *name, const void *data, size_t len,
+                              const vt_limits *lim, vt_template **out,
+                              vt_diags *d);
+void vt_template_free(vt_template *tpl);
+
+/* Render plan through tpl into out_path, atomically: the file appears
+ * complete or not at all. */
+vt_error vt_render(const vt_plan *plan, const vt_template *tpl,
+                   const char *out_path, vt_diags *d);
+
+/* Pack unpacked template folders (as kept in git) into one DOCX file,
+ * deterministically; a part in a later folder replaces the same part in an
+ * earlier one, so families share templates/common/. */
+vt_error vt_pack_dirs(const char *const *dirs, size_t ndirs,
+                      const char *out_path, vt_diags *d);
+
+#endif
