@@ -1,1 +1,133 @@
-int main(void){return 0;}
+/* Unit tests for ooxml.c: escaping, rules, and table merge emission. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "model.h"
+#include "ooxml.h"
+
+static size_t count(const char *hay, const char *needle)
+{
+    size_t n = 0;
+    for (const char *p = hay; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+        n++;
+    return n;
+}
+
+static void test_escape_text_and_attr(void **state)
+{
+    (void)state;
+    vt_buf b;
+    vt_buf_init(&b);
+    vt_xml_text(&b, "a & b < c > d \"q\" 'x' ]]> {{x}}");
+    assert_string_equal(b.data, "a &amp; b &lt; c &gt; d \"q\" 'x' ]]&gt; {{x}}");
+    vt_buf_reset(&b);
+    vt_xml_attr(&b, "a\"b'c<d&e\tf\ng");
+    assert_string_equal(b.data, "a&quot;b&apos;c&lt;d&amp;e&#9;f&#10;g");
+    /* characters XML 1.0 forbids are dropped, not escaped */
+    vt_buf_reset(&b);
+    vt_xml_text(&b, "x\x01y\x0b" "z\xef\xbf\xbe" "w");
+    assert_string_equal(b.data, "xyzw");
+    /* Vietnamese passes through untouched */
+    vt_buf_reset(&b);
+    vt_xml_text(&b, "Độc lập - Tự do - Hạnh phúc");
+    assert_string_equal(b.data, "Độc lập - Tự do - Hạnh phúc");
+    vt_buf_free(&b);
+}
+
+static void test_rule_length(void **state)
+{
+    (void)state;
+    const char *name = "PHÒNG GIÁO DỤC VÀ ĐÀO TẠO";
+    long w = vt_text_width_twips(name, 12, 1);
+    long r = vt_rule_length(name, 12, 1, 100000);
+    assert_true(r * 3 >= w && r * 2 <= w); /* 1/3 to 1/2 of the line */
+    /* a line wider than the column is measured at the column */
+    assert_true(vt_rule_length(name, 12, 1, w / 2) <= w / 4);
+    vt_buf b;
+    vt_buf_init(&b);
+    vt_ox_rule(&b, 2000, 6000);
+    assert_non_null(strstr(b.data, "w:left=\"2000\" w:right=\"2000\""));
+    vt_buf_free(&b);
+}
+
+static vt_inline txt(const char *s)
+{
+    static vt_run runs[64];
+    static int k;
+    vt_run *r = &runs[k++ % 64];
+    r->text = s;
+    r->bold = r->italic = 0;
+    return (vt_inline){r, 1};
+}
+
+/* The Mường Chà schedule in miniature: Stt and Thời gian span three rows,
+ * the Nội dung cell spans two; one row has a cell spanning two columns. */
+static void test_table_merges(void **state)
+{
+    (void)state;
+    vt_cell r0[] = {{txt("1"), 3, 1, 0}, {txt("Tháng 10"), 3, 1, 0},
+                    {txt("Cụm 1"), 1, 1, 0}, {txt("Nội dung"), 2, 1, 0}};
+    vt_cell r1[] = {{txt("Cụm 2"), 1, 1, 0}};
+    vt_cell r2[] = {{txt("Tiếng Anh và Tin học"), 1, 2, 0}};
+    vt_row rows[] = {{r0, 4, 0}, {r1, 1, 0}, {r2, 1, 0}};
+    int widths[] = {1, 2, 3, 4};
+    vt_inline heads[] = {txt("Stt"), txt("Thời gian"), txt("Tên cụm"), txt("Nội dung")};
+    vt_table t = {4, widths, heads, rows, 3, 1};
+    long grid[12];
+    char err[200];
+    assert_int_equal(vt_table_layout(&t, grid, err, sizeof err), 0);
+    vt_buf b;
+    vt_buf_init(&b);
+    vt_ox_table(&b, &t, 1000);
+    assert_false(b.oom);
+    assert_int_equal(count(b.data, "<w:vMerge w:val=\"restart\"/>"), 3);
+    assert_int_equal(count(b.data, "<w:vMerge/>"), 5); /* 2+2 Stt/Thời gian, 1 Nội dung */
+    assert_int_equal(count(b.data, "<w:gridSpan w:val=\"2\"/>"), 1);
+    assert_int_equal(count(b.data, "<w:tblHeader/>"), 1);
+    assert_int_equal(count(b.data, "<w:tr>"), 4);
+    /* heading 4 cells; rows 4, 4 and 3 (the last has a two-column cell) */
+    assert_int_equal(count(b.data, "<w:tc>"), 4 + 4 + 4 + 3);
+    /* widths are relative and add up to the table width */
+    assert_non_null(strstr(b.data, "<w:gridCol w:w=\"100\"/><w:gridCol w:w=\"200\"/>"
+                                   "<w:gridCol w:w=\"300\"/><w:gridCol w:w=\"400\"/>"));
+    vt_buf_free(&b);
+}
+
+static void test_table_layout_errors(void **state)
+{
+    (void)state;
+    vt_cell r0[] = {{txt("a"), 1, 1, 0}, {txt("b"), 1, 1, 0}, {txt("c"), 1, 1, 0}};
+    vt_cell r1[] = {{txt("a"), 3, 1, 0}, {txt("b"), 1, 1, 0}};
+    vt_row too_many[] = {{r0, 3, 0}};
+    vt_row span_past_end[] = {{r1, 2, 0}};
+    int widths[] = {1, 1};
+    vt_inline heads[] = {txt("x"), txt("y")};
+    long grid[8];
+    char err[200];
+    vt_table t1 = {2, widths, heads, too_many, 1, 0};
+    assert_int_equal(vt_table_layout(&t1, grid, err, sizeof err), -1);
+    assert_non_null(strstr(err, "row 1 has more cells than the table's 2 columns"));
+    vt_table t2 = {2, widths, heads, span_past_end, 1, 0};
+    assert_int_equal(vt_table_layout(&t2, grid, err, sizeof err), -1);
+    assert_non_null(strstr(err, "spans 3 rows but only 1 rows follow"));
+    vt_cell r2[] = {{txt("a"), 1, 1, 0}};
+    vt_row too_few[] = {{r2, 1, 0}};
+    vt_table t3 = {2, widths, heads, too_few, 1, 0};
+    assert_int_equal(vt_table_layout(&t3, grid, err, sizeof err), -1);
+    assert_non_null(strstr(err, "fewer cells"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_escape_text_and_attr),
+        cmocka_unit_test(test_rule_length),
+        cmocka_unit_test(test_table_merges),
+        cmocka_unit_test(test_table_layout_errors),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

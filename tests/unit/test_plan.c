@@ -1,1 +1,185 @@
-int main(void){return 0;}
+/* Unit tests for plan.c: reading plans and reporting every problem with
+ * file:line:col. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "model.h"
+
+#define HEAD "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+#define AGENCY                                                                \
+    "  <agency><parent>UBND huyện Kim Thành</parent>"                         \
+    "<name abbr=\"PGDĐT\" short=\"Phòng GD&amp;ĐT\">Phòng Giáo dục và Đào "   \
+    "tạo</name><place>Kim Thành</place></agency>\n"
+#define TAIL                                                                  \
+    "  <copies-to><to>Như trên</to><archive>VT, GDTH</archive></copies-to>\n" \
+    "  <signature authority=\"KT\"><title>Trưởng phòng</title>"              \
+    "<title>Phó trưởng phòng</title><name>Nguyễn Văn A</name></signature>\n"  \
+    "</plan>\n"
+
+static vt_error load(const char *xml, vt_plan **p, vt_diags *d)
+{
+    return vt_plan_load_mem("p.xml", xml, strlen(xml), NULL, p, d);
+}
+
+static void test_good_plan(void **state)
+{
+    (void)state;
+    const char *xml = HEAD "<plan type=\"KH\">\n" AGENCY
+        "  <number>5</number><date>2020-03-05</date>\n"
+        "  <subject><line>Dòng một</line><line>Dòng hai</line></subject>\n"
+        "  <body><p>Mở  <b>đầu</b> <i>nghiêng</i>\n text</p>\n"
+        "    <section subsections=\"dotted\"><title>Mục đích</title>\n"
+        "      <section><title>Con</title><item>Một<item>Hai</item></item></section>\n"
+        "    </section>\n"
+        "  </body>\n" TAIL;
+    vt_diags d;
+    vt_diags_init(&d);
+    vt_plan *p = NULL;
+    assert_int_equal(load(xml, &p, &d), VT_OK);
+    assert_int_equal(d.count, 0);
+    assert_string_equal(p->type->slug, "ke-hoach");
+    assert_int_equal(p->number, 5);
+    assert_int_equal(p->date.month, 3);
+    assert_int_equal(p->nsubject, 2);
+    assert_string_equal(p->agency_short, "Phòng GD&ĐT");
+    assert_int_equal(p->authority, VT_AUTH_KT);
+    assert_int_equal(p->ntitles, 2);
+    /* inline runs: spaces folded, one space kept at each run boundary */
+    const vt_block *para = p->body;
+    assert_int_equal(para->kind, VT_B_PARA);
+    assert_int_equal(para->text.count, 5);
+    assert_string_equal(para->text.runs[0].text, "Mở ");
+    assert_string_equal(para->text.runs[1].text, "đầu");
+    assert_true(para->text.runs[1].bold);
+    assert_string_equal(para->text.runs[2].text, " ");
+    assert_string_equal(para->text.runs[3].text, "nghiêng");
+    assert_true(para->text.runs[3].italic);
+    /* the line break before "text" folds to one space */
+    assert_string_equal(para->text.runs[4].text, " text");
+    const vt_block *sec = para->next;
+    assert_int_equal(sec->kind, VT_B_SECTION);
+    assert_int_equal(sec->subs, VT_NUM_DOTTED);
+    const vt_block *item = sec->first->first;
+    assert_int_equal(item->kind, VT_B_ITEM);
+    assert_string_equal(item->text.runs[0].text, "Một");
+    assert_string_equal(item->first->text.runs[0].text, "Hai");
+    char *name = vt_plan_output_name(p);
+    assert_string_equal(name, "kh-05-2020-03-05.docx");
+    free(name);
+    vt_plan_free(p);
+    vt_diags_free(&d);
+}
+
+static void test_every_problem_with_position(void **state)
+{
+    (void)state;
+    const char *xml = HEAD "<plan type=\"XYZ\">\n" AGENCY
+        "  <date>2020-02-30</date>\n"
+        "  <subject>S</subject>\n"
+        "  <body><p>x</p><para>y</para></body>\n"
+        "  <copies-to><to>A</to></copies-to>\n"
+        "  <signature authority=\"KTT\"><title>T</title></signature>\n"
+        "</plan>\n";
+    vt_diags d;
+    vt_diags_init(&d);
+    vt_plan *p = NULL;
+    assert_int_equal(load(xml, &p, &d), VT_ERR_PLAN);
+    assert_null(p);
+    const char *want[] = {
+        "p.xml:2:1: <plan type=\"XYZ\"> is not a Decree 30 document type",
+        "p.xml:4:3: <date> \"2020-02-30\" is not a real date: month 2 of 2020 has 29 days",
+        "p.xml:6:17: <para> is not allowed inside <body>",
+        "p.xml:7:3: <copies-to> is missing <archive>",
+        "p.xml:8:3: <signature authority=\"KTT\"> must be one of TM, KT, Q, TL, TUQ",
+        "p.xml:8:3: <signature> is missing <name>",
+    };
+    assert_int_equal(d.count, sizeof want / sizeof want[0]);
+    for (size_t i = 0; i < d.count; i++)
+        assert_non_null(strstr(d.msgs[i], want[i]));
+    vt_diags_free(&d);
+}
+
+static void test_refuses_doctype_and_broken_xml(void **state)
+{
+    (void)state;
+    vt_diags d;
+    vt_diags_init(&d);
+    vt_plan *p = NULL;
+    const char *xxe = HEAD "<!DOCTYPE plan [<!ENTITY x SYSTEM \"file:///etc/passwd\">]>\n"
+                           "<plan type=\"KH\">&x;</plan>\n";
+    assert_int_equal(load(xxe, &p, &d), VT_ERR_XML);
+    assert_non_null(strstr(d.msgs[0], "a DOCTYPE is not allowed"));
+    const char *laughs = HEAD "<!DOCTYPE l [<!ENTITY a \"aaaaaaaa\"><!ENTITY b \"&a;&a;&a;&a;\">]><plan>&b;</plan>";
+    assert_int_equal(load(laughs, &p, &d), VT_ERR_XML);
+    const char *broken = HEAD "<plan type=\"KH\">\n  <date>\n</plan>\n";
+    assert_int_equal(load(broken, &p, &d), VT_ERR_XML);
+    assert_non_null(strstr(d.msgs[2], "p.xml:4:"));
+    assert_non_null(strstr(d.msgs[2], "not well-formed XML"));
+    const char *bad_utf8 = HEAD "<plan type=\"K\xff\"/>";
+    assert_int_equal(load(bad_utf8, &p, &d), VT_ERR_XML);
+    /* a control character is not allowed in XML 1.0, even as a reference */
+    const char *ctrl = HEAD "<plan type=\"KH\">&#1;</plan>";
+    assert_int_equal(load(ctrl, &p, &d), VT_ERR_XML);
+    assert_null(p);
+    vt_diags_free(&d);
+}
+
+static void test_limits(void **state)
+{
+    (void)state;
+    vt_limits lim = vt_limits_default();
+    lim.max_depth = 3;
+    const char *xml = HEAD "<plan type=\"KH\">\n" AGENCY
+        "  <date>2020-03-05</date><subject>S</subject>\n"
+        "  <body><section><title>a</title><section><title>b</title>"
+        "<section><title>c</title><section><title>d</title></section>"
+        "</section></section></section></body>\n" TAIL;
+    vt_diags d;
+    vt_diags_init(&d);
+    vt_plan *p = NULL;
+    assert_int_equal(vt_plan_load_mem("p.xml", xml, strlen(xml), &lim, &p, &d), VT_ERR_PLAN);
+    assert_non_null(strstr(d.msgs[0], "more than the limit of 3"));
+    lim = vt_limits_default();
+    lim.max_plan_bytes = 10;
+    assert_int_equal(vt_plan_load_mem("p.xml", xml, strlen(xml), &lim, &p, &d), VT_ERR_LIMIT);
+    vt_diags_free(&d);
+}
+
+static void test_draft_and_numbered_dates(void **state)
+{
+    (void)state;
+    vt_diags d;
+    vt_diags_init(&d);
+    vt_plan *p = NULL;
+    const char *draft = HEAD "<plan type=\"cong-van\">\n" AGENCY
+        "  <number unit=\"GDTH\"/><date>2023-10</date><subject>S</subject>\n"
+        "  <recipients><to>A</to></recipients><body><p>x</p></body>\n" TAIL;
+    assert_int_equal(load(draft, &p, &d), VT_OK);
+    assert_int_equal(p->number, 0);
+    assert_int_equal(p->date.day, 0);
+    assert_string_equal(p->unit, "GDTH");
+    vt_plan_free(p);
+    const char *numbered = HEAD "<plan type=\"cong-van\">\n" AGENCY
+        "  <number>7</number><date>2023-10</date><subject>S</subject>\n"
+        "  <recipients><to>A</to></recipients><body><p>x</p></body>\n" TAIL;
+    assert_int_equal(load(numbered, &p, &d), VT_ERR_PLAN);
+    assert_non_null(strstr(d.msgs[0], "must give day, month and year"));
+    vt_diags_free(&d);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_good_plan),
+        cmocka_unit_test(test_every_problem_with_position),
+        cmocka_unit_test(test_refuses_doctype_and_broken_xml),
+        cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_draft_and_numbered_dates),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

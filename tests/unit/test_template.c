@@ -1,1 +1,194 @@
-int main(void){return 0;}
+/* Unit tests for template.c: placeholder scanning across runs, blocks,
+ * conditions, and refusing broken packages. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include <zip.h>
+
+#include "template.h"
+
+#define DOC_HEAD                                                              \
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"                              \
+    "<w:document xmlns:w=\"http://schemas.openxmlformats.org/"                \
+    "wordprocessingml/2006/main\"><w:body>"
+#define DOC_TAIL "<w:sectPr><w:pgSz w:w=\"11906\" w:h=\"16838\"/></w:sectPr></w:body></w:document>"
+
+/* A package in memory with the given entries (name, content pairs). */
+static void *make_zip(size_t *len, const char *const *entries)
+{
+    zip_error_t ze;
+    zip_error_init(&ze);
+    zip_source_t *mem = zip_source_buffer_create(NULL, 0, 0, &ze);
+    zip_source_keep(mem);
+    zip_t *z = zip_open_from_source(mem, ZIP_TRUNCATE, &ze);
+    for (const char *const *e = entries; *e; e += 2) {
+        zip_source_t *s = zip_source_buffer(z, e[1], strlen(e[1]), 0);
+        zip_file_add(z, e[0], s, 0);
+    }
+    zip_close(z);
+    zip_stat_t st;
+    zip_source_stat(mem, &st);
+    void *data = malloc(st.size);
+    zip_source_open(mem);
+    zip_source_read(mem, data, st.size);
+    zip_source_close(mem);
+    zip_source_free(mem);
+    zip_error_fini(&ze);
+    *len = st.size;
+    return data;
+}
+
+static vt_error open_doc(const char *body, vt_template **t, vt_diags *d)
+{
+    vt_buf doc;
+    vt_buf_init(&doc);
+    vt_buf_printf(&doc, "%s%s%s", DOC_HEAD, body, DOC_TAIL);
+    const char *entries[] = {"[Content_Types].xml", "<Types/>",
+                             "word/document.xml", doc.data, NULL};
+    size_t len;
+    void *zip = make_zip(&len, entries);
+    vt_error rc = vt_template_open_mem("t.docx", zip, len, NULL, t, d);
+    free(zip);
+    vt_buf_free(&doc);
+    return rc;
+}
+
+static char *fill(vt_template *t, const char *const *vals)
+{
+    vt_buf out;
+    vt_buf_init(&out);
+    vt_template_fill(t, vals, &out);
+    return vt_buf_take(&out);
+}
+
+/* What Word leaves after a clerk edits "{{subject}}": the placeholder
+ * split over runs with a spelling mark, a bookmark and revision ids. */
+static void test_scalar_split_across_runs(void **state)
+{
+    (void)state;
+    vt_diags d;
+    vt_diags_init(&d);
+    vt_template *t = NULL;
+    const char *body =
+        "<w:p w:rsidR=\"00A1\"><w:r w:rsidRPr=\"00B2\"><w:rPr><w:b/></w:rPr>"
+        "<w:t>V/v {</w:t></w:r><w:proofErr w:type=\"spellStart\"/>"
+        "<w:bookmarkStart w:id=\"0\" w:name=\"x\"/><w:r><w:t>{sub</w:t></w:r>"
+        "<w:proofErr w:type=\"spellEnd\"/><w:bookmarkEnd w:id=\"0\"/>"
+        "<w:r w:rsidR=\"00C3\"><w:t>ject}} nhé</w:t></w:r></w:p>";
+    assert_int_equal(open_doc(body, &t, &d), VT_OK);
+    assert_true(vt_template_uses(t, VT_F_SUBJECT));
+    const char *vals[VT_F__COUNT] = {0};
+    vals[VT_F_SUBJECT] = "Lịch <họp> & \"x\"";
+    char *out = fill(t, vals);
+    /* the value lands in the first run (bold), escaped; the other runs
+     * lose the placeholder's pieces and keep the rest of their text */
+    assert_non_null(strstr(out, "<w:t xml:space=\"preserve\">V/v Lịch &lt;họp&gt; &amp; \"x\"</w:t>"));
+    assert_non_null(strstr(out, " nhé</w:t>"));
+    assert_null(strstr(out, "{"));
+    assert_null(strstr(out, "sub"));
+    assert_non_null(strstr(out, "w:proofErr"));
+    free(out);
+    vt_template_free(t);
+    vt_diags_free(&d);
+}
+
+static void test_block_and_condition(void **state)
+{
+    (void)state;
+    vt_diags d;
+    vt_diags_init(&d);
+    vt_template *t = NULL;
+    const char *body =
+        "<w:p><w:r><w:t>{{>body}}</w:t></w:r></w:p>"
+        "<w:p><w:r><w:t>{{?chair}}Chủ trì: {{chair}}</w:t></w:r></w:p>"
+        "<w:tbl><w:tr><w:tc><w:p><w:r><w:t>{{>signature}}</w:t></w:r></w:p></w:tc></w:tr></w:tbl>";
+    assert_int_equal(open_doc(body, &t, &d), VT_OK);
+    const char *vals[VT_F__COUNT] = {0};
+    vals[VT_F_BODY] = "<w:p><w:r><w:t>BODY</w:t></w:r></w:p>";
+    char *out = fill(t, vals);
+    assert_non_null(strstr(out, "<w:body><w:p><w:r><w:t>BODY</w:t></w:r></w:p>"));
+    assert_null(strstr(out, "Chủ trì")); /* no chair: paragraph dropped */
+    /* an empty block in a cell still leaves the paragraph a cell needs */
+    assert_non_null(strstr(out, "<w:tc><w:p/></w:tc>"));
+    free(out);
+    vals[VT_F_CHAIR] = "Ông A";
+    out = fill(t, vals);
+    assert_non_null(strstr(out, "Chủ trì: Ông A"));
+    assert_null(strstr(out, "{{"));
+    free(out);
+    vt_template_free(t);
+    vt_diags_free(&d);
+}
+
+static void test_placeholder_errors(void **state)
+{
+    (void)state;
+    vt_diags d;
+    vt_diags_init(&d);
+    vt_template *t = NULL;
+    const char *body =
+        "<w:p><w:r><w:t>{{nope}}</w:t></w:r></w:p>\n"
+        "<w:p><w:r><w:t>text {{>body}}</w:t></w:r></w:p>\n"
+        "<w:p><w:r><w:t>{{subject</w:t></w:r></w:p>\n"
+        "<w:p><w:r><w:t>{{body}}</w:t></w:r></w:p>";
+    assert_int_equal(open_doc(body, &t, &d), VT_ERR_TEMPLATE);
+    assert_null(t);
+    assert_int_equal(d.count, 4); /* every problem, not just the first */
+    assert_non_null(strstr(d.msgs[0], "t.docx: word/document.xml:1: unknown placeholder {{nope}}"));
+    assert_non_null(strstr(d.msgs[1], "{{>body}} must be alone in its paragraph"));
+    assert_non_null(strstr(d.msgs[2], "not closed"));
+    assert_non_null(strstr(d.msgs[3], "is a block"));
+    vt_diags_free(&d);
+}
+
+static void test_bad_packages(void **state)
+{
+    (void)state;
+    vt_diags d;
+    vt_diags_init(&d);
+    vt_template *t = NULL;
+    assert_int_equal(vt_template_open_mem("x.docx", "not a zip", 9, NULL, &t, &d), VT_ERR_ZIP);
+    assert_non_null(strstr(d.msgs[0], "x.docx: not a DOCX file"));
+    size_t len;
+    const char *no_doc[] = {"[Content_Types].xml", "<Types/>", NULL};
+    void *z = make_zip(&len, no_doc);
+    assert_int_equal(vt_template_open_mem("y.docx", z, len, NULL, &t, &d), VT_ERR_ZIP);
+    assert_non_null(strstr(d.msgs[1], "has no word/document.xml"));
+    free(z);
+    const char *evil[] = {"[Content_Types].xml", "<Types/>", "word/document.xml",
+                          DOC_HEAD DOC_TAIL, "../evil", "x", NULL};
+    z = make_zip(&len, evil);
+    assert_int_equal(vt_template_open_mem("z.docx", z, len, NULL, &t, &d), VT_ERR_ZIP);
+    assert_non_null(strstr(d.msgs[2], "unsafe part name \"../evil\""));
+    free(z);
+    const char *abs_name[] = {"[Content_Types].xml", "<Types/>", "word/document.xml",
+                              DOC_HEAD DOC_TAIL, "/etc/x", "x", NULL};
+    z = make_zip(&len, abs_name);
+    assert_int_equal(vt_template_open_mem("a.docx", z, len, NULL, &t, &d), VT_ERR_ZIP);
+    free(z);
+    /* a part inflating past the limit is refused while reading */
+    vt_limits lim = vt_limits_default();
+    lim.max_part_bytes = 100;
+    const char *big[] = {"[Content_Types].xml", "<Types/>", "word/document.xml",
+                         DOC_HEAD "<w:p/><w:p/><w:p/><w:p/><w:p/><w:p/><w:p/>" DOC_TAIL, NULL};
+    z = make_zip(&len, big);
+    assert_int_equal(vt_template_open_mem("b.docx", z, len, &lim, &t, &d), VT_ERR_LIMIT);
+    free(z);
+    assert_null(t);
+    vt_diags_free(&d);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_scalar_split_across_runs),
+        cmocka_unit_test(test_block_and_condition),
+        cmocka_unit_test(test_placeholder_errors),
+        cmocka_unit_test(test_bad_packages),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
