@@ -236,6 +236,10 @@ def main():
     env = dict(os.environ, VANTHU_TEMPLATES=os.path.join(a.build, 'templates'))
     plans = sorted(glob.glob(os.path.join(src, 'plans', '*.xml')))
     check(len(plans) >= 3, 'at least the three seed plans are in plans/')
+    rng = os.path.join(src, 'plans', 'vanthu-plan.rng')
+    for plan in plans:
+        r = run(['xmllint', '--noout', '--nonet', '--relaxng', rng, plan])
+        check(r.returncode == 0, os.path.basename(plan) + ': valid against plans/vanthu-plan.rng')
     try:
         for plan in plans:
             base = os.path.splitext(os.path.basename(plan))[0]
@@ -250,7 +254,12 @@ def main():
                   base + ': two renders are byte-identical')
             z = run(['unzip', '-t', out1])
             check(z.returncode == 0 and 'No errors detected' in z.stdout, base + ': unzip -t')
-            check_nd30_layout(out1, base)
+            used = check_nd30_layout(out1, base)
+            if 'giay-moi' in base:
+                body = ' '.join(used.get('VtBody', []))
+                check('trân trọng kính mời: ' in body and 'Tới dự ' in body and 'Thời gian: ' in body
+                      and 'Địa điểm: ' in body and 'Chủ trì: ' in body and 'GIẤY MỜI' in used.get('VtTenLoai', []),
+                      base + ': Mẫu 1.7 wording from the template')
             check_tables(out1, base)
             # LibreOffice opens it: PDF with pages and text; plain text for wording
             office.convert(out1, 'pdf', os.path.join(tmp, 'pdf'))
@@ -361,7 +370,8 @@ def bad_input(vanthu, src, tmp, env):
     case('template-unknown-placeholder', GOOD, 1,
          r'unknown-placeholder\.docx: word/document\.xml:\d+: unknown placeholder \{\{so_van_ban\}\}', tpl=unknown)
     # the output path is a folder
-    r = run([vanthu, 'render', os.path.join(src, 'plans', os.listdir(os.path.join(src, 'plans'))[0]), '-o', d], env=env)
+    first_plan = sorted(glob.glob(os.path.join(src, 'plans', '*.xml')))[0]
+    r = run([vanthu, 'render', first_plan, '-o', d], env=env)
     check(r.returncode == 3 and 'is a folder' in r.stderr, 'an output path that is a folder is refused (exit 3)')
     r = run([vanthu, 'render'])
     check(r.returncode == 2, 'usage error exits 2')
