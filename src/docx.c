@@ -39,6 +39,32 @@ static vt_error zip_fail(vt_diags *d, const char *what, zip_error_t *ze)
     return VT_ERR_ZIP;
 }
 
+/* zip_close writes the archive into its memory source; read the finished
+ * bytes back into out.  z is always gone afterwards. */
+static vt_error close_and_read(zip_t *z, zip_source_t *mem, vt_buf *out,
+                               vt_diags *d)
+{
+    if (zip_close(z) < 0) {
+        vt_error rc = zip_fail(d, "writing", zip_get_error(z));
+        zip_discard(z);
+        return rc;
+    }
+    zip_stat_t st;
+    if (zip_source_stat(mem, &st) < 0 || zip_source_open(mem) < 0)
+        return zip_fail(d, "reading back", zip_source_error(mem));
+    if (vt_buf_reserve(out, (size_t)st.size) != 0) {
+        zip_source_close(mem);
+        return VT_ERR_NOMEM;
+    }
+    zip_int64_t got = zip_source_read(mem, out->data + out->len, st.size);
+    zip_source_close(mem);
+    if (got < 0 || (zip_uint64_t)got != st.size)
+        return zip_fail(d, "reading back", zip_source_error(mem));
+    out->len += (size_t)got;
+    out->data[out->len] = '\0';
+    return VT_OK;
+}
+
 vt_error vt_docx_build(const unsigned char *pkg, size_t pkg_len,
                        unsigned long long doc_index, const char *xml,
                        size_t xml_len, vt_buf *out, vt_diags *d)
@@ -91,31 +117,8 @@ vt_error vt_docx_build(const unsigned char *pkg, size_t pkg_len,
             goto done;
         }
     }
-    if (zip_close(dst) < 0) {
-        rc = zip_fail(d, "writing", zip_get_error(dst));
-        zip_discard(dst);
-        dst = NULL;
-        goto done;
-    }
+    rc = close_and_read(dst, mem, out, d);
     dst = NULL;
-    zip_stat_t st;
-    if (zip_source_stat(mem, &st) < 0 || zip_source_open(mem) < 0) {
-        rc = zip_fail(d, "reading back", zip_source_error(mem));
-        goto done;
-    }
-    if (vt_buf_reserve(out, (size_t)st.size) != 0) {
-        zip_source_close(mem);
-        rc = VT_ERR_NOMEM;
-        goto done;
-    }
-    zip_int64_t got = zip_source_read(mem, out->data + out->len, st.size);
-    zip_source_close(mem);
-    if (got < 0 || (zip_uint64_t)got != st.size) {
-        rc = zip_fail(d, "reading back", zip_source_error(mem));
-        goto done;
-    }
-    out->len += (size_t)got;
-    out->data[out->len] = '\0';
 done:
     if (dst)
         zip_discard(dst);
@@ -331,26 +334,10 @@ vt_error vt_pack_dirs(const char *const *dirs, size_t ndirs,
             goto done;
         }
     }
-    if (zip_close(z) < 0) {
-        rc = zip_fail(d, "writing", zip_get_error(z));
-        goto done;
-    }
+    rc = close_and_read(z, mem, &out, d);
     z = NULL;
-    zip_stat_t st;
-    if (zip_source_stat(mem, &st) < 0 || zip_source_open(mem) < 0) {
-        rc = zip_fail(d, "reading back", zip_source_error(mem));
+    if (rc != VT_OK)
         goto done;
-    }
-    if (vt_buf_reserve(&out, (size_t)st.size) == 0) {
-        zip_int64_t got = zip_source_read(mem, out.data, st.size);
-        if (got >= 0)
-            out.len = (size_t)got;
-    }
-    zip_source_close(mem);
-    if (out.len != st.size) {
-        rc = zip_fail(d, "reading back", zip_source_error(mem));
-        goto done;
-    }
     rc = vt_write_atomic(out_path, out.data, out.len, d);
 done:
     if (z)

@@ -96,6 +96,19 @@ typedef struct {
     size_t n, cap;
 } tnodes;
 
+static void tnodes_push(tnodes *out, xmlNode *n)
+{
+    if (out->n == out->cap) {
+        size_t cap = out->cap ? out->cap * 2 : 16;
+        xmlNode **p = realloc(out->t, cap * sizeof *p);
+        if (!p)
+            return; /* the node is skipped; the template then fails to fill */
+        out->t = p;
+        out->cap = cap;
+    }
+    out->t[out->n++] = n;
+}
+
 static void collect_t(xmlNode *n, tnodes *out)
 {
     for (xmlNode *c = n->children; c; c = c->next) {
@@ -104,15 +117,7 @@ static void collect_t(xmlNode *n, tnodes *out)
         if (is_w(c, "txbxContent") || is_w(c, "p"))
             continue; /* a text box has paragraphs of its own */
         if (is_w(c, "t")) {
-            if (out->n == out->cap) {
-                size_t cap = out->cap ? out->cap * 2 : 8;
-                xmlNode **p = realloc(out->t, cap * sizeof *p);
-                if (!p)
-                    return;
-                out->t = p;
-                out->cap = cap;
-            }
-            out->t[out->n++] = c;
+            tnodes_push(out, c);
             continue;
         }
         collect_t(c, out);
@@ -334,17 +339,8 @@ static void collect_paragraphs(xmlNode *n, tnodes *out)
     for (xmlNode *c = n->children; c; c = c->next) {
         if (c->type != XML_ELEMENT_NODE)
             continue;
-        if (is_w(c, "p")) {
-            if (out->n == out->cap) {
-                size_t cap = out->cap ? out->cap * 2 : 64;
-                xmlNode **p = realloc(out->t, cap * sizeof *p);
-                if (!p)
-                    return;
-                out->t = p;
-                out->cap = cap;
-            }
-            out->t[out->n++] = c;
-        }
+        if (is_w(c, "p"))
+            tnodes_push(out, c);
         collect_paragraphs(c, out); /* text boxes nest paragraphs */
     }
 }

@@ -39,6 +39,20 @@ static int is_space(utf8proc_int32_t c)
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == 0xa0;
 }
 
+/* Decode the code point at s[*i] into *c and advance *i; 0 at the end or on
+ * invalid UTF-8. */
+static int next_cp(const char *s, size_t n, size_t *i, utf8proc_int32_t *c)
+{
+    if (*i >= n)
+        return 0;
+    utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)s + *i,
+                                          (utf8proc_ssize_t)(n - *i), c);
+    if (k <= 0)
+        return 0;
+    *i += (size_t)k;
+    return 1;
+}
+
 int vt_text_clean(const char *s, size_t n, vt_buf *out)
 {
     utf8proc_uint8_t *nfc = NULL;
@@ -256,13 +270,9 @@ long vt_text_width_twips(const char *s, double size_pt, int bold)
     const short *w = bold ? times_bold : times_regular;
     size_t n = strlen(s);
     double units = 0;
-    for (size_t i = 0; i < n;) {
-        utf8proc_int32_t c;
-        utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)s + i,
-                                              (utf8proc_ssize_t)(n - i), &c);
-        if (k <= 0)
-            break;
-        i += (size_t)k;
+    size_t i = 0;
+    utf8proc_int32_t c;
+    while (next_cp(s, n, &i, &c)) {
         utf8proc_int32_t b = base_letter(c);
         if (utf8proc_category(c) == UTF8PROC_CATEGORY_MN)
             continue; /* a combining mark adds no width */
@@ -275,13 +285,9 @@ void vt_slug(const char *s, size_t max_len, vt_buf *out)
 {
     size_t n = strlen(s), start = out->len;
     int dash = 0;
-    for (size_t i = 0; i < n;) {
-        utf8proc_int32_t c;
-        utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)s + i,
-                                              (utf8proc_ssize_t)(n - i), &c);
-        if (k <= 0)
-            break;
-        i += (size_t)k;
+    size_t i = 0;
+    utf8proc_int32_t c;
+    while (next_cp(s, n, &i, &c)) {
         utf8proc_int32_t b = base_letter(c);
         if (b >= 'A' && b <= 'Z')
             b = b - 'A' + 'a';
