@@ -26,6 +26,9 @@ static const char USAGE[] =
     "                       render a plan into a DOCX ready to sign\n"
     "  validate FILE...     check plans (.xml) and templates (.docx); report\n"
     "                       every problem as file:line:col: message\n"
+    "  invite PLAN.xml -o DIR [--per cluster|school] [-t TEMPLATE.docx]\n"
+    "         [-j N] [--dry-run] [--force]\n"
+    "                       write a giấy mời for every cluster (or school)\n"
     "  pack DIR... -o OUT.docx\n"
     "                       pack unpacked template folders into a DOCX\n"
     "\n"
@@ -59,6 +62,26 @@ static const char VALIDATE_HELP[] =
     "Every problem is printed as file:line:col: message; the exit code is 1\n"
     "if any file has a problem.  Takes the --max-* options of render.\n";
 
+static const char INVITE_HELP[] =
+    "usage: vanthu invite PLAN.xml -o DIR [options]\n"
+    "\n"
+    "Write one giấy mời per <cluster> of the plan (or one per <school>),\n"
+    "plus DIR/manifest.csv and DIR/manifest.json with each file's cluster,\n"
+    "recipient, number, date and SHA-256.  The whole batch is checked\n"
+    "first; nothing is written if any cluster lacks a date, venue or school.\n"
+    "  -o, --output DIR     the folder for the letters (created if missing;\n"
+    "                       must be empty unless --force)\n"
+    "  --per cluster|school one letter per cluster (default) or per school;\n"
+    "                       a cluster's school copies share one number\n"
+    "  -t, --template FILE  the template (default: mau-1.7, as for render)\n"
+    "  -j, --jobs N         threads (default: one per core); the files are\n"
+    "                       byte-identical whatever N is\n"
+    "  --dry-run            check and list what would be written; write nothing\n"
+    "  --force              write into a folder that is not empty\n"
+    "Letters are numbered from the plan's <number>, one per cluster, or\n"
+    "left blank for the văn thư when the plan has none.  The --max-* options\n"
+    "of render apply.\n";
+
 static const char PACK_HELP[] =
     "usage: vanthu pack DIR... -o OUT.docx\n"
     "\n"
@@ -71,10 +94,11 @@ typedef struct {
     const char *output, *tpl;
     vt_limits lim;
     int help;
+    vt_invite_opts inv;
 } opts;
 
 enum { OPT_MAX_PLAN = 256, OPT_MAX_DEPTH, OPT_MAX_CELLS, OPT_MAX_PART,
-       OPT_VERSION };
+       OPT_PER, OPT_DRY_RUN, OPT_FORCE };
 
 static int parse_size(const char *s, size_t *out)
 {
@@ -87,8 +111,9 @@ static int parse_size(const char *s, size_t *out)
     return 0;
 }
 
-/* Returns the index of the first operand, or -1 on a usage error. */
-static int parse_opts(int argc, char **argv, opts *o)
+/* Returns the index of the first operand, or -1 on a usage error.  The
+ * batch options are accepted only by invite (batch = 1). */
+static int parse_opts(int argc, char **argv, opts *o, int batch)
 {
     static const struct option longopts[] = {
         {"output", required_argument, 0, 'o'},
@@ -98,18 +123,46 @@ static int parse_opts(int argc, char **argv, opts *o)
         {"max-depth", required_argument, 0, OPT_MAX_DEPTH},
         {"max-table-cells", required_argument, 0, OPT_MAX_CELLS},
         {"max-part-bytes", required_argument, 0, OPT_MAX_PART},
+        {"jobs", required_argument, 0, 'j'},
+        {"per", required_argument, 0, OPT_PER},
+        {"dry-run", no_argument, 0, OPT_DRY_RUN},
+        {"force", no_argument, 0, OPT_FORCE},
         {0, 0, 0, 0}};
     memset(o, 0, sizeof *o);
     o->lim = vt_limits_default();
     optind = 1;
     opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, "o:t:h", longopts, NULL)) != -1) {
-        size_t *dst = NULL;
+    while ((c = getopt_long(argc, argv, "o:t:hj:", longopts, NULL)) != -1) {
+        size_t *dst = NULL, jobs = 0;
+        if (!batch && (c == 'j' || c == OPT_PER || c == OPT_DRY_RUN ||
+                       c == OPT_FORCE))
+            c = '?';
         switch (c) {
         case 'o': o->output = optarg; break;
         case 't': o->tpl = optarg; break;
         case 'h': o->help = 1; break;
+        case OPT_DRY_RUN: o->inv.dry_run = 1; break;
+        case OPT_FORCE: o->inv.force = 1; break;
+        case OPT_PER:
+            if (strcmp(optarg, "cluster") == 0) {
+                o->inv.per = VT_PER_CLUSTER;
+            } else if (strcmp(optarg, "school") == 0) {
+                o->inv.per = VT_PER_SCHOOL;
+            } else {
+                fprintf(stderr, "vanthu %s: --per must be cluster or school, "
+                                "not \"%s\"\n", argv[0], optarg);
+                return -1;
+            }
+            break;
+        case 'j':
+            if (parse_size(optarg, &jobs) != 0 || jobs > 1024) {
+                fprintf(stderr, "vanthu %s: -j needs a number of threads "
+                                "from 1 to 1024\n", argv[0]);
+                return -1;
+            }
+            o->inv.jobs = (unsigned)jobs;
+            break;
         case OPT_MAX_PLAN: dst = &o->lim.max_plan_bytes; break;
         case OPT_MAX_DEPTH: dst = &o->lim.max_depth; break;
         case OPT_MAX_CELLS: dst = &o->lim.max_table_cells; break;
@@ -162,10 +215,23 @@ static int finish(vt_error rc, vt_diags *d)
     return vt_exit_code(rc);
 }
 
+/* The template named by -t, or the default of the plan's family. */
+static vt_error open_template(const opts *o, const vt_plan *plan,
+                              vt_template **tpl, vt_diags *d)
+{
+    char *path = o->tpl ? strdup(o->tpl)
+                        : default_template(vt_plan_template_family(plan));
+    if (!path)
+        return VT_ERR_NOMEM;
+    vt_error rc = vt_template_open(path, &o->lim, tpl, d);
+    free(path);
+    return rc;
+}
+
 static int cmd_render(int argc, char **argv)
 {
     opts o;
-    int i = parse_opts(argc, argv, &o);
+    int i = parse_opts(argc, argv, &o, 0);
     if (i < 0)
         return VT_EXIT_USAGE;
     if (o.help) {
@@ -180,14 +246,10 @@ static int cmd_render(int argc, char **argv)
     vt_diags_init(&d);
     vt_plan *plan = NULL;
     vt_template *tpl = NULL;
-    char *tpl_path = NULL, *name = NULL, *out = NULL;
+    char *name = NULL, *out = NULL;
     vt_error rc = vt_plan_load(argv[i], &o.lim, &plan, &d);
-    if (rc == VT_OK) {
-        tpl_path = o.tpl ? strdup(o.tpl)
-                         : default_template(vt_plan_template_family(plan));
-        rc = tpl_path ? vt_template_open(tpl_path, &o.lim, &tpl, &d)
-                      : VT_ERR_NOMEM;
-    }
+    if (rc == VT_OK)
+        rc = open_template(&o, plan, &tpl, &d);
     if (rc == VT_OK && !o.output) {
         name = vt_plan_output_name(plan);
         if (mkdir("out", 0777) != 0 && errno != EEXIST) {
@@ -202,9 +264,51 @@ static int cmd_render(int argc, char **argv)
         rc = vt_render(plan, tpl, o.output ? o.output : out, &d);
     if (rc == VT_OK)
         printf("%s\n", o.output ? o.output : out);
-    free(tpl_path);
     free(name);
     free(out);
+    vt_template_free(tpl);
+    vt_plan_free(plan);
+    return finish(rc, &d);
+}
+
+static int cmd_invite(int argc, char **argv)
+{
+    opts o;
+    int i = parse_opts(argc, argv, &o, 1);
+    if (i < 0)
+        return VT_EXIT_USAGE;
+    if (o.help) {
+        fputs(INVITE_HELP, stdout);
+        return VT_EXIT_OK;
+    }
+    if (argc - i != 1 || !o.output) {
+        fprintf(stderr, "vanthu invite: give one plan and -o DIR\n%s",
+                INVITE_HELP);
+        return VT_EXIT_USAGE;
+    }
+    vt_diags d;
+    vt_diags_init(&d);
+    vt_plan *plan = NULL;
+    vt_template *tpl = NULL;
+    vt_invite_result res = {0};
+    o.inv.progress = isatty(STDERR_FILENO);
+    vt_error rc = vt_plan_load(argv[i], &o.lim, &plan, &d);
+    if (rc == VT_OK)
+        rc = open_template(&o, plan, &tpl, &d);
+    if (rc == VT_OK)
+        rc = vt_invite(plan, tpl, o.output, &o.inv, stdout, &res, &d);
+    if (rc == VT_OK) {
+        double rate = res.seconds > 0 ? (double)res.letters / res.seconds : 0;
+        fprintf(stderr,
+                "vanthu invite: %zu letter%s for %zu cluster%s %s %s in "
+                "%.2f s (%.0f letters/s, %u job%s)\n",
+                res.letters, res.letters == 1 ? "" : "s", res.clusters,
+                res.clusters == 1 ? "" : "s",
+                o.inv.dry_run ? "checked; dry run, nothing written to"
+                              : "written to",
+                o.output, res.seconds, rate, res.jobs,
+                res.jobs == 1 ? "" : "s");
+    }
     vt_template_free(tpl);
     vt_plan_free(plan);
     return finish(rc, &d);
@@ -219,7 +323,7 @@ static int ends_with(const char *s, const char *suffix)
 static int cmd_validate(int argc, char **argv)
 {
     opts o;
-    int i = parse_opts(argc, argv, &o);
+    int i = parse_opts(argc, argv, &o, 0);
     if (i < 0)
         return VT_EXIT_USAGE;
     if (o.help) {
@@ -257,7 +361,7 @@ static int cmd_validate(int argc, char **argv)
 static int cmd_pack(int argc, char **argv)
 {
     opts o;
-    int i = parse_opts(argc, argv, &o);
+    int i = parse_opts(argc, argv, &o, 0);
     if (i < 0)
         return VT_EXIT_USAGE;
     if (o.help) {
@@ -301,6 +405,8 @@ int main(int argc, char **argv)
         return cmd_validate(argc - 1, argv + 1);
     if (strcmp(cmd, "pack") == 0)
         return cmd_pack(argc - 1, argv + 1);
+    if (strcmp(cmd, "invite") == 0)
+        return cmd_invite(argc - 1, argv + 1);
     fprintf(stderr, "vanthu: unknown command \"%s\"\n%s", cmd, USAGE);
     return VT_EXIT_USAGE;
 }

@@ -18,15 +18,33 @@
  * few per cent of 9's size on WordprocessingML at a fraction of the time. */
 #define VT_DOCX_DEFLATE_LEVEL 6
 
-/* Build a package in memory: every entry of the template package pkg is
- * copied without recompression, except entry doc_index, which gets xml. */
+/* A writer holds a template package open so that many documents can be
+ * built from it: a batch opens one per thread (libzip objects are not
+ * shared between threads) and parses the package's directory once. */
+typedef struct vt_docx_writer vt_docx_writer;
+
+vt_error vt_docx_writer_open(const unsigned char *pkg, size_t pkg_len,
+                             unsigned long long doc_index,
+                             vt_docx_writer **out, vt_diags *d);
+void vt_docx_writer_free(vt_docx_writer *w);
+
+/* Build a package in memory into out (appended): every entry of the
+ * template is copied without recompression, except word/document.xml,
+ * which gets xml. */
+vt_error vt_docx_writer_build(vt_docx_writer *w, const char *xml,
+                              size_t xml_len, vt_buf *out, vt_diags *d);
+
+/* The same for one document: open, build, free. */
 vt_error vt_docx_build(const unsigned char *pkg, size_t pkg_len,
                        unsigned long long doc_index, const char *xml,
                        size_t xml_len, vt_buf *out, vt_diags *d);
 
 /* Write data to path through a temporary file in the same folder and a
- * rename, so that path is either the old file or the complete new one. */
+ * rename, so that path is either the old file or the complete new one.
+ * VT_WRITE_SYNC also flushes the file to disk before the rename; a batch
+ * leaves it out and syncs its whole folder once at the end instead. */
+enum { VT_WRITE_NOSYNC = 0, VT_WRITE_SYNC = 1 };
 vt_error vt_write_atomic(const char *path, const void *data, size_t len,
-                         vt_diags *d);
+                         int flags, vt_diags *d);
 
 #endif

@@ -78,6 +78,11 @@ typedef struct vt_block {
     struct vt_block *first, *next; /* children: section contents, sub-items */
 } vt_block;
 
+/* Where an element starts in the plan file, for messages. */
+typedef struct {
+    int line, col;
+} vt_pos;
+
 typedef struct {
     const char *name;    /* "Cụm số 1" */
     const char *host;    /* cụm trưởng */
@@ -87,8 +92,9 @@ typedef struct {
     const char *time;    /* "07:30" or NULL */
     vt_date date;
     const char **schools;
+    vt_pos *school_pos;
     size_t nschools;
-    int line;
+    vt_pos pos;
 } vt_cluster;
 
 typedef struct {
@@ -122,6 +128,7 @@ struct vt_plan {
     vt_invitation inv;
     vt_cluster *clusters;
     size_t nclusters;
+    vt_pos pos, invitation_pos, clusters_pos; /* <plan>, <invitation>, <clusters> */
     const char **copies; /* Nơi nhận */
     size_t ncopies;
     const char *archive; /* "VT, GDTH" of the "- Lưu: VT, GDTH." line */

@@ -40,29 +40,38 @@ typedef struct {
     int xml_line, xml_col;
     char xml_msg[256];
     int doctype;
+    /* the last position computed, so positions asked in document order
+     * (10,000 schools in a batch plan) cost one pass, not one per ask */
+    size_t pos_off;
+    int pos_line, pos_col;
 } pctx;
 
 /* ---- positions and messages ------------------------------------------ */
 
-static void offset_pos(const pctx *p, size_t off, int *line, int *col)
+static void offset_pos(pctx *p, size_t off, int *line, int *col)
 {
-    int l = 1, c = 1;
     if (off > p->len)
         off = p->len;
-    for (size_t i = 0; i < off; i++) {
+    if (!p->pos_line || off < p->pos_off) {
+        p->pos_off = 0;
+        p->pos_line = 1;
+        p->pos_col = 1;
+    }
+    for (size_t i = p->pos_off; i < off; i++) {
         unsigned char ch = (unsigned char)p->src[i];
         if (ch == '\n') {
-            l++;
-            c = 1;
+            p->pos_line++;
+            p->pos_col = 1;
         } else if ((ch & 0xc0) != 0x80) {
-            c++;
+            p->pos_col++;
         }
     }
-    *line = l;
-    *col = c;
+    p->pos_off = off;
+    *line = p->pos_line;
+    *col = p->pos_col;
 }
 
-static void node_pos(const pctx *p, const xmlNode *n, int *line, int *col)
+static void node_pos(pctx *p, const xmlNode *n, int *line, int *col)
 {
     while (n && n->type != XML_ELEMENT_NODE)
         n = n->parent;
@@ -844,13 +853,16 @@ static void parse_copies(pctx *p, xmlNode *n)
     }
 }
 
-static void parse_invitation(pctx *p, xmlNode *n)
+/* In a batch plan (one with <clusters>) each cluster gives its own time
+ * and venue, so the plan-wide ones become optional. */
+static void parse_invitation(pctx *p, xmlNode *n, int batch)
 {
     static const char *const kids[] = {"invitee", "event", "chair", "time",
                                        "venue", NULL};
     vt_invitation *inv = &p->plan->inv;
     check_attrs(p, n, NULL);
     only_children(p, n, kids);
+    node_pos(p, n, &p->plan->invitation_pos.line, &p->plan->invitation_pos.col);
     xmlNode *c;
     if ((c = child_once(p, n, "invitee", 1, "(who is invited)")))
         inv->invitee = text_required(p, c);
@@ -858,9 +870,9 @@ static void parse_invitation(pctx *p, xmlNode *n)
         inv->event = text_required(p, c);
     if ((c = child_once(p, n, "chair", 0, NULL)))
         inv->chair = text_required(p, c);
-    if ((c = child_once(p, n, "time", 1, "(when)")))
+    if ((c = child_once(p, n, "time", !batch, "(when)")))
         inv->time = text_required(p, c);
-    if ((c = child_once(p, n, "venue", 1, "(where)")))
+    if ((c = child_once(p, n, "venue", !batch, "(where)")))
         inv->venue = text_required(p, c);
 }
 
@@ -872,7 +884,7 @@ static void parse_cluster(pctx *p, xmlNode *n, vt_cluster *cl)
                                        NULL};
     check_attrs(p, n, attrs);
     only_children(p, n, kids);
-    cl->line = (int)xmlGetLineNo(n);
+    node_pos(p, n, &cl->pos.line, &cl->pos.col);
     cl->name = get_attr(p, n, "name");
     if (!cl->name || !*cl->name)
         perr(p, n, "<cluster> needs name=\"…\" (e.g. name=\"Cụm số 1\")");
@@ -900,6 +912,13 @@ static void parse_cluster(pctx *p, xmlNode *n, vt_cluster *cl)
     if ((c = child_once(p, n, "topic", 0, NULL)))
         cl->topic = text_required(p, c);
     cl->schools = string_list(p, n, "school", &cl->nschools);
+    cl->school_pos = arena_array(p, cl->nschools, sizeof(vt_pos));
+    size_t k = 0;
+    for (c = n->children; c && cl->school_pos; c = c->next)
+        if (is_el(c, "school")) {
+            node_pos(p, c, &cl->school_pos[k].line, &cl->school_pos[k].col);
+            k++;
+        }
 }
 
 static void parse_clusters(pctx *p, xmlNode *n)
@@ -908,6 +927,7 @@ static void parse_clusters(pctx *p, xmlNode *n)
     vt_plan *pl = p->plan;
     check_attrs(p, n, NULL);
     only_children(p, n, kids);
+    node_pos(p, n, &pl->clusters_pos.line, &pl->clusters_pos.col);
     pl->nclusters = count_children(n, "cluster");
     pl->clusters = arena_array(p, pl->nclusters, sizeof(vt_cluster));
     size_t k = 0;
@@ -1013,6 +1033,7 @@ static void parse_plan_root(pctx *p, xmlNode *root)
     }
     check_attrs(p, root, root_attrs);
     only_children(p, root, kids);
+    node_pos(p, root, &pl->pos.line, &pl->pos.col);
     const char *type = get_attr(p, root, "type");
     if (!type) {
         perr(p, root, "<plan> needs type=\"…\", the document type (e.g. "
@@ -1068,7 +1089,7 @@ static void parse_plan_root(pctx *p, xmlNode *root)
     if ((c = child_once(p, root, "invitation", invitation,
                         "(a giấy mời says who is invited, to what, when and "
                         "where)")))
-        parse_invitation(p, c);
+        parse_invitation(p, c, child(root, "clusters") != NULL);
     if ((c = child_once(p, root, "body", !invitation, "(the document's text)"))) {
         check_attrs(p, c, NULL);
         pl->body = parse_blocks(p, c, 1, NULL);
@@ -1098,30 +1119,57 @@ static void parse_plan_root(pctx *p, xmlNode *root)
 }
 
 /* Duplicate schools across clusters are almost always a copy-paste slip;
- * a school would receive two invitations for different days. */
-static void check_clusters(pctx *p, xmlNode *root)
+ * a school would receive two invitations for different days.  Sorting the
+ * names keeps this fast for a province's ten thousand schools. */
+typedef struct {
+    const char *name;
+    size_t cluster, school;
+} school_ref;
+
+static int school_ref_cmp(const void *a, const void *b)
+{
+    const school_ref *x = a, *y = b;
+    int c = strcmp(x->name, y->name);
+    if (c)
+        return c;
+    if (x->cluster != y->cluster)
+        return x->cluster < y->cluster ? -1 : 1;
+    return x->school < y->school ? -1 : x->school > y->school;
+}
+
+static void check_clusters(pctx *p)
 {
     vt_plan *pl = p->plan;
-    xmlNode *cls = child(root, "clusters");
+    size_t n = 0, k = 0;
+    for (size_t i = 0; i < pl->nclusters; i++)
+        n += pl->clusters[i].nschools;
+    if (n < 2)
+        return;
+    school_ref *refs = malloc(n * sizeof *refs);
+    if (!refs) {
+        pl->arena.oom = 1;
+        return;
+    }
     for (size_t i = 0; i < pl->nclusters; i++)
         for (size_t s = 0; s < pl->clusters[i].nschools; s++)
-            for (size_t j = 0; j <= i; j++)
-                for (size_t t = 0; t < pl->clusters[j].nschools; t++) {
-                    if (j == i && t >= s)
-                        break;
-                    const char *a = pl->clusters[i].schools[s];
-                    const char *b = pl->clusters[j].schools[t];
-                    if (a && b && strcmp(a, b) == 0) {
-                        int line, col;
-                        node_pos(p, cls, &line, &col);
-                        vt_diags_addf(p->d,
-                                      "%s:%d:%d: <school> \"%s\" is listed "
-                                      "twice (in \"%s\" and \"%s\")",
-                                      p->name, pl->clusters[i].line, 1, a,
-                                      pl->clusters[j].name, pl->clusters[i].name);
-                        p->errors++;
-                    }
-                }
+            refs[k++] = (school_ref){pl->clusters[i].schools[s], i, s};
+    qsort(refs, n, sizeof *refs, school_ref_cmp);
+    for (size_t i = 1; i < n; i++) {
+        size_t first = i - 1;
+        while (first > 0 && strcmp(refs[first - 1].name, refs[i].name) == 0)
+            first--;
+        if (strcmp(refs[first].name, refs[i].name) != 0)
+            continue;
+        const vt_cluster *a = &pl->clusters[refs[first].cluster];
+        const vt_cluster *b = &pl->clusters[refs[i].cluster];
+        vt_pos at = b->school_pos[refs[i].school];
+        vt_diags_addf(p->d,
+                      "%s:%d:%d: <school> \"%s\" is listed twice (in \"%s\" "
+                      "and \"%s\"); a school belongs to one cluster",
+                      p->name, at.line, at.col, refs[i].name, a->name, b->name);
+        p->errors++;
+    }
+    free(refs);
 }
 
 vt_error vt_plan_load_mem(const char *name, const char *data, size_t len,
@@ -1180,7 +1228,7 @@ vt_error vt_plan_load_mem(const char *name, const char *data, size_t len,
     } else {
         parse_plan_root(&p, xmlDocGetRootElement(doc));
         if (p.errors == 0)
-            check_clusters(&p, xmlDocGetRootElement(doc));
+            check_clusters(&p);
         if (p.errors)
             rc = VT_ERR_PLAN;
         else if (plan->arena.oom)

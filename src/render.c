@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "render.h"
+
 #include "docx.h"
 #include "model.h"
 #include "ooxml.h"
@@ -16,14 +18,16 @@
 #include "vanthu.h"
 #include "vn_text.h"
 
-typedef struct {
+struct vt_renderer {
+    const vt_template *t;
+    vt_docx_writer *w;
     vt_buf v[VT_F__COUNT];
-} values;
+    vt_buf xml, tmp;
+};
 
-static void values_free(values *vs)
+int vt_field_is_letter(vt_field f)
 {
-    for (int f = 0; f < VT_F__COUNT; f++)
-        vt_buf_free(&vs->v[f]);
+    return f >= VT_F_CLUSTER && f <= VT_F_TOPIC;
 }
 
 static void join_lines(vt_buf *b, const char **lines, size_t n)
@@ -32,9 +36,8 @@ static void join_lines(vt_buf *b, const char **lines, size_t n)
         vt_buf_printf(b, "%s%s", i ? " " : "", lines[i]);
 }
 
-static void compute(values *vs, const vt_plan *p, const vt_template *t)
+static void compute(vt_buf *v, const vt_plan *p, const vt_template *t)
 {
-    vt_buf *v = vs->v;
     vt_buf_puts(&v[VT_F_AGENCY], p->agency);
     vt_text_upper(p->agency, &v[VT_F_AGENCY_UPPER]);
     if (p->parent)
@@ -52,12 +55,15 @@ static void compute(values *vs, const vt_plan *p, const vt_template *t)
         vt_buf_puts(&v[VT_F_EVENT], p->inv.event);
         if (p->inv.chair)
             vt_buf_puts(&v[VT_F_CHAIR], p->inv.chair);
-        vt_buf_puts(&v[VT_F_TIME], p->inv.time);
-        vt_buf_puts(&v[VT_F_VENUE], p->inv.venue);
+        if (p->inv.time)
+            vt_buf_puts(&v[VT_F_TIME], p->inv.time);
+        if (p->inv.venue)
+            vt_buf_puts(&v[VT_F_VENUE], p->inv.venue);
     }
     vt_buf_puts(&v[VT_F_SIGNER], p->signer);
-    if (!p->body)
-        vt_buf_puts(&v[VT_F_END], "./.");
+    /* the last line of the letter ends the text ("./.") unless a body
+     * follows it, which then carries the end mark itself */
+    vt_buf_puts(&v[VT_F_END], p->body ? "." : "./.");
     vt_ox_header(&v[VT_F_HEADER], p);
     vt_ox_title(&v[VT_F_TITLE], p);
     vt_ox_recipients(&v[VT_F_RECIPIENTS], p);
@@ -67,8 +73,46 @@ static void compute(values *vs, const vt_plan *p, const vt_template *t)
     vt_ox_appendices(&v[VT_F_APPENDICES], p, vt_template_sect_pr(t));
 }
 
+/* Replace "{{cluster}}", "{{school}}", … in one computed value by the
+ * letter's own values, escaped when the value is WordprocessingML.  One
+ * pass: text coming from a value is never scanned again, so a school named
+ * "{{x}}" stays as typed.  Any other "{{…}}" is left as the plan wrote it. */
+static void expand(vt_buf *v, vt_buf *tmp, const char *const *letter,
+                   int is_xml)
+{
+    const char *s = v->data, *end = v->data + v->len;
+    if (!s || !memmem(s, v->len, "{{", 2))
+        return;
+    vt_buf_reset(tmp);
+    while (s < end) {
+        const char *open = memmem(s, (size_t)(end - s), "{{", 2);
+        if (!open) {
+            vt_buf_put(tmp, s, (size_t)(end - s));
+            break;
+        }
+        vt_buf_put(tmp, s, (size_t)(open - s));
+        const char *name = open + 2;
+        const char *close = memmem(name, (size_t)(end - name), "}}", 2);
+        int f = close ? vt_field_find(name, (size_t)(close - name)) : -1;
+        if (f < 0 || !vt_field_is_letter((vt_field)f)) {
+            vt_buf_put(tmp, open, 2);
+            s = name;
+            continue;
+        }
+        const char *val = letter[f] ? letter[f] : "";
+        if (is_xml)
+            vt_xml_text(tmp, val);
+        else
+            vt_buf_puts(tmp, val);
+        s = close + 2;
+    }
+    vt_buf swap = *v;
+    *v = *tmp;
+    *tmp = swap;
+}
+
 /* Blocks whose content would be lost if the template has no place for it. */
-static int check_places(const values *vs, const vt_template *t, vt_diags *d)
+static int check_places(const vt_buf *v, const vt_template *t, vt_diags *d)
 {
     static const vt_field needed[] = {VT_F_HEADER, VT_F_RECIPIENTS,
                                       VT_F_GROUNDS, VT_F_BODY, VT_F_SIGNATURE,
@@ -76,7 +120,7 @@ static int check_places(const values *vs, const vt_template *t, vt_diags *d)
     int bad = 0;
     for (size_t i = 0; i < sizeof needed / sizeof needed[0]; i++) {
         vt_field f = needed[i];
-        if (vs->v[f].len && !vt_template_uses(t, f)) {
+        if (v[f].len && !vt_template_uses(t, f)) {
             vt_diags_addf(d,
                           "%s: the template has no %s%s}} placeholder, so "
                           "the plan's %s would be lost; use the template of "
@@ -90,39 +134,92 @@ static int check_places(const values *vs, const vt_template *t, vt_diags *d)
     return bad;
 }
 
+vt_error vt_renderer_open(const vt_template *t, vt_renderer **out,
+                          vt_diags *d)
+{
+    *out = NULL;
+    vt_renderer *r = calloc(1, sizeof *r);
+    if (!r)
+        return VT_ERR_NOMEM;
+    r->t = t;
+    size_t len;
+    unsigned long long idx;
+    const unsigned char *bytes = vt_template_package(t, &len, &idx);
+    vt_error rc = vt_docx_writer_open(bytes, len, idx, &r->w, d);
+    if (rc != VT_OK) {
+        free(r);
+        return rc;
+    }
+    *out = r;
+    return VT_OK;
+}
+
+void vt_renderer_free(vt_renderer *r)
+{
+    if (!r)
+        return;
+    for (int f = 0; f < VT_F__COUNT; f++)
+        vt_buf_free(&r->v[f]);
+    vt_buf_free(&r->xml);
+    vt_buf_free(&r->tmp);
+    vt_docx_writer_free(r->w);
+    free(r);
+}
+
+vt_error vt_renderer_run(vt_renderer *r, const vt_plan *p,
+                         const char *const *letter, vt_buf *pkg, vt_diags *d)
+{
+    vt_buf *v = r->v;
+    for (int f = 0; f < VT_F__COUNT; f++)
+        vt_buf_reset(&v[f]);
+    vt_buf_reset(&r->xml);
+    compute(v, p, r->t);
+    if (letter)
+        for (int f = 0; f < VT_F__COUNT; f++) {
+            if (vt_field_is_letter((vt_field)f)) {
+                if (letter[f])
+                    vt_buf_puts(&v[f], letter[f]);
+            } else {
+                expand(&v[f], &r->tmp, letter, vt_field_is_block((vt_field)f));
+            }
+        }
+    for (int f = 0; f < VT_F__COUNT; f++)
+        if (v[f].oom)
+            return VT_ERR_NOMEM;
+    if (check_places(v, r->t, d))
+        return VT_ERR_TEMPLATE;
+    const char *vals[VT_F__COUNT];
+    for (int f = 0; f < VT_F__COUNT; f++)
+        vals[f] = v[f].data;
+    vt_template_fill(r->t, vals, &r->xml);
+    if (r->xml.oom || r->tmp.oom)
+        return VT_ERR_NOMEM;
+    return vt_docx_writer_build(r->w, r->xml.data, r->xml.len, pkg, d);
+}
+
 vt_error vt_render(const vt_plan *p, const vt_template *t, const char *out_path,
                    vt_diags *d)
 {
-    values vs;
-    memset(&vs, 0, sizeof vs);
-    vt_buf xml, pkg;
-    vt_buf_init(&xml);
+    /* a batch plan's time and venue live in its clusters: one document
+     * from it would say "Thời gian: ." */
+    if (p->inv.invitee && (!p->inv.time || !p->inv.venue)) {
+        vt_diags_addf(d, "%s:%d:%d: <invitation> has no %s: this is a batch "
+                         "plan whose clusters give time and venue; write its "
+                         "letters with \"vanthu invite\"",
+                      p->path, p->invitation_pos.line, p->invitation_pos.col,
+                      !p->inv.time ? "<time>" : "<venue>");
+        return VT_ERR_PLAN;
+    }
+    vt_renderer *r;
+    vt_error rc = vt_renderer_open(t, &r, d);
+    if (rc != VT_OK)
+        return rc;
+    vt_buf pkg;
     vt_buf_init(&pkg);
-    vt_error rc = VT_OK;
-    compute(&vs, p, t);
-    for (int f = 0; f < VT_F__COUNT; f++)
-        if (vs.v[f].oom)
-            rc = VT_ERR_NOMEM;
-    if (rc == VT_OK && check_places(&vs, t, d))
-        rc = VT_ERR_TEMPLATE;
-    if (rc == VT_OK) {
-        const char *vals[VT_F__COUNT];
-        for (int f = 0; f < VT_F__COUNT; f++)
-            vals[f] = vs.v[f].data;
-        vt_template_fill(t, vals, &xml);
-        if (xml.oom)
-            rc = VT_ERR_NOMEM;
-    }
-    if (rc == VT_OK) {
-        size_t len;
-        unsigned long long idx;
-        const unsigned char *bytes = vt_template_package(t, &len, &idx);
-        rc = vt_docx_build(bytes, len, idx, xml.data, xml.len, &pkg, d);
-    }
+    rc = vt_renderer_run(r, p, NULL, &pkg, d);
     if (rc == VT_OK)
-        rc = vt_write_atomic(out_path, pkg.data, pkg.len, d);
-    values_free(&vs);
-    vt_buf_free(&xml);
+        rc = vt_write_atomic(out_path, pkg.data, pkg.len, VT_WRITE_SYNC, d);
     vt_buf_free(&pkg);
+    vt_renderer_free(r);
     return rc;
 }

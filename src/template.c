@@ -43,6 +43,11 @@ static const struct {
     [VT_F_CHAIR] = {"chair", 0},
     [VT_F_TIME] = {"time", 0},
     [VT_F_VENUE] = {"venue", 0},
+    [VT_F_CLUSTER] = {"cluster", 0},
+    [VT_F_SCHOOL] = {"school", 0},
+    [VT_F_SCHOOLS] = {"schools", 0},
+    [VT_F_HOST] = {"host", 0},
+    [VT_F_TOPIC] = {"topic", 0},
     [VT_F_SIGNER] = {"signer", 0},
     [VT_F_END] = {"end", 0},
     [VT_F_HEADER] = {"header", 1},
@@ -145,7 +150,7 @@ static void terr(cctx *c, xmlNode *at, const char *fmt, ...)
     c->errors++;
 }
 
-static int field_lookup(const char *name, size_t len)
+int vt_field_find(const char *name, size_t len)
 {
     for (int f = 0; f < VT_F__COUNT; f++)
         if (strlen(fields[f].name) == len &&
@@ -200,7 +205,7 @@ static size_t find_placeholders(cctx *c, xmlNode *p, const char *s, ph *out,
         const char *after = name + len;
         while (after < end && *after == ' ')
             after++;
-        int f = after == end ? field_lookup(name, len) : -1;
+        int f = after == end ? vt_field_find(name, len) : -1;
         char known[1024];
         char shown[128];
         snprintf(shown, sizeof shown, "%.*s", (int)(end - q + 2 > 100 ? 100 : end - q + 2), q);

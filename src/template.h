@@ -40,8 +40,14 @@ typedef enum {
     VT_F_CHAIR,
     VT_F_TIME,
     VT_F_VENUE,
+    /* one letter of a batch (vanthu invite); plan text may name them too */
+    VT_F_CLUSTER,
+    VT_F_SCHOOL,
+    VT_F_SCHOOLS,
+    VT_F_HOST,
+    VT_F_TOPIC,
     VT_F_SIGNER,
-    VT_F_END, /* "./." when the plan has no body to end with it */
+    VT_F_END, /* "./." when the plan has no body to end with it, else "." */
     /* blocks */
     VT_F_HEADER,
     VT_F_TITLE,
@@ -54,6 +60,8 @@ typedef enum {
 } vt_field;
 
 const char *vt_field_name(vt_field f);
+/* The field called name (len bytes), or -1. */
+int vt_field_find(const char *name, size_t len);
 int vt_field_is_block(vt_field f);
 
 /* 1 if the template contains placeholder f. */

@@ -100,6 +100,41 @@ void vt_template_free(vt_template *tpl);
 vt_error vt_render(const vt_plan *plan, const vt_template *tpl,
                    const char *out_path, vt_diags *d);
 
+/* ---- batches of invitations (vanthu invite) ----------------------------- */
+
+typedef enum { VT_PER_CLUSTER, VT_PER_SCHOOL } vt_invite_per;
+
+typedef struct {
+    vt_invite_per per; /* one letter per cluster, or per member school */
+    unsigned jobs;     /* threads; 0 means one per core */
+    int dry_run;       /* render in memory and list, write nothing */
+    int force;         /* write into a folder that is not empty */
+    int progress;      /* draw a progress bar on stderr (a terminal) */
+    const int *numbers; /* one number per cluster, e.g. from the register;
+                           NULL: the plan's <number>, +1 per cluster */
+} vt_invite_opts;
+
+typedef struct {
+    size_t letters, clusters, bytes;
+    unsigned jobs;
+    double seconds;
+} vt_invite_result;
+
+/* Check that a plan can make a batch: clusters with a date, a venue and
+ * schools, an <invitation>, and (when tpl is given) a template with the
+ * invitation placeholders.  Every problem goes to d. */
+vt_error vt_invite_check(const vt_plan *plan, const vt_template *tpl,
+                         vt_invite_per per, vt_diags *d);
+
+/* Write the batch into dir: one DOCX per letter, then manifest.csv and
+ * manifest.json (file, cluster, recipient, number, ký hiệu, date,
+ * SHA-256).  Nothing is written unless the whole batch checks out; on a
+ * failure midway the letters of this run are removed.  With dry_run the
+ * letters are listed on listing instead. */
+vt_error vt_invite(const vt_plan *plan, const vt_template *tpl,
+                   const char *dir, const vt_invite_opts *o, FILE *listing,
+                   vt_invite_result *res, vt_diags *d);
+
 /* Pack unpacked template folders (as kept in git) into one DOCX file,
  * deterministically; a part in a later folder replaces the same part in an
  * earlier one, so families share templates/common/. */

@@ -194,6 +194,17 @@ void vt_date_long(const vt_date *d, vt_buf *out)
     vt_buf_printf(out, " năm %d", d->year);
 }
 
+void vt_time_long(const vt_date *d, const char *session, const char *hhmm,
+                  vt_buf *out)
+{
+    int h, m;
+    if (hhmm && sscanf(hhmm, "%d:%d", &h, &m) == 2)
+        vt_buf_printf(out, "%d giờ %02d phút, ", h, m);
+    else if (session && *session)
+        vt_buf_printf(out, "buổi %s, ", session);
+    vt_date_long(d, out);
+}
+
 void vt_date_short(const vt_date *d, vt_buf *out)
 {
     if (d->day)

@@ -40,6 +40,12 @@ int vt_days_in_month(int year, int month);
 /* "ngày 05 tháng 3 năm 2020"; blank parts become spaces for the clerk. */
 void vt_date_long(const vt_date *d, vt_buf *out);
 
+/* The time of a meeting as a giấy mời writes it: "7 giờ 30 phút, ngày 14
+ * tháng 3 năm 2018" when hhmm ("07:30") is given, else "buổi sáng, ngày …"
+ * when session is, else "ngày …". */
+void vt_time_long(const vt_date *d, const char *session, const char *hhmm,
+                  vt_buf *out);
+
 /* "05/3/2020" style used in references ("ngày 26/02/2018"). */
 void vt_date_short(const vt_date *d, vt_buf *out);
 

@@ -7,6 +7,7 @@ exit code is non-zero on any failure.
 """
 import argparse
 import glob
+import hashlib
 import os
 import re
 import shutil
@@ -42,10 +43,12 @@ class Office:
         self.profile = 'file://' + os.path.join(tmp, 'lo-profile')
 
     def convert(self, src, fmt, outdir):
+        """Convert one file, or a list of files in one LibreOffice run."""
         os.makedirs(outdir, exist_ok=True)
+        srcs = src if isinstance(src, list) else [src]
         r = run(['soffice', '-env:UserInstallation=' + self.profile,
-                 '--headless', '--convert-to', fmt, '--outdir', outdir, src],
-                timeout=300)
+                 '--headless', '--convert-to', fmt, '--outdir', outdir] + srcs,
+                timeout=900)
         return r
 
 
@@ -245,6 +248,11 @@ def main():
             base = os.path.splitext(os.path.basename(plan))[0]
             out1 = os.path.join(tmp, base + '.docx')
             out2 = os.path.join(tmp, base + '-again.docx')
+            if is_batch(plan):
+                r = run([vanthu, 'render', plan, '-o', out1], env=env)
+                check(r.returncode == 1 and 'vanthu invite' in r.stderr and not os.path.exists(out1),
+                      base + ': a batch plan is refused by render and pointed to invite')
+                continue
             r = run([vanthu, 'render', plan, '-o', out1], env=env)
             check(r.returncode == 0, base + ': renders (' + r.stderr.strip() + ')')
             if r.returncode:
@@ -306,6 +314,9 @@ def main():
                   % ('' if missing is None else ' (first missing: %r)' % missing))
 
         bad_input(vanthu, src, tmp, env)
+        invite_seed(vanthu, src, tmp, env, office)
+        invite_many(vanthu, src, tmp, env)
+        invite_bad(vanthu, src, tmp, env)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print('%d passed, %d failed' % (RESULTS['passed'], RESULTS['failed']))
@@ -380,6 +391,164 @@ def bad_input(vanthu, src, tmp, env):
     for c in ('render', 'validate', 'pack'):
         r = run([vanthu, c, '--help'])
         check(r.returncode == 0 and 'usage: vanthu ' + c in r.stdout, c + ' --help')
+
+
+def is_batch(plan):
+    text = open(plan, encoding='utf-8').read()
+    return '<clusters>' in text and '<invitation>' in text and '<time>' not in text
+
+
+SEED_BATCH = 'kim-thanh-2018-giay-moi-sinh-hoat-cum-truong.xml'
+# the seed's "Thời gian, địa điểm": cluster -> (day, host school)
+SEED_CLUSTERS = {'Cụm số 1': (14, 'TH Thượng Vũ'), 'Cụm số 2': (15, 'TH Kim Lương'),
+                 'Cụm số 3': (20, 'TH Ngũ Phúc'), 'Cụm số 4': (21, 'TH Đồng Gia')}
+
+
+def read_manifest(d):
+    import csv
+    with open(os.path.join(d, 'manifest.csv'), encoding='utf-8-sig', newline='') as f:
+        return list(csv.DictReader(f))
+
+
+def sha256_file(path):
+    return hashlib.sha256(open(path, 'rb').read()).hexdigest()
+
+
+def invite_seed(vanthu, src, tmp, env, office):
+    """Every letter of the seed-000 batch, per cluster (4) and per school
+    (24), opens in LibreOffice and names its school, date, time and venue."""
+    plan = os.path.join(src, 'plans', SEED_BATCH)
+    for per, count in (('cluster', 4), ('school', 24)):
+        d = os.path.join(tmp, 'invite-' + per)
+        r = run([vanthu, 'invite', plan, '-o', d, '--per', per], env=env)
+        check(r.returncode == 0 and ('%d letters for 4 clusters written' % count) in r.stderr,
+              'seed batch per %s: %d letters and a summary line (%s)' % (per, count, r.stderr.strip()[:200]))
+        rows = read_manifest(d)
+        files = sorted(glob.glob(os.path.join(d, '*.docx')))
+        check(len(files) == count and len(rows) == count, 'seed batch per %s: %d files, %d manifest rows'
+              % (per, len(files), len(rows)))
+        z = [run(['unzip', '-tq', f]) for f in files]
+        check(all(x.returncode == 0 for x in z), 'seed batch per %s: unzip -t passes for every letter' % per)
+        r = office.convert(files, 'pdf', os.path.join(d, 'pdf'))
+        bad = []
+        for row in rows:
+            pdf = os.path.join(d, 'pdf', row['file'][:-5] + '.pdf')
+            if not os.path.exists(pdf):
+                bad.append(row['file'] + ': no PDF')
+                continue
+            text = norm(run(['pdftotext', pdf, '-']).stdout)
+            day, host = SEED_CLUSTERS[row['cluster']]
+            want = ['ngày %d tháng 3 năm 2018' % day, '7 giờ 30 phút', 'trường ' + host.lower(),
+                    'giấy mời', 'số: %s' % row['ky_hieu'].lower(), row['cluster'].lower()]
+            want += [s.strip().lower() for s in row['recipient'].split(';')]
+            if per == 'school':
+                want.append('kính gửi: ' + row['recipient'].lower())
+            missing = [w for w in want if norm(w) not in text]
+            if missing:
+                bad.append('%s lacks %r' % (row['file'], missing))
+        check(not bad, 'seed batch per %s: every letter converts to PDF in LibreOffice and names its '
+              'school(s), date, time and venue%s' % (per, '' if not bad else ' ' + '; '.join(bad)[:400]))
+        sums_ok = all(sha256_file(os.path.join(d, row['file'])) == row['sha256'] for row in rows)
+        check(sums_ok, 'seed batch per %s: manifest checksums match the files' % per)
+    # the per-school copies of one cluster share its number; clusters differ
+    rows = read_manifest(os.path.join(tmp, 'invite-school'))
+    by_cluster = {}
+    for row in rows:
+        by_cluster.setdefault(row['cluster'], set()).add(row['number'])
+    check(all(len(v) == 1 for v in by_cluster.values()) and
+          sorted(int(next(iter(v))) for v in by_cluster.values()) == [86, 87, 88, 89],
+          'seed batch: the school copies of a cluster share one number; clusters are 86-89')
+
+
+def invite_many(vanthu, src, tmp, env):
+    """A generated 1,000-letter batch: 1,000 valid DOCX files, checksums that
+    match, and the same bytes with -j1 and -j2."""
+    plan = os.path.join(tmp, 'many.xml')
+    r = run([sys.executable, os.path.join(src, 'tests', 'bench', 'gen_plan.py'), '100', '10', plan])
+    check(r.returncode == 0, 'generate a 100 x 10 batch plan')
+    outs = {}
+    for j in ('1', '2'):
+        d = os.path.join(tmp, 'many-j' + j)
+        r = run([vanthu, 'invite', plan, '-o', d, '--per', 'school', '-j', j], env=env)
+        check(r.returncode == 0 and '1000 letters' in r.stderr and '\r' not in r.stderr,
+              '1,000 letters with -j%s, a summary and no progress bar off a terminal (%s)'
+              % (j, r.stderr.strip()[:200]))
+        outs[j] = d
+    d = outs['1']
+    files = sorted(f for f in os.listdir(d) if f.endswith('.docx'))
+    check(len(files) == 1000, '1,000 files written (%d)' % len(files))
+    bad = [f for f in files if run(['unzip', '-tq', os.path.join(d, f)]).returncode != 0]
+    check(not bad, 'unzip -t passes for all 1,000 (%s)' % bad[:3])
+    bad = []
+    for f in files:
+        with zipfile.ZipFile(os.path.join(d, f)) as z:
+            try:
+                ET.fromstring(z.read('word/document.xml'))
+            except ET.ParseError as e:
+                bad.append('%s: %s' % (f, e))
+    check(not bad, 'every word/document.xml is well-formed (%s)' % bad[:3])
+    rows = read_manifest(d)
+    check(len(rows) == 1000 and all(sha256_file(os.path.join(d, r['file'])) == r['sha256'] for r in rows),
+          'manifest.csv has 1,000 rows whose SHA-256 match the files')
+    import json
+    js = json.load(open(os.path.join(d, 'manifest.json'), encoding='utf-8'))
+    check(js['count'] == 1000 and [l['sha256'] for l in js['letters']] == [r['sha256'] for r in rows],
+          'manifest.json agrees with manifest.csv')
+    same = sorted(os.listdir(outs['1'])) == sorted(os.listdir(outs['2'])) and all(
+        open(os.path.join(outs['1'], f), 'rb').read() == open(os.path.join(outs['2'], f), 'rb').read()
+        for f in os.listdir(outs['1']))
+    check(same, '-j1 and -j2 give byte-identical folders')
+    check(not glob.glob(os.path.join(d, '*.tmp-*')), 'no temporary files left behind')
+
+
+def invite_bad(vanthu, src, tmp, env):
+    plan = os.path.join(src, 'plans', SEED_BATCH)
+    text = open(plan, encoding='utf-8').read()
+    d = os.path.join(tmp, 'invite-bad')
+    os.makedirs(d)
+
+    def case(label, body, args, code, pattern):
+        p = os.path.join(d, label + '.xml')
+        with open(p, 'w', encoding='utf-8') as f:
+            f.write(body)
+        out = os.path.join(d, label)
+        r = run([vanthu, 'invite', p, '-o', out] + args, env=env)
+        left = os.listdir(out) if os.path.isdir(out) else []
+        check(r.returncode == code and re.search(pattern, r.stderr) is not None and not left,
+              'invite bad input %s: exit %d, message %r, nothing written (got %d: %s)'
+              % (label, code, pattern, r.returncode, ' | '.join(r.stderr.strip().splitlines())[:300]))
+
+    no_school = re.sub(r'(<cluster name="Cụm số 2"[^>]*>)(.*?)(</cluster>)',
+                       lambda m: m.group(1) + re.sub(r'<school>[^<]*</school>', '', m.group(2)) + m.group(3),
+                       text, flags=re.S)
+    case('no-schools', no_school, [], 1, r'no-schools\.xml:\d+:\d+: <cluster name="Cụm số 2"> has no <school>')
+    both = text.replace(' date="2018-03-20"', '').replace('<venue>Trường TH Đồng Gia</venue>', '')
+    case('no-date-no-venue', both, [], 1,
+         r'(?s)<cluster name="Cụm số 3"> has no date=.*<cluster name="Cụm số 4"> has no <venue>')
+    twice = text.replace('<school>TH Kim Tân</school>', '<school>TH Lai Vu</school>')
+    case('school-twice', twice, [], 1, r'<school> "TH Lai Vu" is listed twice \(in "Cụm số 1" and "Cụm số 3"\)')
+    case('template-without-placeholders', text,
+         ['-t', os.path.join(os.path.dirname(env['VANTHU_TEMPLATES']), 'templates', 'mau-1.4.docx')], 1,
+         r'not an invitation template: it has no \{\{invitee\}\}')
+    case('bad-per', text, ['--per', 'district'], 2, r'--per must be cluster or school')
+    # a folder that is not empty is refused unless --force
+    full = os.path.join(d, 'full')
+    os.makedirs(full)
+    open(os.path.join(full, 'keep.txt'), 'w').write('x')
+    r = run([vanthu, 'invite', plan, '-o', full], env=env)
+    check(r.returncode == 2 and 'is not empty' in r.stderr and os.listdir(full) == ['keep.txt'],
+          'invite into a non-empty folder is refused (exit 2), nothing written')
+    r = run([vanthu, 'invite', plan, '-o', full, '--force'], env=env)
+    check(r.returncode == 0 and len(os.listdir(full)) == 4 + 2 + 1, 'with --force it writes beside the old file')
+    r = run([vanthu, 'invite', plan, '-o', os.path.join(d, 'no', 'such', 'dir')], env=env)
+    check(r.returncode == 3 and 'cannot create the output folder' in r.stderr,
+          'invite into a folder that cannot be created: exit 3')
+    dry = os.path.join(d, 'dry')
+    r = run([vanthu, 'invite', plan, '-o', dry, '--per', 'school', '--dry-run'], env=env)
+    check(r.returncode == 0 and len(r.stdout.splitlines()) == 24 and 'nothing written' in r.stderr
+          and not os.path.exists(dry), '--dry-run lists 24 letters and writes nothing')
+    r = run([vanthu, 'invite', '--help'])
+    check(r.returncode == 0 and 'usage: vanthu invite' in r.stdout, 'invite --help')
 
 
 if __name__ == '__main__':

@@ -94,19 +94,19 @@ static void test_write_atomic(void **state)
     snprintf(path, sizeof path, "%s/a.docx", dir);
     vt_diags d;
     vt_diags_init(&d);
-    assert_int_equal(vt_write_atomic(path, "hello", 5, &d), VT_OK);
+    assert_int_equal(vt_write_atomic(path, "hello", 5, VT_WRITE_SYNC, &d), VT_OK);
     char *got;
     size_t len;
     assert_int_equal(vt_read_file(path, 100, &got, &len), 0);
     assert_int_equal(len, 5);
     free(got);
     /* a folder as the output is refused and nothing is left behind */
-    assert_int_equal(vt_write_atomic(dir, "x", 1, &d), VT_ERR_IO);
+    assert_int_equal(vt_write_atomic(dir, "x", 1, VT_WRITE_SYNC, &d), VT_ERR_IO);
     assert_non_null(strstr(d.msgs[0], "is a folder"));
     /* an unwritable folder gives an error, not a crash */
     char sub[300];
     snprintf(sub, sizeof sub, "%s/missing/b.docx", dir);
-    assert_int_equal(vt_write_atomic(sub, "x", 1, &d), VT_ERR_IO);
+    assert_int_equal(vt_write_atomic(sub, "x", 1, VT_WRITE_NOSYNC, &d), VT_ERR_IO);
     char cmd[400];
     snprintf(cmd, sizeof cmd, "test $(ls -A %s | wc -l) -eq 1", dir);
     assert_int_equal(system(cmd), 0);

@@ -1,0 +1,767 @@
+/*
+ * invite.c - a batch of giấy mời: one letter per cluster of a plan, or one
+ * per member school.
+ *
+ * The batch is checked as a whole before anything is written, so a clerk
+ * sees every missing date and venue at once and never finds half a batch
+ * on disk.  Letters are then rendered on all cores.  Each letter depends
+ * only on the plan and its index, and its file name is fixed before the
+ * threads start, so the output is byte-identical whatever the number of
+ * threads.  Each file is written to a temporary name and renamed; the
+ * folder is synced once at the end rather than once per file (10,000
+ * fsyncs would cost more than the rendering), and the manifest is written
+ * last, so a complete manifest means a complete batch.  If anything fails,
+ * the letters already written by this run are removed again.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "docx.h"
+#include "model.h"
+#include "render.h"
+#include "sha256.h"
+#include "template.h"
+#include "vanthu.h"
+#include "vn_text.h"
+
+/* Slugs are cut so that a path stays far below NAME_MAX (255 bytes). */
+#define SLUG_MAX 60
+
+typedef struct {
+    size_t cluster;
+    size_t school; /* SIZE_MAX: the letter for the whole cluster */
+    int number;
+    char *file;    /* name inside the folder */
+    char sha[65];
+    size_t size;
+    int written;
+} letter;
+
+typedef struct {
+    const vt_plan *plan;
+    const vt_template *tpl;
+    const vt_invite_opts *o;
+    const char *dir;
+    letter *letters;
+    size_t n;
+    size_t max_schools;
+    atomic_size_t next, done;
+    atomic_int failed;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    unsigned running;
+} batch;
+
+typedef struct {
+    batch *b;
+    vt_renderer *r;
+    vt_buf pkg, path, time, schools;
+    const char **to, **copies;
+    vt_diags d;
+    vt_error rc;
+} worker;
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ---- checking the batch -------------------------------------------------- */
+
+static void cluster_err(vt_diags *d, const vt_plan *p, const vt_cluster *c,
+                        const char *what)
+{
+    vt_diags_addf(d, "%s:%d:%d: <cluster name=\"%s\"> %s", p->path,
+                  c->pos.line, c->pos.col, c->name, what);
+}
+
+static int check_cluster(const vt_plan *p, const vt_cluster *c, vt_diags *d)
+{
+    int bad = 0;
+    if (c->date.year == 0) {
+        cluster_err(d, p, c, "has no date=\"YYYY-MM-DD\": the letter must "
+                             "say when the cluster meets");
+        bad = 1;
+    } else if (c->date.month == 0 || c->date.day == 0) {
+        cluster_err(d, p, c, "needs a full date=\"YYYY-MM-DD\" for the letter");
+        bad = 1;
+    } else if (p->date.day && p->date.month &&
+               (c->date.year * 10000 + c->date.month * 100 + c->date.day <
+                p->date.year * 10000 + p->date.month * 100 + p->date.day)) {
+        vt_diags_addf(d, "%s:%d:%d: <cluster name=\"%s\"> meets on "
+                         "%04d-%02d-%02d, before the letter's own <date>",
+                      p->path, c->pos.line, c->pos.col, c->name, c->date.year,
+                      c->date.month, c->date.day);
+        bad = 1;
+    }
+    if (!c->venue && !p->inv.venue) {
+        cluster_err(d, p, c, "has no <venue>: the letter must say where "
+                             "(e.g. <venue>Trường TH Thượng Vũ</venue>)");
+        bad = 1;
+    }
+    if (c->nschools == 0) {
+        cluster_err(d, p, c, "has no <school>: there is nobody to invite");
+        bad = 1;
+    }
+    return bad;
+}
+
+static int check_template(const vt_template *t, vt_invite_per per,
+                          vt_diags *d)
+{
+    static const vt_field needed[] = {VT_F_INVITEE, VT_F_EVENT, VT_F_TIME,
+                                      VT_F_VENUE};
+    vt_buf missing;
+    vt_buf_init(&missing);
+    for (size_t i = 0; i < sizeof needed / sizeof needed[0]; i++)
+        if (!vt_template_uses(t, needed[i]))
+            vt_buf_printf(&missing, "%s{{%s}}", missing.len ? ", " : "",
+                          vt_field_name(needed[i]));
+    if (per == VT_PER_SCHOOL && !vt_template_uses(t, VT_F_RECIPIENTS) &&
+        !vt_template_uses(t, VT_F_RECIPIENT) && !vt_template_uses(t, VT_F_SCHOOL))
+        vt_buf_printf(&missing, "%s{{>recipients}} (or {{school}})",
+                      missing.len ? ", " : "");
+    int bad = missing.len > 0;
+    if (bad)
+        vt_diags_addf(d, "%s: not an invitation template: it has no %s; use "
+                         "the giấy mời template (mau-1.7) or add them",
+                      vt_template_name(t), missing.data);
+    vt_buf_free(&missing);
+    return bad;
+}
+
+vt_error vt_invite_check(const vt_plan *p, const vt_template *t,
+                         vt_invite_per per, vt_diags *d)
+{
+    int bad = 0, tpl_bad = 0;
+    if (p->nclusters == 0) {
+        vt_diags_addf(d, "%s:%d:%d: <plan> has no <clusters>: vanthu invite "
+                         "writes one letter per <cluster> (or per <school> "
+                         "with --per school)",
+                      p->path, p->pos.line, p->pos.col);
+        bad = 1;
+    }
+    if (!p->inv.invitee) {
+        vt_diags_addf(d, "%s:%d:%d: <plan> has no <invitation> (with "
+                         "<invitee> and <event>): the letters need their "
+                         "wording",
+                      p->path, p->pos.line, p->pos.col);
+        bad = 1;
+    }
+    for (size_t i = 0; i < p->nclusters; i++)
+        bad |= check_cluster(p, &p->clusters[i], d);
+    if (p->number > 0 && (size_t)(INT_MAX - p->number) < p->nclusters) {
+        vt_diags_addf(d, "%s:%d:%d: <number> %d leaves no room for %zu "
+                         "letters",
+                      p->path, p->pos.line, p->pos.col, p->number,
+                      p->nclusters);
+        bad = 1;
+    }
+    if (t)
+        tpl_bad = check_template(t, per, d);
+    return bad ? VT_ERR_PLAN : tpl_bad ? VT_ERR_TEMPLATE : VT_OK;
+}
+
+/* ---- file names ---------------------------------------------------------- */
+
+/* A small set of the names given so far, to make every name unique. */
+typedef struct {
+    char **slots;
+    size_t cap;
+} name_set;
+
+static uint64_t hash_str(const char *s)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
+/* 1 if s was added, 0 if it was already there, -1 out of memory. */
+static int name_set_add(name_set *ns, char *s)
+{
+    size_t i = (size_t)(hash_str(s) & (ns->cap - 1));
+    for (; ns->slots[i]; i = (i + 1) & (ns->cap - 1))
+        if (strcmp(ns->slots[i], s) == 0)
+            return 0;
+    ns->slots[i] = s;
+    return 1;
+}
+
+static vt_error make_name(batch *b, letter *L, name_set *ns, int width)
+{
+    const vt_cluster *c = &b->plan->clusters[L->cluster];
+    vt_buf base;
+    vt_buf_init(&base);
+    if (L->number > 0)
+        vt_buf_printf(&base, "%0*d-", width, L->number);
+    vt_slug(c->name, SLUG_MAX, &base);
+    if (L->school != SIZE_MAX) {
+        vt_buf_putc(&base, '-');
+        vt_slug(c->schools[L->school], SLUG_MAX, &base);
+    }
+    for (unsigned k = 1;; k++) {
+        char *name = NULL;
+        int r = k == 1 ? asprintf(&name, "%s.docx", base.data)
+                       : asprintf(&name, "%s-%u.docx", base.data, k);
+        if (r < 0)
+            name = NULL;
+        if (!name || base.oom) {
+            free(name);
+            vt_buf_free(&base);
+            return VT_ERR_NOMEM;
+        }
+        if (name_set_add(ns, name) == 1) {
+            L->file = name;
+            break;
+        }
+        free(name);
+    }
+    vt_buf_free(&base);
+    return VT_OK;
+}
+
+static int digits(int n)
+{
+    int k = 1;
+    while (n >= 10) {
+        n /= 10;
+        k++;
+    }
+    return k;
+}
+
+static vt_error plan_letters(batch *b)
+{
+    const vt_plan *p = b->plan;
+    int per_school = b->o->per == VT_PER_SCHOOL;
+    size_t n = 0;
+    int max_number = 0;
+    for (size_t i = 0; i < p->nclusters; i++) {
+        n += per_school ? p->clusters[i].nschools : 1;
+        if (p->clusters[i].nschools > b->max_schools)
+            b->max_schools = p->clusters[i].nschools;
+    }
+    b->letters = calloc(n ? n : 1, sizeof *b->letters);
+    name_set ns = {0};
+    for (ns.cap = 64; ns.cap < 2 * n; ns.cap *= 2)
+        ;
+    ns.slots = calloc(ns.cap, sizeof *ns.slots);
+    if (!b->letters || !ns.slots) {
+        free(ns.slots);
+        return VT_ERR_NOMEM;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < p->nclusters; i++) {
+        int number = b->o->numbers ? b->o->numbers[i]
+                     : p->number   ? p->number + (int)i
+                                   : 0;
+        if (number > max_number)
+            max_number = number;
+        size_t m = per_school ? p->clusters[i].nschools : 1;
+        for (size_t s = 0; s < m; s++, k++) {
+            b->letters[k].cluster = i;
+            b->letters[k].school = per_school ? s : SIZE_MAX;
+            b->letters[k].number = number;
+        }
+    }
+    b->n = n;
+    int width = digits(max_number) < 2 ? 2 : digits(max_number);
+    vt_error rc = VT_OK;
+    for (k = 0; k < n && rc == VT_OK; k++)
+        rc = make_name(b, &b->letters[k], &ns, width);
+    free(ns.slots);
+    return rc;
+}
+
+/* ---- rendering one letter ------------------------------------------------ */
+
+static void join(vt_buf *out, const char **v, size_t n, const char *sep)
+{
+    vt_buf_reset(out);
+    for (size_t i = 0; i < n; i++)
+        vt_buf_printf(out, "%s%s", i ? sep : "", v[i]);
+}
+
+/* The plan as this letter sees it: its number, its Kính gửi, its time and
+ * venue, and a Nơi nhận that lists the cluster's schools before the
+ * plan's own copies. */
+static vt_error render_letter(worker *w, letter *L)
+{
+    batch *b = w->b;
+    const vt_plan *p = b->plan;
+    const vt_cluster *c = &p->clusters[L->cluster];
+    vt_plan view = *p;
+    view.number = L->number;
+    if (p->nto == 0) {
+        if (L->school != SIZE_MAX) {
+            w->to[0] = c->schools[L->school];
+            view.to = w->to;
+            view.nto = 1;
+        } else {
+            view.to = c->schools;
+            view.nto = c->nschools;
+        }
+    }
+    memcpy(w->copies, c->schools, c->nschools * sizeof *w->copies);
+    if (p->ncopies)
+        memcpy(w->copies + c->nschools, p->copies,
+               p->ncopies * sizeof *w->copies);
+    view.copies = w->copies;
+    view.ncopies = c->nschools + p->ncopies;
+    vt_buf_reset(&w->time);
+    vt_time_long(&c->date, c->session, c->time, &w->time);
+    view.inv.time = w->time.data;
+    view.inv.venue = c->venue ? c->venue : p->inv.venue;
+    join(&w->schools, c->schools, c->nschools, ", ");
+
+    const char *vals[VT_F__COUNT] = {0};
+    vals[VT_F_CLUSTER] = c->name;
+    vals[VT_F_SCHOOL] = L->school != SIZE_MAX ? c->schools[L->school]
+                                              : w->schools.data;
+    vals[VT_F_SCHOOLS] = w->schools.data;
+    vals[VT_F_HOST] = c->host;
+    vals[VT_F_TOPIC] = c->topic;
+    if (w->time.oom || w->schools.oom)
+        return VT_ERR_NOMEM;
+
+    vt_buf_reset(&w->pkg);
+    vt_error rc = vt_renderer_run(w->r, &view, vals, &w->pkg, &w->d);
+    if (rc != VT_OK)
+        return rc;
+    vt_sha256_hex(w->pkg.data, w->pkg.len, L->sha);
+    L->size = w->pkg.len;
+    if (b->o->dry_run)
+        return VT_OK;
+    vt_buf_reset(&w->path);
+    vt_buf_printf(&w->path, "%s/%s", b->dir, L->file);
+    if (w->path.oom)
+        return VT_ERR_NOMEM;
+    rc = vt_write_atomic(w->path.data, w->pkg.data, w->pkg.len,
+                         VT_WRITE_NOSYNC, &w->d);
+    if (rc == VT_OK)
+        L->written = 1;
+    return rc;
+}
+
+static void *work(void *arg)
+{
+    worker *w = arg;
+    batch *b = w->b;
+    for (;;) {
+        if (atomic_load(&b->failed))
+            break;
+        size_t i = atomic_fetch_add(&b->next, 1);
+        if (i >= b->n)
+            break;
+        w->rc = render_letter(w, &b->letters[i]);
+        if (w->rc != VT_OK) {
+            atomic_store(&b->failed, 1);
+            break;
+        }
+        atomic_fetch_add(&b->done, 1);
+    }
+    pthread_mutex_lock(&b->lock);
+    b->running--;
+    pthread_cond_signal(&b->cond);
+    pthread_mutex_unlock(&b->lock);
+    return NULL;
+}
+
+static void worker_free(worker *w)
+{
+    vt_renderer_free(w->r);
+    vt_buf_free(&w->pkg);
+    vt_buf_free(&w->path);
+    vt_buf_free(&w->time);
+    vt_buf_free(&w->schools);
+    free(w->to);
+    free(w->copies);
+    vt_diags_free(&w->d);
+}
+
+static vt_error worker_init(worker *w, batch *b, vt_diags *d)
+{
+    memset(w, 0, sizeof *w);
+    w->b = b;
+    vt_diags_init(&w->d);
+    w->to = malloc(sizeof *w->to);
+    w->copies = malloc((b->max_schools + b->plan->ncopies + 1) *
+                       sizeof *w->copies);
+    if (!w->to || !w->copies)
+        return VT_ERR_NOMEM;
+    return vt_renderer_open(b->tpl, &w->r, d);
+}
+
+/* ---- progress ------------------------------------------------------------ */
+
+static void draw_progress(size_t done, size_t n, double elapsed)
+{
+    enum { WIDTH = 30 };
+    size_t fill = n ? done * WIDTH / n : WIDTH;
+    char bar[WIDTH + 1];
+    for (size_t i = 0; i < WIDTH; i++)
+        bar[i] = i < fill ? '#' : '-';
+    bar[WIDTH] = '\0';
+    double rate = elapsed > 0 ? (double)done / elapsed : 0;
+    double eta = rate > 0 ? (double)(n - done) / rate : 0;
+    fprintf(stderr, "\r[%s] %zu/%zu  %.0f letters/s  ETA %d:%02d ", bar, done,
+            n, rate, (int)eta / 60, (int)eta % 60);
+    fflush(stderr);
+}
+
+/* ---- the folder ---------------------------------------------------------- */
+
+static vt_error prepare_dir(const char *dir, int force, vt_diags *d)
+{
+    struct stat st;
+    if (stat(dir, &st) != 0) {
+        if (errno != ENOENT || mkdir(dir, 0777) != 0) {
+            vt_diags_addf(d, "%s: cannot create the output folder: %s", dir,
+                          strerror(errno));
+            return VT_ERR_IO;
+        }
+        return VT_OK;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        vt_diags_addf(d, "%s: is a file, not a folder; give a folder for the "
+                         "letters",
+                      dir);
+        return VT_ERR_IO;
+    }
+    if (access(dir, W_OK | X_OK) != 0) {
+        vt_diags_addf(d, "%s: cannot write into this folder: %s", dir,
+                      strerror(errno));
+        return VT_ERR_IO;
+    }
+    DIR *dp = opendir(dir);
+    if (!dp) {
+        vt_diags_addf(d, "%s: cannot read the folder: %s", dir,
+                      strerror(errno));
+        return VT_ERR_IO;
+    }
+    size_t entries = 0;
+    struct dirent *e;
+    while ((e = readdir(dp)) != NULL)
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+            entries++;
+    closedir(dp);
+    if (entries && !force) {
+        vt_diags_addf(d, "%s: the folder is not empty (%zu entries); choose "
+                         "an empty or new folder, or give --force to write "
+                         "into it (same names are replaced)",
+                      dir, entries);
+        return VT_ERR_USAGE;
+    }
+    return VT_OK;
+}
+
+/* Flush every letter written (renames included) before the manifest says
+ * the batch is complete. */
+static vt_error sync_dir(const char *dir, vt_diags *d)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY);
+    if (fd < 0 || syncfs(fd) != 0 || fsync(fd) != 0) {
+        vt_diags_addf(d, "%s: cannot flush the letters to disk: %s", dir,
+                      strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return VT_ERR_IO;
+    }
+    close(fd);
+    return VT_OK;
+}
+
+static void remove_written(batch *b)
+{
+    vt_buf path;
+    vt_buf_init(&path);
+    for (size_t i = 0; i < b->n; i++)
+        if (b->letters[i].written) {
+            vt_buf_reset(&path);
+            vt_buf_printf(&path, "%s/%s", b->dir, b->letters[i].file);
+            if (path.data)
+                unlink(path.data);
+        }
+    vt_buf_free(&path);
+}
+
+/* ---- manifests ----------------------------------------------------------- */
+
+static void iso_date(vt_buf *b, const vt_date *dt)
+{
+    vt_buf_printf(b, "%04d", dt->year);
+    if (dt->month)
+        vt_buf_printf(b, "-%02d", dt->month);
+    if (dt->day)
+        vt_buf_printf(b, "-%02d", dt->day);
+}
+
+/* The letter's recipient as a row of the manifest shows it. */
+static void recipient_of(const vt_plan *p, const letter *L, vt_buf *out)
+{
+    const vt_cluster *c = &p->clusters[L->cluster];
+    vt_buf_reset(out);
+    if (L->school != SIZE_MAX)
+        vt_buf_puts(out, c->schools[L->school]);
+    else
+        join(out, c->schools, c->nschools, "; ");
+}
+
+/* RFC 4180 quoting; a cell that Excel would read as a formula (=, +, -,
+ * @) gets a leading apostrophe, so a hostile school name cannot run one. */
+static void csv_cell(vt_buf *b, const char *s, int last)
+{
+    int formula = *s == '=' || *s == '+' || *s == '-' || *s == '@';
+    vt_buf_putc(b, '"');
+    if (formula)
+        vt_buf_putc(b, '\'');
+    for (; *s; s++) {
+        if (*s == '"')
+            vt_buf_putc(b, '"');
+        vt_buf_putc(b, *s);
+    }
+    vt_buf_puts(b, last ? "\"\r\n" : "\",");
+}
+
+static void json_str(vt_buf *b, const char *s)
+{
+    vt_buf_putc(b, '"');
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\')
+            vt_buf_printf(b, "\\%c", ch);
+        else if (ch < 0x20)
+            vt_buf_printf(b, "\\u%04x", ch);
+        else
+            vt_buf_putc(b, (char)ch);
+    }
+    vt_buf_putc(b, '"');
+}
+
+static const char *base_name(const char *path)
+{
+    const char *s = strrchr(path, '/');
+    return s ? s + 1 : path;
+}
+
+static vt_error write_manifests(batch *b, vt_diags *d)
+{
+    const vt_plan *p = b->plan;
+    vt_buf csv, json, path, rcpt, kh, date;
+    vt_buf_init(&csv);
+    vt_buf_init(&json);
+    vt_buf_init(&path);
+    vt_buf_init(&rcpt);
+    vt_buf_init(&kh);
+    vt_buf_init(&date);
+    iso_date(&date, &p->date);
+    vt_buf_puts(&csv, "\xEF\xBB\xBF" "file,cluster,recipient,number,ky_hieu,"
+                      "date,sha256\r\n");
+    vt_buf_puts(&json, "{\n  \"plan\": ");
+    json_str(&json, base_name(p->path));
+    vt_buf_puts(&json, ",\n  \"template\": ");
+    json_str(&json, base_name(vt_template_name(b->tpl)));
+    vt_buf_printf(&json, ",\n  \"per\": \"%s\",\n  \"count\": %zu,\n"
+                         "  \"letters\": [\n",
+                  b->o->per == VT_PER_SCHOOL ? "school" : "cluster", b->n);
+    for (size_t i = 0; i < b->n; i++) {
+        const letter *L = &b->letters[i];
+        const vt_cluster *c = &p->clusters[L->cluster];
+        char num[16] = "";
+        if (L->number > 0)
+            snprintf(num, sizeof num, "%d", L->number);
+        recipient_of(p, L, &rcpt);
+        vt_buf_reset(&kh);
+        vt_ky_hieu(L->number, p->type->abbr, p->agency_abbr, p->unit, &kh);
+        csv_cell(&csv, L->file, 0);
+        csv_cell(&csv, c->name, 0);
+        csv_cell(&csv, rcpt.data, 0);
+        csv_cell(&csv, num, 0);
+        csv_cell(&csv, L->number > 0 ? kh.data : "", 0);
+        csv_cell(&csv, date.data, 0);
+        csv_cell(&csv, L->sha, 1);
+        vt_buf_puts(&json, "    {\"file\": ");
+        json_str(&json, L->file);
+        vt_buf_puts(&json, ", \"cluster\": ");
+        json_str(&json, c->name);
+        vt_buf_puts(&json, ", \"recipient\": ");
+        json_str(&json, rcpt.data);
+        vt_buf_printf(&json, ", \"number\": %s, \"ky_hieu\": ",
+                      L->number > 0 ? num : "null");
+        if (L->number > 0)
+            json_str(&json, kh.data);
+        else
+            vt_buf_puts(&json, "null");
+        vt_buf_puts(&json, ", \"date\": ");
+        json_str(&json, date.data);
+        vt_buf_printf(&json, ", \"sha256\": \"%s\"}%s\n", L->sha,
+                      i + 1 < b->n ? "," : "");
+    }
+    vt_buf_puts(&json, "  ]\n}\n");
+    vt_error rc = VT_OK;
+    if (csv.oom || json.oom || rcpt.oom || kh.oom || date.oom)
+        rc = VT_ERR_NOMEM;
+    if (rc == VT_OK) {
+        vt_buf_printf(&path, "%s/manifest.csv", b->dir);
+        rc = path.oom ? VT_ERR_NOMEM
+                      : vt_write_atomic(path.data, csv.data, csv.len,
+                                        VT_WRITE_SYNC, d);
+    }
+    if (rc == VT_OK) {
+        vt_buf_reset(&path);
+        vt_buf_printf(&path, "%s/manifest.json", b->dir);
+        rc = path.oom ? VT_ERR_NOMEM
+                      : vt_write_atomic(path.data, json.data, json.len,
+                                        VT_WRITE_SYNC, d);
+    }
+    vt_buf_free(&csv);
+    vt_buf_free(&json);
+    vt_buf_free(&path);
+    vt_buf_free(&rcpt);
+    vt_buf_free(&kh);
+    vt_buf_free(&date);
+    return rc;
+}
+
+static void list_letters(const batch *b, FILE *fp)
+{
+    vt_buf rcpt;
+    vt_buf_init(&rcpt);
+    for (size_t i = 0; i < b->n; i++) {
+        const letter *L = &b->letters[i];
+        recipient_of(b->plan, L, &rcpt);
+        fprintf(fp, "%s/%s\t%s\t%zu bytes\n", b->dir, L->file,
+                rcpt.data ? rcpt.data : "", L->size);
+    }
+    vt_buf_free(&rcpt);
+}
+
+/* ---- the batch ------------------------------------------------------------ */
+
+static unsigned default_jobs(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (unsigned)n : 1;
+}
+
+/* Start the workers, wait for them (drawing progress meanwhile), and
+ * gather their diagnostics in letter order of failure. */
+static vt_error run_workers(batch *b, unsigned jobs, vt_diags *d)
+{
+    worker *ws = calloc(jobs, sizeof *ws);
+    pthread_t *tids = calloc(jobs, sizeof *tids);
+    vt_error rc = ws && tids ? VT_OK : VT_ERR_NOMEM;
+    unsigned started = 0;
+    for (unsigned i = 0; rc == VT_OK && i < jobs; i++) {
+        rc = worker_init(&ws[i], b, d);
+        if (rc != VT_OK) {
+            worker_free(&ws[i]);
+            break;
+        }
+        pthread_mutex_lock(&b->lock);
+        b->running++;
+        pthread_mutex_unlock(&b->lock);
+        if (pthread_create(&tids[i], NULL, work, &ws[i]) != 0) {
+            pthread_mutex_lock(&b->lock);
+            b->running--;
+            pthread_mutex_unlock(&b->lock);
+            worker_free(&ws[i]);
+            rc = VT_ERR_NOMEM;
+            break;
+        }
+        started++;
+    }
+    if (rc != VT_OK)
+        atomic_store(&b->failed, 1);
+    double t0 = now_seconds();
+    pthread_mutex_lock(&b->lock);
+    while (b->running > 0) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += 100 * 1000 * 1000;
+        if (until.tv_nsec >= 1000000000) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000;
+        }
+        pthread_cond_timedwait(&b->cond, &b->lock, &until);
+        if (b->o->progress && b->running > 0)
+            draw_progress(atomic_load(&b->done), b->n, now_seconds() - t0);
+    }
+    pthread_mutex_unlock(&b->lock);
+    if (b->o->progress)
+        fputs("\r\033[K", stderr);
+    for (unsigned i = 0; i < started; i++) {
+        pthread_join(tids[i], NULL);
+        if (ws[i].rc != VT_OK && rc == VT_OK)
+            rc = ws[i].rc;
+        for (size_t k = 0; k < ws[i].d.count; k++)
+            vt_diags_addf(d, "%s", ws[i].d.msgs[k]);
+        worker_free(&ws[i]);
+    }
+    free(ws);
+    free(tids);
+    return rc;
+}
+
+vt_error vt_invite(const vt_plan *plan, const vt_template *tpl,
+                   const char *dir, const vt_invite_opts *o, FILE *listing,
+                   vt_invite_result *res, vt_diags *d)
+{
+    double t0 = now_seconds();
+    vt_error rc = vt_invite_check(plan, tpl, o->per, d);
+    if (rc != VT_OK)
+        return rc;
+    batch b;
+    memset(&b, 0, sizeof b);
+    b.plan = plan;
+    b.tpl = tpl;
+    b.o = o;
+    b.dir = dir;
+    pthread_mutex_init(&b.lock, NULL);
+    pthread_cond_init(&b.cond, NULL);
+    rc = plan_letters(&b);
+    if (rc == VT_OK && !o->dry_run)
+        rc = prepare_dir(dir, o->force, d);
+    unsigned jobs = o->jobs ? o->jobs : default_jobs();
+    if (jobs > b.n)
+        jobs = b.n ? (unsigned)b.n : 1;
+    if (rc == VT_OK)
+        rc = run_workers(&b, jobs, d);
+    if (rc == VT_OK && !o->dry_run)
+        rc = sync_dir(dir, d);
+    if (rc == VT_OK && !o->dry_run)
+        rc = write_manifests(&b, d);
+    if (rc != VT_OK)
+        remove_written(&b);
+    if (rc == VT_OK && o->dry_run && listing)
+        list_letters(&b, listing);
+    if (res) {
+        res->letters = b.n;
+        res->clusters = plan->nclusters;
+        res->jobs = jobs;
+        res->seconds = now_seconds() - t0;
+        res->bytes = 0;
+        for (size_t i = 0; i < b.n; i++)
+            res->bytes += b.letters[i].size;
+    }
+    for (size_t i = 0; i < b.n; i++)
+        free(b.letters[i].file);
+    free(b.letters);
+    pthread_mutex_destroy(&b.lock);
+    pthread_cond_destroy(&b.cond);
+    return rc;
+}

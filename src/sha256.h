@@ -1,0 +1,26 @@
+/*
+ * sha256.h - SHA-256 (FIPS 180-4) for the checksums in batch manifests and
+ * the register.  Small and self-contained: the stack has no crypto library
+ * and a checksum does not justify adding one.
+ */
+#ifndef VT_SHA256_H
+#define VT_SHA256_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct {
+    uint32_t h[8];
+    uint64_t total;
+    unsigned char block[64];
+    size_t used;
+} vt_sha256;
+
+void vt_sha256_init(vt_sha256 *s);
+void vt_sha256_update(vt_sha256 *s, const void *data, size_t len);
+void vt_sha256_final(vt_sha256 *s, unsigned char digest[32]);
+
+/* The lower-case hex digest of data (65 bytes with the NUL). */
+void vt_sha256_hex(const void *data, size_t len, char hex[65]);
+
+#endif

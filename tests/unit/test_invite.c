@@ -1,0 +1,453 @@
+/* Unit tests for invite.c: numbering and file names, safe and unique
+ * slugs, the same bytes whatever the thread count, manifests whose
+ * checksums match, the whole batch checked before anything is written,
+ * and nothing left behind when a batch fails midway. */
+#include <dirent.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <zip.h>
+
+#include "buf.h"
+#include "sha256.h"
+#include "vanthu.h"
+
+static const char HEAD[] =
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+    "<plan type=\"giay-moi\">\n"
+    "  <agency><parent>UBND huyện Kim Thành</parent>"
+    "<name abbr=\"PGDĐT\">Phòng Giáo dục và Đào tạo</name>"
+    "<place>Kim Thành</place></agency>\n"
+    "  <number>12</number>\n"
+    "  <date>2018-03-05</date>\n"
+    "  <subject>Dự sinh hoạt chuyên môn</subject>\n"
+    "  <invitation>\n"
+    "    <invitee>Hiệu trưởng trường {{school}}</invitee>\n"
+    "    <event>buổi sinh hoạt chuyên môn {{cluster}}</event>\n"
+    "  </invitation>\n"
+    "  <clusters>\n";
+static const char TAIL[] =
+    "  </clusters>\n"
+    "  <copies-to><to>Lãnh đạo phòng</to><archive>VT, GDTH</archive></copies-to>\n"
+    "  <signature><title>Trưởng phòng</title><name>Nguyễn Văn A</name></signature>\n"
+    "</plan>\n";
+
+static const char TWO_CLUSTERS[] =
+    "    <cluster name=\"Cụm số 1\" date=\"2018-03-14\" session=\"sáng\" time=\"07:30\">\n"
+    "      <host>TH Thượng Vũ</host><venue>Trường TH Thượng Vũ</venue>\n"
+    "      <school>TH Lai Vu</school><school>TH Thượng Vũ</school>\n"
+    "    </cluster>\n"
+    "    <cluster name=\"Cụm số 2\" date=\"2018-03-15\" session=\"chiều\">\n"
+    "      <venue>Trường TH Kim Lương</venue>\n"
+    "      <school>TH Kim Xuyên</school><school>TH Kim Lương</school>"
+    "<school>TH Phú Thái</school>\n"
+    "    </cluster>\n";
+
+static vt_plan *load(const char *clusters, vt_diags *d)
+{
+    vt_buf b;
+    vt_buf_init(&b);
+    vt_buf_printf(&b, "%s%s%s", HEAD, clusters, TAIL);
+    vt_plan *p = NULL;
+    vt_plan_load_mem("batch.xml", b.data, b.len, NULL, &p, d);
+    vt_buf_free(&b);
+    return p;
+}
+
+static vt_template *open_tpl(const char *family)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/templates/%s.docx", getenv("VT_BUILD_DIR"),
+             family);
+    vt_template *t = NULL;
+    vt_diags d;
+    vt_diags_init(&d);
+    assert_int_equal(vt_template_open(path, NULL, &t, &d), VT_OK);
+    vt_diags_free(&d);
+    return t;
+}
+
+static char *tmp_dir(void)
+{
+    char *dir = strdup("/tmp/vt-invite-XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    return dir;
+}
+
+static void rm_rf(const char *dir)
+{
+    DIR *dp = opendir(dir);
+    if (!dp)
+        return;
+    struct dirent *e;
+    char path[4096];
+    while ((e = readdir(dp)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        struct stat st;
+        if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
+            rm_rf(path);
+        else
+            unlink(path);
+    }
+    closedir(dp);
+    rmdir(dir);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The sorted names in dir, NULL-terminated; *n gets the count. */
+static char **list_dir(const char *dir, size_t *n)
+{
+    char **v = calloc(20001, sizeof *v);
+    *n = 0;
+    DIR *dp = opendir(dir);
+    if (!dp)
+        return v;
+    struct dirent *e;
+    while ((e = readdir(dp)) != NULL && *n < 20000)
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+            v[(*n)++] = strdup(e->d_name);
+    closedir(dp);
+    qsort(v, *n, sizeof *v, cmp_str);
+    return v;
+}
+
+static void free_list(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+static char *read_path(const char *dir, const char *name, size_t *len)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    char *data = NULL;
+    if (vt_read_file(path, 1 << 26, &data, len) != 0)
+        return NULL;
+    return data;
+}
+
+static char *document_xml(const char *dir, const char *name)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    int err;
+    zip_t *z = zip_open(path, ZIP_RDONLY, &err);
+    assert_non_null(z);
+    zip_stat_t st;
+    assert_int_equal(zip_stat(z, "word/document.xml", 0, &st), 0);
+    zip_file_t *f = zip_fopen(z, "word/document.xml", 0);
+    char *buf = calloc(1, st.size + 1);
+    assert_int_equal(zip_fread(f, buf, st.size), (zip_int64_t)st.size);
+    zip_fclose(f);
+    zip_close(z);
+    return buf;
+}
+
+static vt_error run_batch(const vt_plan *p, const vt_template *t,
+                          const char *dir, vt_invite_per per, unsigned jobs,
+                          vt_diags *d)
+{
+    vt_invite_opts o = {.per = per, .jobs = jobs};
+    return vt_invite(p, t, dir, &o, NULL, NULL, d);
+}
+
+/* A plan, the giấy mời template and an empty folder, for one test. */
+typedef struct {
+    vt_diags d;
+    vt_plan *p;
+    vt_template *t;
+    char *dir;
+} fixture;
+
+static void fx_open(fixture *f, const char *clusters)
+{
+    vt_diags_init(&f->d);
+    f->p = load(clusters, &f->d);
+    vt_diags_print(&f->d, stderr);
+    assert_non_null(f->p);
+    f->t = open_tpl("mau-1.7");
+    f->dir = tmp_dir();
+}
+
+static void fx_close(fixture *f)
+{
+    rm_rf(f->dir);
+    free(f->dir);
+    vt_template_free(f->t);
+    vt_plan_free(f->p);
+    vt_diags_free(&f->d);
+}
+
+static size_t count_dir(const char *dir)
+{
+    size_t n;
+    char **v = list_dir(dir, &n);
+    free_list(v, n);
+    return n;
+}
+
+static void test_per_school_numbers_and_names(void **state)
+{
+    (void)state;
+    fixture f;
+    fx_open(&f, TWO_CLUSTERS);
+    assert_int_equal(run_batch(f.p, f.t, f.dir, VT_PER_SCHOOL, 2, &f.d), VT_OK);
+    size_t n;
+    char **names = list_dir(f.dir, &n);
+    assert_int_equal(n, 5 + 2);
+    assert_string_equal(names[0], "12-cum-so-1-th-lai-vu.docx");
+    assert_string_equal(names[1], "12-cum-so-1-th-thuong-vu.docx");
+    assert_string_equal(names[2], "13-cum-so-2-th-kim-luong.docx");
+    assert_string_equal(names[5], "manifest.csv");
+    free_list(names, n);
+    /* one school's copy: its own Kính gửi and invitee, the cluster's
+     * schools in Nơi nhận, the cluster's time and venue */
+    char *xml = document_xml(f.dir, "12-cum-so-1-th-lai-vu.docx");
+    assert_non_null(strstr(xml, "Kính gửi: TH Lai Vu"));
+    assert_non_null(strstr(xml, "Hiệu trưởng trường TH Lai Vu"));
+    assert_non_null(strstr(xml, "buổi sinh hoạt chuyên môn Cụm số 1"));
+    assert_non_null(strstr(xml, "7 giờ 30 phút, ngày 14 tháng 3 năm 2018"));
+    assert_non_null(strstr(xml, "Trường TH Thượng Vũ"));
+    assert_non_null(strstr(xml, "Số: 12/GM-PGDĐT"));
+    assert_non_null(strstr(xml, "- TH Thượng Vũ;"));
+    assert_null(strstr(xml, "TH Kim Xuyên"));
+    free(xml);
+    xml = document_xml(f.dir, "13-cum-so-2-th-phu-thai.docx");
+    assert_non_null(strstr(xml, "buổi chiều, ngày 15 tháng 3 năm 2018"));
+    assert_non_null(strstr(xml, "Số: 13/GM-PGDĐT"));
+    free(xml);
+    fx_close(&f);
+}
+
+static void test_same_bytes_whatever_jobs(void **state)
+{
+    (void)state;
+    /* 40 clusters of 5: enough letters for the threads to interleave */
+    vt_buf cl;
+    vt_buf_init(&cl);
+    for (int c = 0; c < 40; c++) {
+        vt_buf_printf(&cl, "<cluster name=\"Cụm %d\" date=\"2018-04-%02d\" "
+                           "time=\"08:00\"><venue>Trường số %d</venue>",
+                      c + 1, 1 + c % 28, c);
+        for (int s = 0; s < 5; s++)
+            vt_buf_printf(&cl, "<school>TH Số %d-%d</school>", c, s);
+        vt_buf_puts(&cl, "</cluster>\n");
+    }
+    fixture f;
+    fx_open(&f, cl.data);
+    vt_buf_free(&cl);
+    char *b = tmp_dir();
+    assert_int_equal(run_batch(f.p, f.t, f.dir, VT_PER_SCHOOL, 1, &f.d), VT_OK);
+    assert_int_equal(run_batch(f.p, f.t, b, VT_PER_SCHOOL, 4, &f.d), VT_OK);
+    size_t na, nb;
+    char **la = list_dir(f.dir, &na), **lb = list_dir(b, &nb);
+    assert_int_equal(na, 202);
+    assert_int_equal(na, nb);
+    for (size_t i = 0; i < na; i++) {
+        assert_string_equal(la[i], lb[i]);
+        size_t x, y;
+        char *fa = read_path(f.dir, la[i], &x), *fb = read_path(b, lb[i], &y);
+        assert_non_null(fa);
+        assert_non_null(fb);
+        assert_int_equal(x, y);
+        assert_memory_equal(fa, fb, x);
+        free(fa);
+        free(fb);
+    }
+    free_list(la, na);
+    free_list(lb, nb);
+    rm_rf(b);
+    free(b);
+    fx_close(&f);
+}
+
+static void test_manifest_checksums_match(void **state)
+{
+    (void)state;
+    fixture f;
+    fx_open(&f, TWO_CLUSTERS);
+    assert_int_equal(run_batch(f.p, f.t, f.dir, VT_PER_CLUSTER, 0, &f.d), VT_OK);
+    size_t len;
+    char *csv = read_path(f.dir, "manifest.csv", &len);
+    assert_non_null(csv);
+    assert_memory_equal(csv, "\xEF\xBB\xBF" "file,cluster,recipient", 25);
+    int rows = 0;
+    for (char *line = strstr(csv, "\r\n") + 2; *line; rows++) {
+        char file[256], sum[65];
+        assert_int_equal(sscanf(line, "\"%255[^\"]\"", file), 1);
+        char *q = strstr(line, "\r\n");
+        assert_non_null(q);
+        memcpy(sum, q - 65, 64); /* the last cell: "…sha256" */
+        sum[64] = '\0';
+        size_t n;
+        char *data = read_path(f.dir, file, &n);
+        assert_non_null(data);
+        char hex[65];
+        vt_sha256_hex(data, n, hex);
+        assert_string_equal(hex, sum);
+        free(data);
+        line = q + 2;
+    }
+    assert_int_equal(rows, 2);
+    char *json = read_path(f.dir, "manifest.json", &len);
+    assert_non_null(strstr(json, "\"file\": \"13-cum-so-2.docx\", \"cluster\": "
+                                 "\"Cụm số 2\", \"recipient\": \"TH Kim Xuyên; "
+                                 "TH Kim Lương; TH Phú Thái\", \"number\": 13"));
+    /* a per-cluster letter names every school under Kính gửi */
+    char *xml = document_xml(f.dir, "13-cum-so-2.docx");
+    assert_non_null(strstr(xml, "TH Kim Xuyên;"));
+    assert_non_null(strstr(xml, "TH Phú Thái."));
+    free(xml);
+    free(csv);
+    free(json);
+    fx_close(&f);
+}
+
+static void test_hostile_names_stay_inside(void **state)
+{
+    (void)state;
+    static const char clusters[] =
+        "<cluster name=\"/\" date=\"2018-03-14\"><venue>A</venue>"
+        "<school>..</school><school>../../etc/passwd</school>"
+        "<school>TH&amp;THCS Sá Tổng</school><school>TH-THCS Sa Tong</school>"
+        "<school>Tổ 2+3</school><school>{{cluster}} &lt;b&gt;&quot;</school>"
+        "</cluster>"
+        "<cluster name=\"..\" date=\"2018-03-14\"><venue>B</venue>"
+        "<school>/</school><school>ĐĐ Đường</school></cluster>";
+    fixture f;
+    fx_open(&f, clusters);
+    assert_int_equal(run_batch(f.p, f.t, f.dir, VT_PER_SCHOOL, 2, &f.d), VT_OK);
+    size_t n;
+    char **names = list_dir(f.dir, &n);
+    assert_int_equal(n, 8 + 2);
+    for (size_t i = 0; i < n; i++) {
+        for (const char *c = names[i]; *c; c++)
+            assert_true((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') ||
+                        *c == '-' || *c == '.');
+        assert_true(names[i][0] != '.');
+    }
+    /* slugs that collide get a suffix instead of overwriting */
+    const char *expect[] = {"12-x-th-thcs-sa-tong-2.docx", "12-x-th-thcs-sa-tong.docx",
+                            "12-x-to-2-3.docx", "12-x-x.docx", "12-x-etc-passwd.docx",
+                            "12-x-cluster-b.docx", "13-x-dd-duong.docx", "13-x-x.docx"};
+    for (size_t k = 0; k < sizeof expect / sizeof *expect; k++) {
+        int found = 0;
+        for (size_t i = 0; i < n; i++)
+            found |= strcmp(names[i], expect[k]) == 0;
+        if (!found)
+            fail_msg("missing %s", expect[k]);
+    }
+    free_list(names, n);
+    /* a value with placeholder syntax and markup stays text */
+    char *xml = document_xml(f.dir, "12-x-cluster-b.docx");
+    assert_non_null(strstr(xml, "{{cluster}} &lt;b&gt;\""));
+    free(xml);
+    fx_close(&f);
+}
+
+static void test_whole_batch_checked_first(void **state)
+{
+    (void)state;
+    static const char clusters[] =
+        "<cluster name=\"Cụm 1\"><venue>A</venue><school>X</school></cluster>\n"
+        "<cluster name=\"Cụm 2\" date=\"2018-03-14\"><school>Y</school></cluster>\n"
+        "<cluster name=\"Cụm 3\" date=\"2018-03-14\"><venue>C</venue></cluster>\n"
+        "<cluster name=\"Cụm 4\" date=\"2018-03-01\"><venue>D</venue><school>Z</school></cluster>\n";
+    fixture f;
+    fx_open(&f, clusters);
+    assert_int_equal(run_batch(f.p, f.t, f.dir, VT_PER_SCHOOL, 2, &f.d), VT_ERR_PLAN);
+    assert_int_equal(f.d.count, 4);
+    assert_non_null(strstr(f.d.msgs[0], "batch.xml:12:1: <cluster name=\"Cụm 1\"> has no date"));
+    assert_non_null(strstr(f.d.msgs[1], "batch.xml:13:1: <cluster name=\"Cụm 2\"> has no <venue>"));
+    assert_non_null(strstr(f.d.msgs[2], "batch.xml:14:1: <cluster name=\"Cụm 3\"> has no <school>"));
+    assert_non_null(strstr(f.d.msgs[3], "meets on 2018-03-01, before the letter's own <date>"));
+    assert_int_equal(count_dir(f.dir), 0);
+    /* a school in two clusters is refused when the plan is read */
+    vt_diags d;
+    vt_diags_init(&d);
+    vt_plan *p2 = load("<cluster name=\"A\"><school>TH X</school></cluster>"
+                       "<cluster name=\"B\"><school>TH Y</school>"
+                       "<school>TH X</school></cluster>", &d);
+    assert_null(p2);
+    assert_non_null(strstr(d.msgs[0], "<school> \"TH X\" is listed twice (in \"A\" and \"B\")"));
+    vt_diags_free(&d);
+    fx_close(&f);
+}
+
+static void test_folder_and_template_refused(void **state)
+{
+    (void)state;
+    fixture f;
+    fx_open(&f, TWO_CLUSTERS);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/old.txt", f.dir);
+    FILE *fp = fopen(path, "w");
+    fputs("x", fp);
+    fclose(fp);
+    /* not empty: refused, nothing written */
+    assert_int_equal(run_batch(f.p, f.t, f.dir, VT_PER_CLUSTER, 1, &f.d), VT_ERR_USAGE);
+    assert_non_null(strstr(f.d.msgs[0], "is not empty"));
+    assert_int_equal(count_dir(f.dir), 1);
+    /* a template without the invitation placeholders */
+    vt_template *kh = open_tpl("mau-1.4");
+    assert_int_equal(run_batch(f.p, kh, f.dir, VT_PER_CLUSTER, 1, &f.d), VT_ERR_TEMPLATE);
+    assert_non_null(strstr(f.d.msgs[1], "not an invitation template: it has no "
+                                        "{{invitee}}, {{event}}, {{time}}, {{venue}}"));
+    vt_template_free(kh);
+    /* dry run: checked and rendered, nothing written */
+    char *empty = tmp_dir();
+    vt_invite_opts o = {.per = VT_PER_SCHOOL, .dry_run = 1};
+    vt_invite_result res;
+    assert_int_equal(vt_invite(f.p, f.t, empty, &o, NULL, &res, &f.d), VT_OK);
+    assert_int_equal(res.letters, 5);
+    assert_true(res.bytes > 5 * 1000);
+    assert_int_equal(count_dir(empty), 0);
+    rm_rf(empty);
+    free(empty);
+    fx_close(&f);
+}
+
+static void test_failure_midway_leaves_nothing(void **state)
+{
+    (void)state;
+    fixture f;
+    fx_open(&f, TWO_CLUSTERS);
+    char path[4096];
+    /* the last letter's name is taken by a folder: its write fails */
+    snprintf(path, sizeof path, "%s/13-cum-so-2-th-phu-thai.docx", f.dir);
+    assert_int_equal(mkdir(path, 0777), 0);
+    vt_invite_opts o = {.per = VT_PER_SCHOOL, .jobs = 1, .force = 1};
+    assert_int_equal(vt_invite(f.p, f.t, f.dir, &o, NULL, NULL, &f.d), VT_ERR_IO);
+    assert_non_null(strstr(f.d.msgs[0], "13-cum-so-2-th-phu-thai.docx"));
+    assert_int_equal(count_dir(f.dir), 1); /* only the folder that was there */
+    fx_close(&f);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_per_school_numbers_and_names),
+        cmocka_unit_test(test_same_bytes_whatever_jobs),
+        cmocka_unit_test(test_manifest_checksums_match),
+        cmocka_unit_test(test_hostile_names_stay_inside),
+        cmocka_unit_test(test_whole_batch_checked_first),
+        cmocka_unit_test(test_folder_and_template_refused),
+        cmocka_unit_test(test_failure_midway_leaves_nothing),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
