@@ -1,11 +1,22 @@
 /*
- * sha256.c - SHA-256 as FIPS 180-4 specifies it, written for clarity over
- * speed: a letter is a few kilobytes, and hashing it costs less than
- * writing it.
+ * sha256.c - SHA-256 as FIPS 180-4 specifies it.
+ *
+ * The portable compression function is written for clarity.  On x86 CPUs
+ * with the SHA extensions (most since 2017) the same rounds run on the
+ * sha256rnds2/msg1/msg2 instructions, about six times faster: in a batch
+ * of invitations hashing was a fifth of the time per letter.  Which one is
+ * used is decided once per process (pthread_once) and never changes.
  */
 #include "sha256.h"
 
+#include <pthread.h>
 #include <string.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#include <immintrin.h>
+#define VT_SHA_X86 1
+#endif
 
 static const uint32_t K[64] = {
     0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1,
@@ -22,7 +33,7 @@ static const uint32_t K[64] = {
 
 static uint32_t ror(uint32_t x, int n) { return (x >> n) | (x << (32 - n)); }
 
-static void compress(uint32_t h[8], const unsigned char *p)
+static void compress_c(uint32_t h[8], const unsigned char *p)
 {
     uint32_t w[64];
     for (int i = 0; i < 16; i++)
@@ -51,6 +62,79 @@ static void compress(uint32_t h[8], const unsigned char *p)
     }
     h[0] += a; h[1] += b; h[2] += c; h[3] += d;
     h[4] += e; h[5] += f; h[6] += g; h[7] += k;
+}
+
+#ifdef VT_SHA_X86
+/* The rounds four at a time: msg[] holds W[4g..4g+3] and is refilled with
+ * W[4g+16..4g+19] = W[t-16] + s0(W[t-15]) + W[t-7] + s1(W[t-2]). */
+__attribute__((target("sha,sse4.1,ssse3")))
+static void compress_x86(uint32_t h[8], const unsigned char *p)
+{
+    const __m128i swap = _mm_set_epi64x(0x0c0d0e0f08090a0bULL,
+                                        0x0405060700010203ULL);
+    __m128i t = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)&h[0]), 0xB1);
+    __m128i s1 = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)&h[4]), 0x1B);
+    __m128i s0 = _mm_alignr_epi8(t, s1, 8);  /* ABEF */
+    s1 = _mm_blend_epi16(s1, t, 0xF0);       /* CDGH */
+    __m128i abef = s0, cdgh = s1, msg[4];
+    for (int i = 0; i < 4; i++)
+        msg[i] = _mm_shuffle_epi8(
+            _mm_loadu_si128((const __m128i *)(p + 16 * i)), swap);
+    for (int g = 0; g < 16; g++) {
+        __m128i k = _mm_add_epi32(msg[g & 3],
+                                  _mm_loadu_si128((const __m128i *)&K[4 * g]));
+        s1 = _mm_sha256rnds2_epu32(s1, s0, k);
+        s0 = _mm_sha256rnds2_epu32(s0, s1, _mm_shuffle_epi32(k, 0x0E));
+        if (g < 12) {
+            __m128i x = _mm_sha256msg1_epu32(msg[g & 3], msg[(g + 1) & 3]);
+            x = _mm_add_epi32(x, _mm_alignr_epi8(msg[(g + 3) & 3],
+                                                 msg[(g + 2) & 3], 4));
+            msg[g & 3] = _mm_sha256msg2_epu32(x, msg[(g + 3) & 3]);
+        }
+    }
+    s0 = _mm_add_epi32(s0, abef);
+    s1 = _mm_add_epi32(s1, cdgh);
+    t = _mm_shuffle_epi32(s0, 0x1B);          /* FEBA */
+    s1 = _mm_shuffle_epi32(s1, 0xB1);         /* DCHG */
+    _mm_storeu_si128((__m128i *)&h[0], _mm_blend_epi16(t, s1, 0xF0));
+    _mm_storeu_si128((__m128i *)&h[4], _mm_alignr_epi8(s1, t, 8));
+}
+
+static pthread_once_t probe_once = PTHREAD_ONCE_INIT;
+static int have_sha_ni; /* written once, under probe_once */
+
+static void probe(void)
+{
+    unsigned a, b, c, d;
+    int ssse3_sse41 = __get_cpuid(1, &a, &b, &c, &d) &&
+                      (c & (1u << 9)) && (c & (1u << 19));
+    have_sha_ni = ssse3_sse41 && __get_cpuid_count(7, 0, &a, &b, &c, &d) &&
+                  (b & (1u << 29));
+}
+#endif
+
+static void compress(uint32_t h[8], const unsigned char *p)
+{
+#ifdef VT_SHA_X86
+    pthread_once(&probe_once, probe);
+    if (have_sha_ni) {
+        compress_x86(h, p);
+        return;
+    }
+#endif
+    compress_c(h, p);
+}
+
+/* For the tests: the portable rounds alone, to check them against the
+ * instructions on the same input. */
+void vt_sha256_compress_portable(uint32_t h[8], const unsigned char block[64])
+{
+    compress_c(h, block);
+}
+
+void vt_sha256_compress(uint32_t h[8], const unsigned char block[64])
+{
+    compress(h, block);
 }
 
 void vt_sha256_init(vt_sha256 *s)

@@ -20,6 +20,11 @@ void vt_sha256_init(vt_sha256 *s);
 void vt_sha256_update(vt_sha256 *s, const void *data, size_t len);
 void vt_sha256_final(vt_sha256 *s, unsigned char digest[32]);
 
+/* One 64-byte block, with the fastest rounds this CPU has, or with the
+ * portable ones; the tests check that both agree. */
+void vt_sha256_compress(uint32_t h[8], const unsigned char block[64]);
+void vt_sha256_compress_portable(uint32_t h[8], const unsigned char block[64]);
+
 /* The lower-case hex digest of data (65 bytes with the NUL). */
 void vt_sha256_hex(const void *data, size_t len, char hex[65]);
 
