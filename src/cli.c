@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -382,6 +383,12 @@ static int cmd_pack(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    /* a batch allocates and frees the same few hundred kilobytes (zlib's
+     * window, the package buffer) for every letter; without this glibc
+     * hands them back to the kernel each time (one madvise and a round of
+     * page faults per letter in every thread) */
+    mallopt(M_TRIM_THRESHOLD, 64 << 20);
+    mallopt(M_MMAP_THRESHOLD, 16 << 20);
     /* a full disk or a file-size limit must be an error, not a kill */
     signal(SIGXFSZ, SIG_IGN);
     signal(SIGPIPE, SIG_IGN);

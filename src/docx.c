@@ -261,8 +261,19 @@ vt_error vt_write_atomic(const char *path, const void *data, size_t len,
     if (!tmp)
         return VT_ERR_NOMEM;
     int err = 0;
-    int fd = open_unnamed(path);
-    if (fd >= 0) {
+    int fd = -1;
+    if (flags & VT_WRITE_NEW) {
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        if (fd < 0) {
+            err = errno;
+        } else {
+            err = fill(fd, data, len, flags);
+            if (close(fd) != 0 && !err)
+                err = errno;
+            if (err)
+                unlink(path);
+        }
+    } else if ((fd = open_unnamed(path)) >= 0) {
         err = fill(fd, data, len, flags);
         if (!err)
             err = link_unnamed(fd, path, tmp, n);

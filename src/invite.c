@@ -7,11 +7,13 @@
  * on disk.  Letters are then rendered on all cores.  Each letter depends
  * only on the plan and its index, and its file name is fixed before the
  * threads start, so the output is byte-identical whatever the number of
- * threads.  Each file is written to a temporary name and renamed; the
- * folder is synced once at the end rather than once per file (10,000
- * fsyncs would cost more than the rendering), and the manifest is written
- * last, so a complete manifest means a complete batch.  If anything fails,
- * the letters already written by this run are removed again.
+ * threads.  A new or empty folder is built as a hidden sibling and renamed
+ * into place when complete, so the batch appears whole or not at all; in
+ * a folder that already holds files (--force) each letter is written
+ * atomically on its own.  Either way the files are synced once at the end
+ * rather than once each (10,000 fsyncs would cost more than the
+ * rendering), and the manifest is written last, so a manifest means a
+ * complete batch.  If anything fails, what this run wrote is removed.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -51,7 +53,10 @@ typedef struct {
     const vt_plan *plan;
     const vt_template *tpl;
     const vt_invite_opts *o;
-    const char *dir;
+    const char *dir;   /* where the letters end up */
+    char *stage;       /* a hidden sibling built and renamed into dir, or NULL */
+    const char *wdir;  /* where they are written: stage, or dir itself */
+    int wflags;        /* VT_WRITE_NEW into a stage, else VT_WRITE_NOSYNC */
     letter *letters;
     size_t n;
     size_t max_schools;
@@ -347,11 +352,11 @@ static vt_error render_letter(worker *w, letter *L)
     if (b->o->dry_run)
         return VT_OK;
     vt_buf_reset(&w->path);
-    vt_buf_printf(&w->path, "%s/%s", b->dir, L->file);
+    vt_buf_printf(&w->path, "%s/%s", b->wdir, L->file);
     if (w->path.oom)
         return VT_ERR_NOMEM;
-    rc = vt_write_atomic(w->path.data, w->pkg.data, w->pkg.len,
-                         VT_WRITE_NOSYNC, &w->d);
+    rc = vt_write_atomic(w->path.data, w->pkg.data, w->pkg.len, b->wflags,
+                         &w->d);
     if (rc == VT_OK)
         L->written = 1;
     return rc;
@@ -425,33 +430,15 @@ static void draw_progress(size_t done, size_t n, double elapsed)
 
 /* ---- the folder ---------------------------------------------------------- */
 
-static vt_error prepare_dir(const char *dir, int force, vt_diags *d)
+static size_t count_entries(const char *dir, vt_diags *d, int *err)
 {
-    struct stat st;
-    if (stat(dir, &st) != 0) {
-        if (errno != ENOENT || mkdir(dir, 0777) != 0) {
-            vt_diags_addf(d, "%s: cannot create the output folder: %s", dir,
-                          strerror(errno));
-            return VT_ERR_IO;
-        }
-        return VT_OK;
-    }
-    if (!S_ISDIR(st.st_mode)) {
-        vt_diags_addf(d, "%s: is a file, not a folder; give a folder for the "
-                         "letters",
-                      dir);
-        return VT_ERR_IO;
-    }
-    if (access(dir, W_OK | X_OK) != 0) {
-        vt_diags_addf(d, "%s: cannot write into this folder: %s", dir,
-                      strerror(errno));
-        return VT_ERR_IO;
-    }
     DIR *dp = opendir(dir);
+    *err = 0;
     if (!dp) {
         vt_diags_addf(d, "%s: cannot read the folder: %s", dir,
                       strerror(errno));
-        return VT_ERR_IO;
+        *err = 1;
+        return 0;
     }
     size_t entries = 0;
     struct dirent *e;
@@ -459,13 +446,128 @@ static vt_error prepare_dir(const char *dir, int force, vt_diags *d)
         if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
             entries++;
     closedir(dp);
-    if (entries && !force) {
-        vt_diags_addf(d, "%s: the folder is not empty (%zu entries); choose "
-                         "an empty or new folder, or give --force to write "
-                         "into it (same names are replaced)",
-                      dir, entries);
-        return VT_ERR_USAGE;
+    return entries;
+}
+
+/* A hidden sibling of dir ("out/.x.vanthu-3fa2c1"), created with mode. */
+static char *make_stage(const char *dir, mode_t mode)
+{
+    const char *slash = strrchr(dir, '/');
+    int head = slash ? (int)(slash - dir + 1) : 0;
+    for (int tries = 0; tries < 100; tries++) {
+        unsigned r = 0;
+        if (getentropy(&r, sizeof r) != 0)
+            return NULL;
+        char *stage = NULL;
+        if (asprintf(&stage, "%.*s.%s.vanthu-%06x", head, dir, dir + head,
+                     r & 0xffffff) < 0)
+            return NULL;
+        if (mkdir(stage, 0777) == 0) {
+            if (mode && chmod(stage, mode) != 0) {
+                rmdir(stage);
+                free(stage);
+                return NULL;
+            }
+            return stage;
+        }
+        int err = errno;
+        free(stage);
+        if (err != EEXIST) {
+            errno = err;
+            return NULL;
+        }
     }
+    errno = EEXIST;
+    return NULL;
+}
+
+/* Decide where the letters are written.  A new or empty folder is built as
+ * a hidden sibling and renamed into place when complete, so a clerk sees
+ * the whole batch or nothing, and each letter costs one plain file
+ * creation.  Into a folder that already has files (--force) each letter is
+ * written atomically on its own. */
+static vt_error prepare_dir(batch *b, vt_diags *d)
+{
+    const char *dir = b->dir;
+    struct stat st;
+    int exists = stat(dir, &st) == 0;
+    if (!exists && errno != ENOENT) {
+        vt_diags_addf(d, "%s: cannot use the output folder: %s", dir,
+                      strerror(errno));
+        return VT_ERR_IO;
+    }
+    if (exists && !S_ISDIR(st.st_mode)) {
+        vt_diags_addf(d, "%s: is a file, not a folder; give a folder for the "
+                         "letters",
+                      dir);
+        return VT_ERR_IO;
+    }
+    size_t entries = 0;
+    if (exists) {
+        int err;
+        if (access(dir, W_OK | X_OK) != 0) {
+            vt_diags_addf(d, "%s: cannot write into this folder: %s", dir,
+                          strerror(errno));
+            return VT_ERR_IO;
+        }
+        entries = count_entries(dir, d, &err);
+        if (err)
+            return VT_ERR_IO;
+        if (entries && !b->o->force) {
+            vt_diags_addf(d, "%s: the folder is not empty (%zu entries); "
+                             "choose an empty or new folder, or give --force "
+                             "to write into it (same names are replaced)",
+                          dir, entries);
+            return VT_ERR_USAGE;
+        }
+    }
+    if (entries) {
+        b->wdir = dir;
+        b->wflags = VT_WRITE_NOSYNC;
+        return VT_OK;
+    }
+    b->stage = make_stage(dir, exists ? st.st_mode & 07777 : 0);
+    if (!b->stage) {
+        vt_diags_addf(d, "%s: cannot create the output folder: %s", dir,
+                      strerror(errno));
+        return VT_ERR_IO;
+    }
+    b->wdir = b->stage;
+    b->wflags = VT_WRITE_NEW;
+    return VT_OK;
+}
+
+static int fsync_path(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    int rc = fsync(fd);
+    close(fd);
+    return rc;
+}
+
+/* Rename the complete stage onto the folder's name (replacing it if it
+ * exists and is still empty), then make the rename itself durable. */
+static vt_error publish(batch *b, vt_diags *d)
+{
+    if (!b->stage)
+        return VT_OK;
+    if (fsync_path(b->stage) != 0 || rename(b->stage, b->dir) != 0) {
+        vt_diags_addf(d, "%s: cannot move the finished letters into place: %s",
+                      b->dir, strerror(errno));
+        return VT_ERR_IO;
+    }
+    char *parent = strdup(b->dir);
+    if (parent) {
+        char *slash = strrchr(parent, '/');
+        if (slash)
+            *(slash == parent ? slash + 1 : slash) = '\0';
+        fsync_path(slash ? parent : ".");
+        free(parent);
+    }
+    free(b->stage);
+    b->stage = NULL;
     return VT_OK;
 }
 
@@ -485,6 +587,8 @@ static vt_error sync_dir(const char *dir, vt_diags *d)
     return VT_OK;
 }
 
+/* Undo a failed batch: a stage goes entirely; in a folder that had files
+ * only this run's letters go. */
 static void remove_written(batch *b)
 {
     vt_buf path;
@@ -492,10 +596,20 @@ static void remove_written(batch *b)
     for (size_t i = 0; i < b->n; i++)
         if (b->letters[i].written) {
             vt_buf_reset(&path);
-            vt_buf_printf(&path, "%s/%s", b->dir, b->letters[i].file);
+            vt_buf_printf(&path, "%s/%s", b->wdir, b->letters[i].file);
             if (path.data)
                 unlink(path.data);
         }
+    if (b->stage) {
+        static const char *const manifests[] = {"manifest.csv", "manifest.json"};
+        for (size_t i = 0; i < 2; i++) {
+            vt_buf_reset(&path);
+            vt_buf_printf(&path, "%s/%s", b->stage, manifests[i]);
+            if (path.data)
+                unlink(path.data);
+        }
+        rmdir(b->stage);
+    }
     vt_buf_free(&path);
 }
 
@@ -616,17 +730,17 @@ static vt_error write_manifests(batch *b, vt_diags *d)
     if (csv.oom || json.oom || rcpt.oom || kh.oom || date.oom)
         rc = VT_ERR_NOMEM;
     if (rc == VT_OK) {
-        vt_buf_printf(&path, "%s/manifest.csv", b->dir);
+        vt_buf_printf(&path, "%s/manifest.csv", b->wdir);
         rc = path.oom ? VT_ERR_NOMEM
                       : vt_write_atomic(path.data, csv.data, csv.len,
-                                        VT_WRITE_SYNC, d);
+                                        b->wflags | VT_WRITE_SYNC, d);
     }
     if (rc == VT_OK) {
         vt_buf_reset(&path);
-        vt_buf_printf(&path, "%s/manifest.json", b->dir);
+        vt_buf_printf(&path, "%s/manifest.json", b->wdir);
         rc = path.oom ? VT_ERR_NOMEM
                       : vt_write_atomic(path.data, json.data, json.len,
-                                        VT_WRITE_SYNC, d);
+                                        b->wflags | VT_WRITE_SYNC, d);
     }
     vt_buf_free(&csv);
     vt_buf_free(&json);
@@ -735,17 +849,19 @@ vt_error vt_invite(const vt_plan *plan, const vt_template *tpl,
     pthread_cond_init(&b.cond, NULL);
     rc = plan_letters(&b);
     if (rc == VT_OK && !o->dry_run)
-        rc = prepare_dir(dir, o->force, d);
+        rc = prepare_dir(&b, d);
     unsigned jobs = o->jobs ? o->jobs : default_jobs();
     if (jobs > b.n)
         jobs = b.n ? (unsigned)b.n : 1;
     if (rc == VT_OK)
         rc = run_workers(&b, jobs, d);
     if (rc == VT_OK && !o->dry_run)
-        rc = sync_dir(dir, d);
+        rc = sync_dir(b.wdir, d);
     if (rc == VT_OK && !o->dry_run)
         rc = write_manifests(&b, d);
-    if (rc != VT_OK)
+    if (rc == VT_OK && !o->dry_run)
+        rc = publish(&b, d);
+    if (rc != VT_OK && !o->dry_run)
         remove_written(&b);
     if (rc == VT_OK && o->dry_run && listing)
         list_letters(&b, listing);
@@ -761,6 +877,7 @@ vt_error vt_invite(const vt_plan *plan, const vt_template *tpl,
     for (size_t i = 0; i < b.n; i++)
         free(b.letters[i].file);
     free(b.letters);
+    free(b.stage);
     pthread_mutex_destroy(&b.lock);
     pthread_cond_destroy(&b.cond);
     return rc;

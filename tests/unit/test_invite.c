@@ -215,6 +215,17 @@ static void test_per_school_numbers_and_names(void **state)
     assert_string_equal(names[2], "13-cum-so-2-th-kim-luong.docx");
     assert_string_equal(names[5], "manifest.csv");
     free_list(names, n);
+    /* the empty folder was built as a hidden sibling and renamed into
+     * place: its mode is kept and no stage is left beside it */
+    struct stat st;
+    assert_int_equal(stat(f.dir, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0700);
+    char **tmp = list_dir("/tmp", &n);
+    const char *base = strrchr(f.dir, '/') + 1;
+    for (size_t i = 0; i < n; i++)
+        if (tmp[i][0] == '.' && strncmp(tmp[i] + 1, base, strlen(base)) == 0)
+            fail_msg("a stage was left behind: /tmp/%s", tmp[i]);
+    free_list(tmp, n);
     /* one school's copy: its own Kính gửi and invitee, the cluster's
      * schools in Nơi nhận, the cluster's time and venue */
     char *xml = document_xml(f.dir, "12-cum-so-1-th-lai-vu.docx");
