@@ -1,0 +1,228 @@
+#!/usr/bin/env python3
+"""The batch benchmark: vanthu invite against docxtemplater + pizzip and
+against the floor of plain file writes, in the same run, on the same data.
+
+  1. Generate a batch plan of CLUSTERS x SCHOOLS letters (gen_plan.py).
+  2. vanthu invite --per school (all cores, as a clerk runs it).
+  3. docxtemplater: its template is a vanthu letter whose varying texts
+     were rendered as sentinels and then replaced by docxtemplater {tags},
+     so both tools produce the same document; its data is the same plan's
+     clusters and schools.  Run the way its documentation shows, one Node
+     process; a per-core comparison (vanthu -j1) is printed as well.
+  4. The floor: one finished letter written N times with open/write/close
+     and one syncfs at the end, the least any tool must do.
+The contenders take turns for RUNS rounds, each run into a new folder
+(ext4 creates files slowly right after many were deleted, so nothing is
+deleted until the end); the median of each is reported.
+Peak RSS comes from wait4() of each process.  Not part of the test suite:
+timings belong here, not in pass/fail tests.
+
+usage: bench.py --vanthu build-bench/vanthu --floor build-bench/floor
+                [--clusters 1000] [--schools 10] [--runs 3] [--work DIR]
+"""
+import argparse
+import csv
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import xml.etree.ElementTree as ET
+import zipfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+W = '{http://schemas.openxmlformats.org/wordprocessingml/2006/main}'
+
+
+def timed(args, rss_file):
+    """Run args under GNU time (a small parent, so the peak RSS is the
+    program's own and not a forked Python's); return (wall seconds, peak
+    RSS in MiB, stdout)."""
+    t0 = time.perf_counter()
+    p = subprocess.run(['/usr/bin/time', '-f', '%M', '-o', rss_file] + args, capture_output=True)
+    wall = time.perf_counter() - t0
+    if p.returncode != 0:
+        sys.exit('bench: %s failed (%d): %s' % (args[0], p.returncode, p.stderr.decode()[-2000:]))
+    rss_kb = int(open(rss_file).read().split()[-1])
+    return wall, rss_kb / 1024.0, p.stdout.decode()
+
+
+def time_long(date, session, hhmm):
+    """vn_text.c's vt_time_long, for docxtemplater's data."""
+    y, m, d = (int(x) for x in date.split('-'))
+    s = ''
+    if hhmm:
+        h, mi = (int(x) for x in hhmm.split(':'))
+        s = '%d giờ %02d phút, ' % (h, mi)
+    elif session:
+        s = 'buổi %s, ' % session
+    return s + 'ngày %02d tháng %s năm %d' % (d, ('%02d' % m) if m <= 2 else str(m), y)
+
+
+def number_pad(n):
+    return '%02d' % n
+
+
+SENTINEL_PLAN_CLUSTER = '''    <cluster name="QQCLUSTERQQ" date="2099-12-28" time="07:30">
+      <host>QQHOSTQQ</host>
+      <venue>QQVENUEQQ</venue>
+      <topic>tổ chức các hoạt động trải nghiệm cho học sinh</topic>
+{schools}    </cluster>
+'''
+
+
+def make_docxtemplater_template(vanthu, plan_xml, schools, work):
+    """Render one letter with sentinel values and turn the sentinels into
+    docxtemplater tags; every other byte of the document is vanthu's."""
+    text = open(plan_xml, encoding='utf-8').read()
+    head = text[:text.index('  <clusters>\n') + len('  <clusters>\n')]
+    tail = text[text.index('  </clusters>'):]
+    body = SENTINEL_PLAN_CLUSTER.format(
+        schools=''.join('      <school>QQS%dQQ</school>\n' % i for i in range(schools)))
+    sentinel = os.path.join(work, 'sentinel.xml')
+    with open(sentinel, 'w', encoding='utf-8') as f:
+        f.write(re.sub(r'<number>\d+</number>', '<number>9999</number>', head) + body + tail)
+    out = os.path.join(work, 'sentinel')
+    shutil.rmtree(out, ignore_errors=True)
+    subprocess.run([vanthu, 'invite', sentinel, '-o', out, '--per', 'school', '-j', '1'],
+                   check=True, capture_output=True)
+    first = [r for r in csv.DictReader(open(os.path.join(out, 'manifest.csv'), encoding='utf-8-sig'))][0]
+    src = os.path.join(out, first['file'])
+    with zipfile.ZipFile(src) as z:
+        doc = z.read('word/document.xml').decode('utf-8')
+        entries = [(i, z.read(i.filename)) for i in z.infolist()]
+    cut = doc.index('Nơi nhận')
+    before, after = doc[:cut], doc[cut:]
+    before = before.replace('QQS0QQ', '{school}')
+    for i in range(schools):
+        after = after.replace('QQS%dQQ' % i, '{s%d}' % i)
+    doc = before + after
+    doc = doc.replace('9999/', '{number}/').replace('QQCLUSTERQQ', '{cluster}')
+    doc = doc.replace('QQHOSTQQ', '{host}').replace('QQVENUEQQ', '{venue}')
+    doc = doc.replace(time_long('2099-12-28', None, '07:30'), '{time}')
+    left = re.findall(r'QQ\w+QQ|9999|2099', doc)
+    if left:
+        sys.exit('bench: sentinels left in the docxtemplater template: %s' % left[:5])
+    tpl = os.path.join(work, 'docxtemplater-template.docx')
+    with zipfile.ZipFile(tpl, 'w', zipfile.ZIP_DEFLATED) as z:
+        for info, data in entries:
+            z.writestr(info.filename, doc.encode('utf-8') if info.filename == 'word/document.xml' else data)
+    return tpl
+
+
+def letters_data(plan_xml, manifest_rows):
+    """docxtemplater's data for every letter, in the manifest's order."""
+    root = ET.parse(plan_xml).getroot()
+    first = int(root.find('number').text)
+    data = []
+    for ci, cl in enumerate(root.find('clusters').findall('cluster')):
+        schools = [s.text for s in cl.findall('school')]
+        common = {
+            'number': number_pad(first + ci), 'cluster': cl.get('name'),
+            'host': cl.find('host').text, 'venue': cl.find('venue').text,
+            'time': time_long(cl.get('date'), cl.get('session'), cl.get('time')),
+        }
+        for i, s in enumerate(schools):
+            common['s%d' % i] = s
+        for s in schools:
+            data.append(dict(common, school=s))
+    if len(data) != len(manifest_rows):
+        sys.exit('bench: %d letters of data for %d files' % (len(data), len(manifest_rows)))
+    return [{'file': row['file'], 'data': d} for row, d in zip(manifest_rows, data)]
+
+
+def doc_text(path):
+    with zipfile.ZipFile(path) as z:
+        root = ET.fromstring(z.read('word/document.xml'))
+    return [''.join(t.text or '' for t in p.iter(W + 't')) for p in root.iter(W + 'p')]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--vanthu', required=True)
+    ap.add_argument('--floor', required=True)
+    ap.add_argument('--clusters', type=int, default=1000)
+    ap.add_argument('--schools', type=int, default=10)
+    ap.add_argument('--runs', type=int, default=3)
+    ap.add_argument('--work')
+    a = ap.parse_args()
+    work = a.work or tempfile.mkdtemp(prefix='vanthu-bench-')
+    os.makedirs(work, exist_ok=True)
+    n = a.clusters * a.schools
+    plan = os.path.join(work, 'plan.xml')
+    subprocess.run([sys.executable, os.path.join(HERE, 'gen_plan.py'), str(a.clusters),
+                    str(a.schools), plan], check=True)
+    cores = os.cpu_count()
+    cpu = next((l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name')), '?')
+    print('machine: %d cores, %s; %s' % (cores, cpu, os.uname().release))
+    print('letters: %d (%d clusters x %d schools), %d runs each, median' % (n, a.clusters, a.schools, a.runs))
+
+    # an untimed warm-up run gives the file names, the letter the floor
+    # copies, and docxtemplater's template and data
+    warm = os.path.join(work, 'warm-up')
+    subprocess.run([a.vanthu, 'invite', plan, '-o', warm, '--per', 'school'], check=True,
+                   capture_output=True)
+    rows = list(csv.DictReader(open(os.path.join(warm, 'manifest.csv'), encoding='utf-8-sig')))
+    sizes = sorted(os.path.getsize(os.path.join(warm, r['file'])) for r in rows)
+    total = sum(sizes)
+    median_letter = os.path.join(warm, next(r['file'] for r in rows
+                                            if os.path.getsize(os.path.join(warm, r['file'])) == sizes[len(sizes) // 2]))
+    tpl = make_docxtemplater_template(a.vanthu, plan, a.schools, work)
+    data = os.path.join(work, 'letters.json')
+    with open(data, 'w', encoding='utf-8') as f:
+        json.dump(letters_data(plan, rows), f, ensure_ascii=False)
+
+    # contenders take turns, round after round, so that none always runs
+    # on a quieter disk than another
+    contenders = [
+        ('floor (write N copies)', lambda o: [a.floor, median_letter, str(n), o]),
+        ('vanthu invite -j%d' % cores, lambda o: [a.vanthu, 'invite', plan, '-o', o, '--per', 'school']),
+        ('vanthu invite -j1', lambda o: [a.vanthu, 'invite', plan, '-o', o, '--per', 'school', '-j', '1']),
+        ('docxtemplater + pizzip', lambda o: ['node', os.path.join(HERE, 'docxtemplater.js'), tpl, data, o]),
+    ]
+    walls = {c[0]: [] for c in contenders}
+    rss = {c[0]: 0.0 for c in contenders}
+    last = {}
+    for k in range(a.runs):
+        for label, make in contenders:
+            out_dir = os.path.join(work, '%s-%d' % (re.sub(r'\W+', '-', label), k))
+            subprocess.run(['sync'])
+            w, r, _ = timed(make(out_dir), os.path.join(work, 'rss'))
+            walls[label].append(w)
+            rss[label] = max(rss[label], r)
+            last[label] = out_dir
+            print('  %-28s run %d: %.3f s, peak RSS %.1f MiB' % (label, k + 1, w, r), flush=True)
+    med = {label: statistics.median(v) for label, v in walls.items()}
+    v_label, v1_label, d_label, f_label = ('vanthu invite -j%d' % cores, 'vanthu invite -j1',
+                                           'docxtemplater + pizzip', 'floor (write N copies)')
+    v_wall, v1_wall, d_wall, f_wall = med[v_label], med[v1_label], med[d_label], med[f_label]
+    v_rss = rss[v_label]
+    v_out, d_out = last[v_label], last[d_label]
+    # the two tools wrote the same letters: compare the text of a sample
+    sample = rows[:: max(1, len(rows) // 25)]
+    diff = [r['file'] for r in sample
+            if doc_text(os.path.join(v_out, r['file'])) != doc_text(os.path.join(d_out, r['file']))]
+    if diff:
+        sys.exit('bench: docxtemplater and vanthu letters differ in text: %s' % diff[:3])
+
+    print()
+    print('%-28s %9s %12s %14s' % ('', 'seconds', 'letters/s', 'peak RSS MiB'))
+    for label in (v_label, v1_label, d_label, f_label):
+        print('%-28s %9.3f %12.0f %14.1f' % (label, med[label], n / med[label], rss[label]))
+    print()
+    print('output: %d files, %.1f MB (median letter %d bytes)' % (n, total / 1e6, sizes[len(sizes) // 2]))
+    print('vanthu / docxtemplater throughput: %.1fx (target >= 20x); per core (-j1): %.1fx'
+          % (d_wall / v_wall, d_wall / v1_wall))
+    print('vanthu time / floor time: %.2fx (target <= 3x)' % (v_wall / f_wall))
+    print('vanthu peak RSS: %.1f MiB (target <= 64 MiB)' % v_rss)
+    print('same text in a sample of %d letters from both tools: yes' % len(sample))
+    if not a.work:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == '__main__':
+    main()
