@@ -498,7 +498,36 @@ def invite_many(vanthu, src, tmp, env):
         open(os.path.join(outs['1'], f), 'rb').read() == open(os.path.join(outs['2'], f), 'rb').read()
         for f in os.listdir(outs['1']))
     check(same, '-j1 and -j2 give byte-identical folders')
-    check(not glob.glob(os.path.join(d, '*.tmp-*')), 'no temporary files left behind')
+    check(not glob.glob(os.path.join(d, '*.tmp-*')) and not glob.glob(os.path.join(tmp, '.many-j*')),
+          'no temporary files or staging folders left behind')
+    # on a terminal, stderr shows a progress bar with rate and ETA
+    import pty
+    import time as _time
+    out = os.path.join(tmp, 'many-tty')
+    big = os.path.join(tmp, 'many-tty.xml')
+    run([sys.executable, os.path.join(src, 'tests', 'bench', 'gen_plan.py'), '400', '10', big])
+    master, slave = pty.openpty()
+    t0 = _time.perf_counter()
+    p = subprocess.Popen([vanthu, 'invite', big, '-o', out, '--per', 'school', '-j', '1'],
+                         stderr=slave, stdout=subprocess.DEVNULL, env=env)
+    os.close(slave)
+    seen = b''
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    p.wait()
+    took = _time.perf_counter() - t0
+    os.close(master)
+    text = seen.decode('utf-8', 'replace')
+    bar = re.search(r'\[[#-]+\] \d+/4000  \d+ letters/s  ETA \d+:\d\d', text) is not None
+    check(p.returncode == 0 and '4000 letters' in text and (bar or took < 0.2),
+          'on a terminal: a progress bar with count, rate and ETA, then the summary (%.2f s, bar %s)'
+          % (took, bar))
 
 
 def invite_bad(vanthu, src, tmp, env):
