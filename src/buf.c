@@ -91,6 +91,15 @@ void vt_buf_printf(vt_buf *b, const char *fmt, ...)
     va_end(ap);
 }
 
+void vt_buf_join(vt_buf *b, const char *const *v, size_t n, const char *sep)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            vt_buf_puts(b, sep);
+        vt_buf_puts(b, v[i]);
+    }
+}
+
 char *vt_buf_take(vt_buf *b)
 {
     if (b->oom) {

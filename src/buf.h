@@ -29,6 +29,8 @@ void vt_buf_putc(vt_buf *b, char c);
 void vt_buf_printf(vt_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void vt_buf_vprintf(vt_buf *b, const char *fmt, va_list ap);
+/* Append v[0..n) separated by sep. */
+void vt_buf_join(vt_buf *b, const char *const *v, size_t n, const char *sep);
 /* Hand the NUL-terminated contents to the caller; the buffer is reset. */
 char *vt_buf_take(vt_buf *b);
 

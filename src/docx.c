@@ -13,6 +13,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -171,17 +172,34 @@ vt_error vt_docx_build(const unsigned char *pkg, size_t pkg_len,
     return rc;
 }
 
+int vt_temp_name(const char *prefix, char *out, size_t size)
+{
+    unsigned char r[6];
+    if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r)
+        return -1;
+    snprintf(out, size, "%s-%02x%02x%02x%02x%02x%02x", prefix, r[0], r[1], r[2],
+             r[3], r[4], r[5]);
+    return 0;
+}
+
+char *vt_path_dir(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        return strdup(".");
+    return strndup(path, slash == path ? 1 : (size_t)(slash - path));
+}
+
 /* Like mkstemp, but created 0666 so that the umask applies as to any new
  * document: mkstemp's 0600 would need an fchmod and a umask() round trip,
  * and umask is process-wide, so threads doing that would race. */
 static int open_temp(const char *path, char *tmp, size_t size)
 {
+    char prefix[PATH_MAX + 8];
+    snprintf(prefix, sizeof prefix, "%s.tmp", path);
     for (int tries = 0; tries < 100; tries++) {
-        unsigned char r[6];
-        if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r)
+        if (vt_temp_name(prefix, tmp, size) != 0)
             return -1;
-        snprintf(tmp, size, "%s.tmp-%02x%02x%02x%02x%02x%02x", path, r[0],
-                 r[1], r[2], r[3], r[4], r[5]);
         int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
         if (fd >= 0 || errno != EEXIST)
             return fd;
@@ -196,9 +214,7 @@ static int open_temp(const char *path, char *tmp, size_t size)
  * a batch of thousands of letters in one folder. */
 static int open_unnamed(const char *path)
 {
-    const char *slash = strrchr(path, '/');
-    char *dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path))
-                      : strdup(".");
+    char *dir = vt_path_dir(path);
     if (!dir)
         return -1;
     int fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
@@ -234,12 +250,11 @@ static int link_unnamed(int fd, const char *path, char *tmp, size_t size)
         return 0;
     if (errno != EEXIST)
         return errno;
+    char prefix[PATH_MAX + 8];
+    snprintf(prefix, sizeof prefix, "%s.tmp", path);
     for (int tries = 0; tries < 100; tries++) {
-        unsigned char r[6];
-        if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r)
+        if (vt_temp_name(prefix, tmp, size) != 0)
             return errno;
-        snprintf(tmp, size, "%s.tmp-%02x%02x%02x%02x%02x%02x", path, r[0],
-                 r[1], r[2], r[3], r[4], r[5]);
         if (linkat(AT_FDCWD, proc, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW) == 0) {
             if (rename(tmp, path) == 0)
                 return 0;
@@ -262,33 +277,31 @@ vt_error vt_write_atomic(const char *path, const void *data, size_t len,
         return VT_ERR_NOMEM;
     int err = 0;
     int fd = -1;
-    if (flags & VT_WRITE_NEW) {
-        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (!(flags & VT_WRITE_NEW) && (fd = open_unnamed(path)) >= 0) {
+        err = fill(fd, data, len, flags);
+        if (!err)
+            err = link_unnamed(fd, path, tmp, n);
+        if (close(fd) != 0 && !err)
+            err = errno;
+    } else {
+        /* a new file in a private stage is written under its own name;
+         * anything else through a temporary name and rename */
+        const char *name = path;
+        if (flags & VT_WRITE_NEW)
+            fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        else if ((fd = open_temp(path, tmp, n)) >= 0)
+            name = tmp;
         if (fd < 0) {
             err = errno;
         } else {
             err = fill(fd, data, len, flags);
             if (close(fd) != 0 && !err)
                 err = errno;
+            if (!err && name != path && rename(name, path) != 0)
+                err = errno;
             if (err)
-                unlink(path);
+                unlink(name);
         }
-    } else if ((fd = open_unnamed(path)) >= 0) {
-        err = fill(fd, data, len, flags);
-        if (!err)
-            err = link_unnamed(fd, path, tmp, n);
-        if (close(fd) != 0 && !err)
-            err = errno;
-    } else if ((fd = open_temp(path, tmp, n)) < 0) {
-        err = errno;
-    } else {
-        err = fill(fd, data, len, flags);
-        if (close(fd) != 0 && !err)
-            err = errno;
-        if (!err && rename(tmp, path) != 0)
-            err = errno;
-        if (err)
-            unlink(tmp);
     }
     free(tmp);
     if (!err)

@@ -56,4 +56,12 @@ enum { VT_WRITE_NEW = 2 };
 vt_error vt_write_atomic(const char *path, const void *data, size_t len,
                          int flags, vt_diags *d);
 
+/* "<prefix>-" and twelve random hex digits into out, for temporary
+ * files and folders that must not collide; -1 if no randomness. */
+int vt_temp_name(const char *prefix, char *out, size_t size);
+
+/* The folder part of path ("." when there is none, "/" for the root);
+ * caller frees. */
+char *vt_path_dir(const char *path);
+
 #endif

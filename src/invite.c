@@ -294,13 +294,6 @@ static vt_error plan_letters(batch *b)
 
 /* ---- rendering one letter ------------------------------------------------ */
 
-static void join(vt_buf *out, const char **v, size_t n, const char *sep)
-{
-    vt_buf_reset(out);
-    for (size_t i = 0; i < n; i++)
-        vt_buf_printf(out, "%s%s", i ? sep : "", v[i]);
-}
-
 /* The plan as this letter sees it: its number, its Kính gửi, its time and
  * venue, and a Nơi nhận that lists the cluster's schools before the
  * plan's own copies. */
@@ -331,7 +324,8 @@ static vt_error render_letter(worker *w, letter *L)
     vt_time_long(&c->date, c->session, c->time, &w->time);
     view.inv.time = w->time.data;
     view.inv.venue = c->venue ? c->venue : p->inv.venue;
-    join(&w->schools, c->schools, c->nschools, ", ");
+    vt_buf_reset(&w->schools);
+    vt_buf_join(&w->schools, c->schools, c->nschools, ", ");
 
     const char *vals[VT_F__COUNT] = {0};
     vals[VT_F_CLUSTER] = c->name;
@@ -449,35 +443,36 @@ static size_t count_entries(const char *dir, vt_diags *d, int *err)
     return entries;
 }
 
-/* A hidden sibling of dir ("out/.x.vanthu-3fa2c1"), created with mode. */
+/* A hidden sibling of dir ("out/.x.vanthu-3fa2c1d04e77"), given mode. */
 static char *make_stage(const char *dir, mode_t mode)
 {
     const char *slash = strrchr(dir, '/');
     int head = slash ? (int)(slash - dir + 1) : 0;
-    for (int tries = 0; tries < 100; tries++) {
-        unsigned r = 0;
-        if (getentropy(&r, sizeof r) != 0)
-            return NULL;
-        char *stage = NULL;
-        if (asprintf(&stage, "%.*s.%s.vanthu-%06x", head, dir, dir + head,
-                     r & 0xffffff) < 0)
-            return NULL;
+    char *prefix = NULL;
+    if (asprintf(&prefix, "%.*s.%s.vanthu", head, dir, dir + head) < 0)
+        return NULL;
+    size_t size = strlen(prefix) + 16;
+    char *stage = malloc(size);
+    for (int tries = 0; stage && tries < 100; tries++) {
+        if (vt_temp_name(prefix, stage, size) != 0)
+            break;
         if (mkdir(stage, 0777) == 0) {
             if (mode && chmod(stage, mode) != 0) {
+                int err = errno;
                 rmdir(stage);
-                free(stage);
-                return NULL;
+                errno = err;
+                break;
             }
+            free(prefix);
             return stage;
         }
-        int err = errno;
-        free(stage);
-        if (err != EEXIST) {
-            errno = err;
-            return NULL;
-        }
+        if (errno != EEXIST)
+            break;
     }
-    errno = EEXIST;
+    int err = errno;
+    free(prefix);
+    free(stage);
+    errno = err;
     return NULL;
 }
 
@@ -558,33 +553,30 @@ static vt_error publish(batch *b, vt_diags *d)
                       b->dir, strerror(errno));
         return VT_ERR_IO;
     }
-    char *parent = strdup(b->dir);
-    if (parent) {
-        char *slash = strrchr(parent, '/');
-        if (slash)
-            *(slash == parent ? slash + 1 : slash) = '\0';
-        fsync_path(slash ? parent : ".");
-        free(parent);
-    }
+    char *parent = vt_path_dir(b->dir);
+    if (parent)
+        fsync_path(parent);
+    free(parent);
     free(b->stage);
     b->stage = NULL;
     return VT_OK;
 }
 
 /* Flush every letter written (renames included) before the manifest says
- * the batch is complete. */
+ * the batch is complete: one syncfs for the whole folder, not an fsync per
+ * letter. */
 static vt_error sync_dir(const char *dir, vt_diags *d)
 {
-    int fd = open(dir, O_RDONLY | O_DIRECTORY);
-    if (fd < 0 || syncfs(fd) != 0 || fsync(fd) != 0) {
-        vt_diags_addf(d, "%s: cannot flush the letters to disk: %s", dir,
-                      strerror(errno));
-        if (fd >= 0)
-            close(fd);
-        return VT_ERR_IO;
-    }
-    close(fd);
-    return VT_OK;
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int ok = fd >= 0 && syncfs(fd) == 0;
+    int err = errno;
+    if (fd >= 0)
+        close(fd);
+    if (ok)
+        return VT_OK;
+    vt_diags_addf(d, "%s: cannot flush the letters to disk: %s", dir,
+                  strerror(err));
+    return VT_ERR_IO;
 }
 
 /* Undo a failed batch: a stage goes entirely; in a folder that had files
@@ -632,7 +624,7 @@ static void recipient_of(const vt_plan *p, const letter *L, vt_buf *out)
     if (L->school != SIZE_MAX)
         vt_buf_puts(out, c->schools[L->school]);
     else
-        join(out, c->schools, c->nschools, "; ");
+        vt_buf_join(out, c->schools, c->nschools, "; ");
 }
 
 /* RFC 4180 quoting; a cell that Excel would read as a formula (=, +, -,

@@ -1154,12 +1154,12 @@ static void check_clusters(pctx *p)
         for (size_t s = 0; s < pl->clusters[i].nschools; s++)
             refs[k++] = (school_ref){pl->clusters[i].schools[s], i, s};
     qsort(refs, n, sizeof *refs, school_ref_cmp);
-    for (size_t i = 1; i < n; i++) {
-        size_t first = i - 1;
-        while (first > 0 && strcmp(refs[first - 1].name, refs[i].name) == 0)
-            first--;
-        if (strcmp(refs[first].name, refs[i].name) != 0)
+    /* sorted: equal names form runs; each after the first is a duplicate */
+    for (size_t i = 1, first = 0; i < n; i++) {
+        if (strcmp(refs[first].name, refs[i].name) != 0) {
+            first = i;
             continue;
+        }
         const vt_cluster *a = &pl->clusters[refs[first].cluster];
         const vt_cluster *b = &pl->clusters[refs[i].cluster];
         vt_pos at = b->school_pos[refs[i].school];

@@ -97,40 +97,38 @@ static vt_error migrate(vt_register *r, vt_diags *d)
     int app = 0, version = 0, tables = 0;
     if (sqlite3_exec(r->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
         return db_fail(r, d, "cannot open the register");
+    vt_error rc = VT_OK;
     if (pragma_int(r->db, "PRAGMA application_id", &app) != 0 ||
         pragma_int(r->db, "PRAGMA user_version", &version) != 0 ||
         pragma_int(r->db, "SELECT count(*) FROM sqlite_schema", &tables) != 0) {
-        vt_error rc = db_fail(r, d, "cannot read the register");
-        sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
-        return rc;
+        rc = db_fail(r, d, "cannot read the register");
+        goto rollback;
     }
     if ((app != VT_REGISTER_APP_ID && (tables > 0 || version > 0)) ||
         version > vt_register_schema_version()) {
-        sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
         vt_diags_addf(d, app != VT_REGISTER_APP_ID
                              ? "%s: not a vanthu register (an SQLite file "
                                "with other data); nothing was changed"
                              : "%s: the register was written by a newer "
                                "vanthu (schema %d); nothing was changed",
                       r->path, version);
-        return VT_ERR_USAGE;
+        rc = VT_ERR_USAGE;
+        goto rollback;
     }
-    for (int v = version; v < vt_register_schema_version(); v++)
-        if (sqlite3_exec(r->db, migrations[v], NULL, NULL, NULL) != SQLITE_OK) {
-            vt_error rc = db_fail(r, d, "cannot update the register's schema");
-            sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
-            return rc;
-        }
     char sql[96];
     snprintf(sql, sizeof sql, "PRAGMA application_id = %d; PRAGMA user_version = %d",
              VT_REGISTER_APP_ID, vt_register_schema_version());
-    if (sqlite3_exec(r->db, sql, NULL, NULL, NULL) != SQLITE_OK ||
-        sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-        vt_error rc = db_fail(r, d, "cannot update the register's schema");
-        sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
-        return rc;
-    }
-    return VT_OK;
+    for (int v = version; v < vt_register_schema_version(); v++)
+        if (sqlite3_exec(r->db, migrations[v], NULL, NULL, NULL) != SQLITE_OK)
+            goto failed;
+    if (sqlite3_exec(r->db, sql, NULL, NULL, NULL) == SQLITE_OK &&
+        sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
+        return VT_OK;
+failed:
+    rc = db_fail(r, d, "cannot update the register's schema");
+rollback:
+    sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
 }
 
 vt_error vt_register_open(const char *path, int busy_ms, vt_register **out,

@@ -30,12 +30,6 @@ int vt_field_is_letter(vt_field f)
     return f >= VT_F_CLUSTER && f <= VT_F_TOPIC;
 }
 
-static void join_lines(vt_buf *b, const char **lines, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        vt_buf_printf(b, "%s%s", i ? " " : "", lines[i]);
-}
-
 static void compute(vt_buf *v, const vt_plan *p, const vt_template *t)
 {
     vt_buf_puts(&v[VT_F_AGENCY], p->agency);
@@ -48,8 +42,8 @@ static void compute(vt_buf *v, const vt_plan *p, const vt_template *t)
     vt_ox_place_date(&v[VT_F_PLACE_DATE], p);
     vt_buf_puts(&v[VT_F_TYPE_NAME], p->type->name);
     vt_text_upper(p->type->name, &v[VT_F_TYPE_NAME_UPPER]);
-    join_lines(&v[VT_F_SUBJECT], p->subject, p->nsubject);
-    join_lines(&v[VT_F_RECIPIENT], p->to, p->nto);
+    vt_buf_join(&v[VT_F_SUBJECT], p->subject, p->nsubject, " ");
+    vt_buf_join(&v[VT_F_RECIPIENT], p->to, p->nto, " ");
     if (p->inv.invitee) {
         vt_buf_puts(&v[VT_F_INVITEE], p->inv.invitee);
         vt_buf_puts(&v[VT_F_EVENT], p->inv.event);
