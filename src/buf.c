@@ -218,3 +218,19 @@ int vt_read_file(const char *path, size_t max_bytes, char **data, size_t *len)
     }
     return 0;
 }
+
+void vt_buf_csv_cell(vt_buf *b, const char *s, int last)
+{
+    /* a cell starting like a formula is run by spreadsheets (CSV
+     * injection): a leading apostrophe makes it text */
+    int formula = *s == '=' || *s == '+' || *s == '-' || *s == '@';
+    vt_buf_putc(b, '"');
+    if (formula)
+        vt_buf_putc(b, '\'');
+    for (; *s; s++) {
+        if (*s == '"')
+            vt_buf_putc(b, '"');
+        vt_buf_putc(b, *s);
+    }
+    vt_buf_puts(b, last ? "\"\r\n" : "\",");
+}

@@ -31,6 +31,9 @@ void vt_buf_printf(vt_buf *b, const char *fmt, ...)
 void vt_buf_vprintf(vt_buf *b, const char *fmt, va_list ap);
 /* Append v[0..n) separated by sep. */
 void vt_buf_join(vt_buf *b, const char *const *v, size_t n, const char *sep);
+/* Append one CSV cell as Excel reads it: quoted, quotes doubled, a
+ * formula-like start neutralised; last ends the row with CRLF. */
+void vt_buf_csv_cell(vt_buf *b, const char *s, int last);
 /* Hand the NUL-terminated contents to the caller; the buffer is reset. */
 char *vt_buf_take(vt_buf *b);
 

@@ -17,6 +17,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "book.h"
+#include "issue.h"
+#include "model.h"
+#include "register.h"
 #include "vanthu.h"
 
 static const char USAGE[] =
@@ -30,6 +34,11 @@ static const char USAGE[] =
     "  invite PLAN.xml -o DIR [--per cluster|school] [-t TEMPLATE.docx]\n"
     "         [-j N] [--dry-run] [--force]\n"
     "                       write a giấy mời for every cluster (or school)\n"
+    "  issue PLAN.xml [--register FILE] [--date YYYY-MM-DD] [-o DIR]\n"
+    "                       give the plan the next number in the register,\n"
+    "                       render it and archive it\n"
+    "  register list|show|void|export|verify|agency [options]\n"
+    "                       the register of outgoing documents\n"
     "  pack DIR... -o OUT.docx\n"
     "                       pack unpacked template folders into a DOCX\n"
     "\n"
@@ -79,9 +88,60 @@ static const char INVITE_HELP[] =
     "                       byte-identical whatever N is\n"
     "  --dry-run            check and list what would be written; write nothing\n"
     "  --force              write into a folder that is not empty\n"
-    "Letters are numbered from the plan's <number>, one per cluster, or\n"
-    "left blank for the văn thư when the plan has none.  The --max-* options\n"
-    "of render apply.\n";
+    "  --register FILE      number the letters from the register, one number\n"
+    "                       per cluster, and record each letter under it\n"
+    "  --date YYYY-MM-DD    with --register: the date of the letters\n"
+    "  --allow-backdate     with --register: accept a date before the last\n"
+    "  --wait SECONDS       with --register: how long to wait for another\n"
+    "                       clerk holding the register (10)\n"
+    "Without --register, letters are numbered from the plan's <number>, one\n"
+    "per cluster, or left blank for the văn thư when the plan has none.  The\n"
+    "--max-* options of render apply.\n";
+
+static const char ISSUE_HELP[] =
+    "usage: vanthu issue PLAN.xml [options]\n"
+    "\n"
+    "Give the plan the next number of its series in the register, put the\n"
+    "number and date into the document, render it and archive it, in one\n"
+    "transaction: afterwards the register has the entry and the archive its\n"
+    "file, or neither has anything.  Prints the number and the file.\n"
+    "  --register FILE      the register (default: $VANTHU_REGISTER, else\n"
+    "                       out/register.sqlite); created if missing\n"
+    "  --date YYYY-MM-DD    the date of issue (default: the plan's date, or\n"
+    "                       today if the plan leaves the day blank)\n"
+    "  -o, --output DIR     the archive folder (default: archive/YEAR/ in\n"
+    "                       the register's folder)\n"
+    "  -t, --template FILE  the template, as for render\n"
+    "  --allow-backdate     accept a date before the last document of the\n"
+    "                       series\n"
+    "  --wait SECONDS       how long to wait for another clerk holding the\n"
+    "                       register before giving up (10)\n"
+    "A plan that carries its own <number> is checked against the register:\n"
+    "a number already given (or voided) is refused.\n";
+
+static const char REGISTER_HELP[] =
+    "usage: vanthu register COMMAND [options]\n"
+    "\n"
+    "The register of outgoing documents (sổ đăng ký văn bản đi).\n"
+    "  list [--year Y] [--type T] [--text WORDS]\n"
+    "                       the entries, one per line; --type takes kh,\n"
+    "                       ke-hoach or Kế hoạch; --text searches the trích\n"
+    "                       yếu ignoring case and marks\n"
+    "  show N/YEAR          every column of one entry (or KY-HIEU --year Y)\n"
+    "  void N/YEAR --reason TEXT [--date YYYY-MM-DD]\n"
+    "                       cancel a number: it stays in the register and is\n"
+    "                       never given again\n"
+    "  export --format csv|docx -o FILE [--year Y] [--agency ABBR]\n"
+    "                       the book for one year (default: the latest):\n"
+    "                       CSV for a spreadsheet, or the printable DOCX\n"
+    "  verify [--year Y]    check every archived file against its SHA-256\n"
+    "  agency [ABBR [--name N] [--parent P] [--series shared|per-type]\n"
+    "         [--book N]]   show or set an agency's settings\n"
+    "options for every register command:\n"
+    "  --register FILE      the register (default: $VANTHU_REGISTER, else\n"
+    "                       out/register.sqlite)\n"
+    "  --wait SECONDS       how long to wait for a busy register (10)\n"
+    "exit codes: verify gives 1 when a file is missing or changed.\n";
 
 static const char PACK_HELP[] =
     "usage: vanthu pack DIR... -o OUT.docx\n"
@@ -96,10 +156,56 @@ typedef struct {
     vt_limits lim;
     int help;
     vt_invite_opts inv;
+    /* the register */
+    const char *reg;
+    int wait_ms;
+    vt_issue_opts iss;
+    /* register subcommands */
+    int year;
+    const char *type, *text, *reason, *format, *agency;
+    vt_reg_agency set;
 } opts;
 
 enum { OPT_MAX_PLAN = 256, OPT_MAX_DEPTH, OPT_MAX_CELLS, OPT_MAX_PART,
-       OPT_PER, OPT_DRY_RUN, OPT_FORCE };
+       OPT_PER, OPT_DRY_RUN, OPT_FORCE, OPT_REGISTER, OPT_DATE,
+       OPT_BACKDATE, OPT_WAIT, OPT_YEAR, OPT_TYPE, OPT_TEXT, OPT_REASON,
+       OPT_FORMAT, OPT_AGENCY, OPT_NAME, OPT_PARENT, OPT_SERIES, OPT_BOOK };
+
+/* Which commands take which options: every command takes the common
+ * ones, and each group below only where it means something. */
+enum { G_BATCH = 1, G_ISSUE = 2, G_REG = 4, G_BOOK = 8 };
+
+static int option_group(int c)
+{
+    switch (c) {
+    case 'j': case OPT_PER: case OPT_DRY_RUN: case OPT_FORCE:
+        return G_BATCH;
+    case OPT_DATE: case OPT_BACKDATE:
+        return G_ISSUE;
+    case OPT_REGISTER: case OPT_WAIT:
+        return G_REG;
+    case OPT_YEAR: case OPT_TYPE: case OPT_TEXT: case OPT_REASON:
+    case OPT_FORMAT: case OPT_AGENCY: case OPT_NAME: case OPT_PARENT:
+    case OPT_SERIES: case OPT_BOOK:
+        return G_BOOK;
+    default:
+        return 0;
+    }
+}
+
+/* YYYY-MM-DD, a date that exists. */
+static int parse_date(const char *s, vt_issue_opts *o)
+{
+    int y, m, d, n = 0;
+    if (sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || s[n] ||
+        strlen(s) != 10)
+        return -1;
+    vt_date dt = {y, m, d};
+    if (y < 1900 || !vt_date_valid(&dt, 0))
+        return -1;
+    o->year = y, o->month = m, o->day = d;
+    return 0;
+}
 
 static int parse_size(const char *s, size_t *out)
 {
@@ -112,9 +218,9 @@ static int parse_size(const char *s, size_t *out)
     return 0;
 }
 
-/* Returns the index of the first operand, or -1 on a usage error.  The
- * batch options are accepted only by invite (batch = 1). */
-static int parse_opts(int argc, char **argv, opts *o, int batch)
+/* Returns the index of the first operand, or -1 on a usage error.
+ * groups says which option groups (G_*) the command accepts. */
+static int parse_opts(int argc, char **argv, opts *o, int groups)
 {
     static const struct option longopts[] = {
         {"output", required_argument, 0, 'o'},
@@ -128,16 +234,30 @@ static int parse_opts(int argc, char **argv, opts *o, int batch)
         {"per", required_argument, 0, OPT_PER},
         {"dry-run", no_argument, 0, OPT_DRY_RUN},
         {"force", no_argument, 0, OPT_FORCE},
+        {"register", required_argument, 0, OPT_REGISTER},
+        {"date", required_argument, 0, OPT_DATE},
+        {"allow-backdate", no_argument, 0, OPT_BACKDATE},
+        {"wait", required_argument, 0, OPT_WAIT},
+        {"year", required_argument, 0, OPT_YEAR},
+        {"type", required_argument, 0, OPT_TYPE},
+        {"text", required_argument, 0, OPT_TEXT},
+        {"reason", required_argument, 0, OPT_REASON},
+        {"format", required_argument, 0, OPT_FORMAT},
+        {"agency", required_argument, 0, OPT_AGENCY},
+        {"name", required_argument, 0, OPT_NAME},
+        {"parent", required_argument, 0, OPT_PARENT},
+        {"series", required_argument, 0, OPT_SERIES},
+        {"book", required_argument, 0, OPT_BOOK},
         {0, 0, 0, 0}};
     memset(o, 0, sizeof *o);
     o->lim = vt_limits_default();
+    o->wait_ms = 10000;
     optind = 1;
     opterr = 0;
     int c;
     while ((c = getopt_long(argc, argv, "o:t:hj:", longopts, NULL)) != -1) {
-        size_t *dst = NULL, jobs = 0;
-        if (!batch && (c == 'j' || c == OPT_PER || c == OPT_DRY_RUN ||
-                       c == OPT_FORCE))
+        size_t *dst = NULL, jobs = 0, num = 0;
+        if (option_group(c) && !(option_group(c) & groups))
             c = '?';
         switch (c) {
         case 'o': o->output = optarg; break;
@@ -163,6 +283,43 @@ static int parse_opts(int argc, char **argv, opts *o, int batch)
                 return -1;
             }
             o->inv.jobs = (unsigned)jobs;
+            break;
+        case OPT_REGISTER: o->reg = optarg; break;
+        case OPT_BACKDATE: o->iss.allow_backdate = 1; break;
+        case OPT_TYPE: o->type = optarg; break;
+        case OPT_TEXT: o->text = optarg; break;
+        case OPT_REASON: o->reason = optarg; break;
+        case OPT_FORMAT: o->format = optarg; break;
+        case OPT_AGENCY: o->agency = optarg; break;
+        case OPT_NAME: o->set.name = optarg; break;
+        case OPT_PARENT: o->set.parent = optarg; break;
+        case OPT_SERIES:
+            if (strcmp(optarg, "shared") != 0 && strcmp(optarg, "per-type") != 0) {
+                fprintf(stderr, "vanthu %s: --series must be shared or "
+                                "per-type, not \"%s\"\n", argv[0], optarg);
+                return -1;
+            }
+            o->set.series_policy = optarg;
+            break;
+        case OPT_DATE:
+            if (parse_date(optarg, &o->iss) != 0) {
+                fprintf(stderr, "vanthu %s: --date needs a date that exists, "
+                                "as YYYY-MM-DD, not \"%s\"\n", argv[0], optarg);
+                return -1;
+            }
+            break;
+        case OPT_WAIT: case OPT_YEAR: case OPT_BOOK:
+            if (parse_size(optarg, &num) != 0 || num > 1000000) {
+                fprintf(stderr, "vanthu %s: %s needs a positive whole number\n",
+                        argv[0], argv[optind - 1]);
+                return -1;
+            }
+            if (c == OPT_WAIT)
+                o->wait_ms = (int)num * 1000;
+            else if (c == OPT_YEAR)
+                o->year = (int)num;
+            else
+                o->set.book = (int)num;
             break;
         case OPT_MAX_PLAN: dst = &o->lim.max_plan_bytes; break;
         case OPT_MAX_DEPTH: dst = &o->lim.max_depth; break;
@@ -229,28 +386,42 @@ static vt_error open_template(const opts *o, const vt_plan *plan,
     return rc;
 }
 
-static int cmd_render(int argc, char **argv)
+/* The start render and issue share: options, --help, exactly one plan.
+ * Returns -1 to go on (the plan and its template then loaded, or the
+ * failure in *rc), else the exit code to return at once. */
+static int one_plan(int argc, char **argv, int groups, const char *help,
+                    opts *o, vt_plan **plan, vt_template **tpl, vt_error *rc,
+                    vt_diags *d)
 {
-    opts o;
-    int i = parse_opts(argc, argv, &o, 0);
+    int i = parse_opts(argc, argv, o, groups);
     if (i < 0)
         return VT_EXIT_USAGE;
-    if (o.help) {
-        fputs(RENDER_HELP, stdout);
+    if (o->help) {
+        fputs(help, stdout);
         return VT_EXIT_OK;
     }
     if (argc - i != 1) {
-        fprintf(stderr, "vanthu render: give exactly one plan\n%s", RENDER_HELP);
+        fprintf(stderr, "vanthu %s: give exactly one plan\n%s", argv[0], help);
         return VT_EXIT_USAGE;
     }
+    *rc = vt_plan_load(argv[i], &o->lim, plan, d);
+    if (*rc == VT_OK)
+        *rc = open_template(o, *plan, tpl, d);
+    return -1;
+}
+
+static int cmd_render(int argc, char **argv)
+{
+    opts o;
     vt_diags d;
     vt_diags_init(&d);
     vt_plan *plan = NULL;
     vt_template *tpl = NULL;
     char *name = NULL, *out = NULL;
-    vt_error rc = vt_plan_load(argv[i], &o.lim, &plan, &d);
-    if (rc == VT_OK)
-        rc = open_template(&o, plan, &tpl, &d);
+    vt_error rc = VT_OK;
+    int code = one_plan(argc, argv, 0, RENDER_HELP, &o, &plan, &tpl, &rc, &d);
+    if (code >= 0)
+        return code;
     if (rc == VT_OK && !o.output) {
         name = vt_plan_output_name(plan);
         if (mkdir("out", 0777) != 0 && errno != EEXIST) {
@@ -272,10 +443,42 @@ static int cmd_render(int argc, char **argv)
     return finish(rc, &d);
 }
 
+/* --register, else $VANTHU_REGISTER, else out/register.sqlite (whose
+ * folder a writing command creates). */
+static vt_error open_register(const opts *o, int read_only, vt_register **r,
+                              vt_diags *d)
+{
+    const char *path = o->reg;
+    const char *env = getenv("VANTHU_REGISTER");
+    if (!path && env && *env)
+        path = env;
+    if (!path) {
+        path = "out/register.sqlite";
+        if (!read_only && mkdir("out", 0777) != 0 && errno != EEXIST) {
+            vt_diags_addf(d, "out: cannot create the folder: %s",
+                          strerror(errno));
+            return VT_ERR_IO;
+        }
+    }
+    return vt_register_open(path, o->wait_ms, read_only, r, d);
+}
+
+/* The first and last numbers a batch got, for the summary line. */
+static void print_numbers(const vt_plan *plan, const int *numbers)
+{
+    int lo = numbers[0], hi = numbers[0];
+    for (size_t i = 1; i < plan->nclusters; i++) {
+        lo = numbers[i] < lo ? numbers[i] : lo;
+        hi = numbers[i] > hi ? numbers[i] : hi;
+    }
+    fprintf(stderr, "vanthu invite: numbers %02d to %02d of %d recorded in "
+                    "the register\n", lo, hi, plan->date.year);
+}
+
 static int cmd_invite(int argc, char **argv)
 {
     opts o;
-    int i = parse_opts(argc, argv, &o, 1);
+    int i = parse_opts(argc, argv, &o, G_BATCH | G_ISSUE | G_REG);
     if (i < 0)
         return VT_EXIT_USAGE;
     if (o.help) {
@@ -287,17 +490,34 @@ static int cmd_invite(int argc, char **argv)
                 INVITE_HELP);
         return VT_EXIT_USAGE;
     }
+    if (!o.reg && (o.iss.year || o.iss.allow_backdate)) {
+        fprintf(stderr, "vanthu invite: --date and --allow-backdate go with "
+                        "--register\n");
+        return VT_EXIT_USAGE;
+    }
     vt_diags d;
     vt_diags_init(&d);
     vt_plan *plan = NULL;
     vt_template *tpl = NULL;
+    vt_register *reg = NULL;
+    int *numbers = NULL;
     vt_invite_result res = {0};
     o.inv.progress = isatty(STDERR_FILENO);
+    /* a dry run takes no numbers: it only shows what would be written */
+    int numbered = o.reg && !o.inv.dry_run;
     vt_error rc = vt_plan_load(argv[i], &o.lim, &plan, &d);
     if (rc == VT_OK)
         rc = open_template(&o, plan, &tpl, &d);
-    if (rc == VT_OK)
+    if (rc == VT_OK && numbered) {
+        rc = open_register(&o, 0, &reg, &d);
+        if (rc == VT_OK && !(numbers = calloc(plan->nclusters + 1, sizeof *numbers)))
+            rc = VT_ERR_NOMEM;
+        if (rc == VT_OK)
+            rc = vt_invite_issue(reg, plan, tpl, o.output, &o.inv, &o.iss,
+                                 numbers, &res, &d);
+    } else if (rc == VT_OK) {
         rc = vt_invite(plan, tpl, o.output, &o.inv, stdout, &res, &d);
+    }
     if (rc == VT_OK) {
         double rate = res.seconds > 0 ? (double)res.letters / res.seconds : 0;
         fprintf(stderr,
@@ -309,9 +529,294 @@ static int cmd_invite(int argc, char **argv)
                               : "written to",
                 o.output, res.seconds, rate, res.jobs,
                 res.jobs == 1 ? "" : "s");
+        if (numbered && plan->nclusters)
+            print_numbers(plan, numbers);
     }
+    free(numbers);
+    vt_register_close(reg);
     vt_template_free(tpl);
     vt_plan_free(plan);
+    return finish(rc, &d);
+}
+
+static int cmd_issue(int argc, char **argv)
+{
+    opts o;
+    vt_diags d;
+    vt_diags_init(&d);
+    vt_plan *plan = NULL;
+    vt_template *tpl = NULL;
+    vt_register *reg = NULL;
+    vt_issue_result res = {0};
+    vt_error rc = VT_OK;
+    int code = one_plan(argc, argv, G_ISSUE | G_REG, ISSUE_HELP, &o, &plan,
+                        &tpl, &rc, &d);
+    if (code >= 0)
+        return code;
+    o.iss.dir = o.output;
+    if (rc == VT_OK)
+        rc = open_register(&o, 0, &reg, &d);
+    if (rc == VT_OK)
+        rc = vt_issue(reg, plan, tpl, &o.iss, &res, &d);
+    if (rc == VT_OK)
+        printf("Số: %s\t%s\t%s\n", res.ky_hieu, res.date, res.path);
+    free(res.path);
+    vt_register_close(reg);
+    vt_template_free(tpl);
+    vt_plan_free(plan);
+    return finish(rc, &d);
+}
+
+/* ---- vanthu register ---------------------------------------------------- */
+
+static int print_entry_line(void *ctx, const vt_reg_entry *e)
+{
+    (void)ctx;
+    printf("%s\t%s\t%s\t%s%s%s\n", e->ky_hieu, e->date, e->type_subject,
+           e->signer, *e->voided ? "\tĐÃ HỦY: " : "", e->voided);
+    return 0;
+}
+
+static int print_entry_full(void *ctx, const vt_reg_entry *e)
+{
+    int *count = ctx;
+    static const char *const labels[] = {
+        "Số, ký hiệu", "Ngày tháng", "Tên loại và trích yếu", "Người ký",
+        "Nơi nhận", "Đơn vị, người nhận bản lưu", "Số lượng bản",
+        "Ngày chuyển", "Ký nhận", "Ghi chú", "Cơ quan", "Sổ (series)",
+        "Đã hủy", "Tệp lưu trữ"};
+    char copies[16], agency[512], voided[1024];
+    snprintf(copies, sizeof copies, "%d", e->copies);
+    snprintf(agency, sizeof agency, "%s (%s)", e->agency_name, e->agency_abbr);
+    snprintf(voided, sizeof voided, "%s%s%s", e->voided_on,
+             *e->voided ? ": " : "", e->voided);
+    const char *values[] = {e->ky_hieu, e->date, e->type_subject, e->signer,
+                            e->recipients, e->archive_unit, copies,
+                            e->sent_date, e->received_by, e->note, agency,
+                            e->series, voided, e->files};
+    if ((*count)++)
+        putchar('\n');
+    /* "label: value"; the files one per line below their label */
+    size_t n = sizeof labels / sizeof labels[0];
+    for (size_t k = 0; k + 1 < n; k++)
+        printf("%s: %s\n", labels[k], values[k]);
+    printf("%s:\n", labels[n - 1]);
+    for (const char *f = values[n - 1]; *f;) {
+        size_t len = strcspn(f, "\n");
+        printf("  %.*s\n", (int)len, f);
+        f += len + (f[len] == '\n');
+    }
+    return 0;
+}
+
+static int print_agency(void *ctx, const vt_reg_agency *a)
+{
+    (void)ctx;
+    printf("%s\t%s\t%s\t%s\tquyển %d\n", a->abbr, a->name, a->parent,
+           a->series_policy, a->book);
+    return 0;
+}
+
+/* "5/2024" or "05/KH-PGDĐT" with --year into a filter. */
+static int parse_entry_id(const char *s, const opts *o, vt_reg_filter *f)
+{
+    int number, year, n = 0;
+    if (sscanf(s, "%d/%d%n", &number, &year, &n) == 2 && !s[n] &&
+        number > 0 && year > 1900) {
+        f->number = number;
+        f->year = year;
+        return 0;
+    }
+    if (!o->year)
+        return -1;
+    f->ky_hieu = s;
+    f->year = o->year;
+    return 0;
+}
+
+/* A document type as a clerk may type it: "kh", "KH", "ke-hoach",
+ * "Kế hoạch" or "ke hoach". */
+static const vt_doctype *find_type(const char *s)
+{
+    const vt_doctype *found = vt_doctype_find(s);
+    vt_buf want, have;
+    vt_buf_init(&want);
+    vt_buf_init(&have);
+    vt_text_fold(s, &want);
+    vt_buf_putc(&want, '\0');
+    for (size_t i = 0; !found && !want.oom && i < vt_doctype_count(); i++) {
+        const vt_doctype *t = vt_doctype_at(i);
+        const char *forms[] = {t->abbr, t->name};
+        for (int k = 0; k < 2 && !found; k++) {
+            vt_buf_reset(&have);
+            vt_text_fold(forms[k], &have);
+            vt_buf_putc(&have, '\0');
+            if (!have.oom && *forms[k] && strcmp(have.data, want.data) == 0)
+                found = t;
+        }
+    }
+    vt_buf_free(&want);
+    vt_buf_free(&have);
+    return found;
+}
+
+static vt_error register_list(const opts *o, vt_register *reg, vt_diags *d)
+{
+    vt_reg_filter f = {.year = o->year, .text = o->text};
+    if (o->type) {
+        const vt_doctype *t = find_type(o->type);
+        if (!t) {
+            vt_diags_addf(d, "--type %s: not a document type (kh, ke-hoach, "
+                             "cong-van, …)",
+                          o->type);
+            return VT_ERR_USAGE;
+        }
+        f.type_slug = t->slug;
+    }
+    return vt_register_list(reg, &f, print_entry_line, NULL, d);
+}
+
+static vt_error register_show(const opts *o, vt_register *reg,
+                              const char *id, vt_diags *d)
+{
+    vt_reg_filter f = {0};
+    if (parse_entry_id(id, o, &f) != 0) {
+        vt_diags_addf(d, "%s: give the entry as N/YEAR (5/2024) or as its "
+                         "ký hiệu with --year", id);
+        return VT_ERR_USAGE;
+    }
+    int count = 0;
+    vt_error rc = vt_register_list(reg, &f, print_entry_full, &count, d);
+    if (rc == VT_OK && !count) {
+        vt_diags_addf(d, "%s: no such entry in the register", id);
+        rc = VT_ERR_USAGE;
+    }
+    return rc;
+}
+
+static vt_error register_void(const opts *o, vt_register *reg,
+                              const char *id, vt_diags *d)
+{
+    vt_reg_filter f = {0};
+    if (parse_entry_id(id, o, &f) != 0 || !o->reason || !*o->reason) {
+        vt_diags_addf(d, "void: give the entry (N/YEAR) and --reason TEXT");
+        return VT_ERR_USAGE;
+    }
+    vt_issue_opts when = o->iss;
+    char date[16];
+    if (!when.year)
+        vt_issue_today(&when.year, &when.month, &when.day);
+    snprintf(date, sizeof date, "%04d-%02d-%02d", when.year, when.month,
+             when.day);
+    vt_error rc = vt_register_void(reg, &f, o->reason, date, d);
+    if (rc == VT_OK)
+        printf("%s: void since %s: %s\n", id, date, o->reason);
+    return rc;
+}
+
+static vt_error register_export(const opts *o, vt_register *reg, vt_diags *d)
+{
+    vt_book_opts b = {VT_BOOK_CSV, o->year, o->agency, NULL};
+    if (!o->format || !o->output ||
+        (strcmp(o->format, "csv") != 0 && strcmp(o->format, "docx") != 0)) {
+        vt_diags_addf(d, "export: give --format csv or --format docx, and "
+                         "-o FILE");
+        return VT_ERR_USAGE;
+    }
+    vt_template *tpl = NULL;
+    vt_error rc = VT_OK;
+    if (strcmp(o->format, "docx") == 0) {
+        b.format = VT_BOOK_DOCX;
+        char *path = o->tpl ? strdup(o->tpl) : default_template("mau-1.4");
+        rc = path ? vt_template_open(path, &o->lim, &tpl, d) : VT_ERR_NOMEM;
+        free(path);
+        b.tpl = tpl;
+    }
+    if (rc == VT_OK)
+        rc = vt_book_export(reg, &b, o->output, d);
+    if (rc == VT_OK)
+        printf("%s\n", o->output);
+    vt_template_free(tpl);
+    return rc;
+}
+
+static vt_error register_verify(const opts *o, vt_register *reg, vt_diags *d)
+{
+    size_t checked = 0;
+    vt_error rc = vt_book_verify(reg, o->year, stdout, &checked, d);
+    if (rc == VT_OK)
+        printf("%zu archived file%s match the register\n", checked,
+               checked == 1 ? "" : "s");
+    return rc;
+}
+
+static vt_error register_agency(opts *o, vt_register *reg, const char *abbr,
+                                vt_diags *d)
+{
+    vt_error rc = VT_OK;
+    if (abbr && (o->set.name || o->set.parent || o->set.series_policy ||
+                 o->set.book)) {
+        o->set.abbr = abbr;
+        rc = vt_register_set_agency(reg, &o->set, d);
+    }
+    if (rc == VT_OK)
+        rc = vt_register_agencies(reg, print_agency, NULL, d);
+    return rc;
+}
+
+static int cmd_register(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        fputs(REGISTER_HELP, argc < 2 ? stderr : stdout);
+        return argc < 2 ? VT_EXIT_USAGE : VT_EXIT_OK;
+    }
+    static const char *const subs[] = {"list", "show", "void", "export",
+                                       "verify", "agency"};
+    /* operands each subcommand takes, and whether it writes */
+    static const int min_args[] = {0, 1, 1, 0, 0, 0};
+    static const int max_args[] = {0, 1, 1, 0, 0, 1};
+    static const int writes[] = {0, 0, 1, 0, 0, 1};
+    size_t k = 0;
+    while (k < 6 && strcmp(argv[1], subs[k]) != 0)
+        k++;
+    if (k == 6) {
+        fprintf(stderr, "vanthu register: unknown command \"%s\"\n%s", argv[1],
+                REGISTER_HELP);
+        return VT_EXIT_USAGE;
+    }
+    opts o;
+    int i = parse_opts(argc - 1, argv + 1, &o, G_REG | G_BOOK | G_ISSUE);
+    if (i < 0)
+        return VT_EXIT_USAGE;
+    i++; /* back to argv's numbering */
+    if (o.help) {
+        fputs(REGISTER_HELP, stdout);
+        return VT_EXIT_OK;
+    }
+    int nargs = argc - i;
+    if (nargs < min_args[k] || nargs > max_args[k]) {
+        fprintf(stderr, "vanthu register %s: wrong number of operands\n%s",
+                subs[k], REGISTER_HELP);
+        return VT_EXIT_USAGE;
+    }
+    const char *arg = nargs ? argv[i] : NULL;
+    vt_diags d;
+    vt_diags_init(&d);
+    vt_register *reg = NULL;
+    int write = writes[k] && !(k == 5 && !(o.set.name || o.set.parent ||
+                                           o.set.series_policy || o.set.book));
+    vt_error rc = open_register(&o, !write, &reg, &d);
+    if (rc == VT_OK) {
+        switch (k) {
+        case 0: rc = register_list(&o, reg, &d); break;
+        case 1: rc = register_show(&o, reg, arg, &d); break;
+        case 2: rc = register_void(&o, reg, arg, &d); break;
+        case 3: rc = register_export(&o, reg, &d); break;
+        case 4: rc = register_verify(&o, reg, &d); break;
+        default: rc = register_agency(&o, reg, arg, &d); break;
+        }
+    }
+    vt_register_close(reg);
     return finish(rc, &d);
 }
 
@@ -414,6 +919,10 @@ int main(int argc, char **argv)
         return cmd_pack(argc - 1, argv + 1);
     if (strcmp(cmd, "invite") == 0)
         return cmd_invite(argc - 1, argv + 1);
+    if (strcmp(cmd, "issue") == 0)
+        return cmd_issue(argc - 1, argv + 1);
+    if (strcmp(cmd, "register") == 0)
+        return cmd_register(argc - 1, argv + 1);
     fprintf(stderr, "vanthu: unknown command \"%s\"\n%s", cmd, USAGE);
     return VT_EXIT_USAGE;
 }

@@ -268,6 +268,18 @@ static int link_unnamed(int fd, const char *path, char *tmp, size_t size)
     return EEXIST;
 }
 
+int vt_fsync_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    int rc = fsync(fd);
+    int err = errno;
+    close(fd);
+    errno = err;
+    return rc;
+}
+
 vt_error vt_write_atomic(const char *path, const void *data, size_t len,
                          int flags, vt_diags *d)
 {

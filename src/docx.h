@@ -60,6 +60,9 @@ vt_error vt_write_atomic(const char *path, const void *data, size_t len,
  * files and folders that must not collide; -1 if no randomness. */
 int vt_temp_name(const char *prefix, char *out, size_t size);
 
+/* fsync a folder, so that the names created in it (a rename, a linked
+ * unnamed file) survive a crash; 0 or -1 with errno. */
+int vt_fsync_dir(const char *dir);
 /* The folder part of path ("." when there is none, "/" for the root);
  * caller frees. */
 char *vt_path_dir(const char *path);

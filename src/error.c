@@ -23,6 +23,7 @@ static const char *const messages[VT_ERR__COUNT] = {
     [VT_ERR_ZIP] = "not a readable DOCX package",
     [VT_ERR_LIMIT] = "input exceeds a safety limit",
     [VT_ERR_USAGE] = "invalid use",
+    [VT_ERR_MISMATCH] = "archived files differ from the register",
 };
 
 const char *vt_strerror(vt_error err)
@@ -42,6 +43,7 @@ int vt_exit_code(vt_error err)
     case VT_ERR_TEMPLATE:
     case VT_ERR_ZIP:
     case VT_ERR_LIMIT:
+    case VT_ERR_MISMATCH:
         return VT_EXIT_INPUT;
     case VT_ERR_USAGE:
         return VT_EXIT_USAGE;

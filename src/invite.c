@@ -532,30 +532,20 @@ static vt_error prepare_dir(batch *b, vt_diags *d)
     return VT_OK;
 }
 
-static int fsync_path(const char *path)
-{
-    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    int rc = fsync(fd);
-    close(fd);
-    return rc;
-}
-
 /* Rename the complete stage onto the folder's name (replacing it if it
  * exists and is still empty), then make the rename itself durable. */
 static vt_error publish(batch *b, vt_diags *d)
 {
     if (!b->stage)
         return VT_OK;
-    if (fsync_path(b->stage) != 0 || rename(b->stage, b->dir) != 0) {
+    if (vt_fsync_dir(b->stage) != 0 || rename(b->stage, b->dir) != 0) {
         vt_diags_addf(d, "%s: cannot move the finished letters into place: %s",
                       b->dir, strerror(errno));
         return VT_ERR_IO;
     }
     char *parent = vt_path_dir(b->dir);
     if (parent)
-        fsync_path(parent);
+        vt_fsync_dir(parent);
     free(parent);
     free(b->stage);
     b->stage = NULL;
@@ -605,6 +595,25 @@ static void remove_written(batch *b)
     vt_buf_free(&path);
 }
 
+/* Tell the caller about every file now in place. */
+static vt_error report_files(batch *b)
+{
+    static const char *const manifests[] = {"manifest.csv", "manifest.json"};
+    vt_buf path;
+    vt_buf_init(&path);
+    int failed = 0;
+    for (size_t i = 0; i < b->n + 2 && !failed; i++) {
+        const letter *L = i < b->n ? &b->letters[i] : NULL;
+        vt_buf_reset(&path);
+        vt_buf_printf(&path, "%s/%s", b->dir, L ? L->file : manifests[i - b->n]);
+        failed = path.oom || b->o->on_file(b->o->on_file_ctx,
+                                           L ? L->cluster : SIZE_MAX,
+                                           path.data, L ? L->sha : "");
+    }
+    vt_buf_free(&path);
+    return failed ? VT_ERR_NOMEM : VT_OK;
+}
+
 /* ---- manifests ----------------------------------------------------------- */
 
 static void iso_date(vt_buf *b, const vt_date *dt)
@@ -629,20 +638,6 @@ static void recipient_of(const vt_plan *p, const letter *L, vt_buf *out)
 
 /* RFC 4180 quoting; a cell that Excel would read as a formula (=, +, -,
  * @) gets a leading apostrophe, so a hostile school name cannot run one. */
-static void csv_cell(vt_buf *b, const char *s, int last)
-{
-    int formula = *s == '=' || *s == '+' || *s == '-' || *s == '@';
-    vt_buf_putc(b, '"');
-    if (formula)
-        vt_buf_putc(b, '\'');
-    for (; *s; s++) {
-        if (*s == '"')
-            vt_buf_putc(b, '"');
-        vt_buf_putc(b, *s);
-    }
-    vt_buf_puts(b, last ? "\"\r\n" : "\",");
-}
-
 static void json_str(vt_buf *b, const char *s)
 {
     vt_buf_putc(b, '"');
@@ -693,13 +688,13 @@ static vt_error write_manifests(batch *b, vt_diags *d)
         recipient_of(p, L, &rcpt);
         vt_buf_reset(&kh);
         vt_ky_hieu(L->number, p->type->abbr, p->agency_abbr, p->unit, &kh);
-        csv_cell(&csv, L->file, 0);
-        csv_cell(&csv, c->name, 0);
-        csv_cell(&csv, rcpt.data, 0);
-        csv_cell(&csv, num, 0);
-        csv_cell(&csv, L->number > 0 ? kh.data : "", 0);
-        csv_cell(&csv, date.data, 0);
-        csv_cell(&csv, L->sha, 1);
+        vt_buf_csv_cell(&csv, L->file, 0);
+        vt_buf_csv_cell(&csv, c->name, 0);
+        vt_buf_csv_cell(&csv, rcpt.data, 0);
+        vt_buf_csv_cell(&csv, num, 0);
+        vt_buf_csv_cell(&csv, L->number > 0 ? kh.data : "", 0);
+        vt_buf_csv_cell(&csv, date.data, 0);
+        vt_buf_csv_cell(&csv, L->sha, 1);
         vt_buf_puts(&json, "    {\"file\": ");
         json_str(&json, L->file);
         vt_buf_puts(&json, ", \"cluster\": ");
@@ -853,6 +848,8 @@ vt_error vt_invite(const vt_plan *plan, const vt_template *tpl,
         rc = write_manifests(&b, d);
     if (rc == VT_OK && !o->dry_run)
         rc = publish(&b, d);
+    if (rc == VT_OK && !o->dry_run && o->on_file)
+        rc = report_files(&b);
     if (rc != VT_OK && !o->dry_run)
         remove_written(&b);
     if (rc == VT_OK && o->dry_run && listing)

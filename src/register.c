@@ -11,14 +11,19 @@
  */
 #include "register.h"
 
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
 
 #include "buf.h"
+#include "docx.h"
 #include "vn_text.h"
 
 /* "VTRG" */
@@ -27,9 +32,13 @@
 struct vt_register {
     sqlite3 *db;
     char *path;
+    char *dir; /* the register's folder, resolved: archive paths under it
+                  are stored relative to it, so the folder can be moved */
 };
 
-/* Each step takes the schema from version i to i + 1. */
+/* Each step takes the schema from version i to i + 1.  A step is never
+ * edited once released: a register made by an older vanthu is brought
+ * forward by running the steps it has not had. */
 static const char *const migrations[] = {
     /* 1: agencies with their series policy, and the entries with the ten
      * columns of Phụ lục IV plus the archived file */
@@ -60,6 +69,29 @@ static const char *const migrations[] = {
     "  voided TEXT,"
     "  UNIQUE (agency_id, year, series, number),"
     "  UNIQUE (agency_id, year, series, ky_hieu));",
+    /* 2: a giấy mời sent per school has several files under one number,
+     * so archived files get their own table; the cover page needs the
+     * parent agency and the book number; a ký hiệu is unique in its year
+     * across series (ND30 3.4), which a change of series policy mid-year
+     * would otherwise allow twice; voiding records its date; the
+     * document type is kept for filtering */
+    "ALTER TABLE agency ADD COLUMN parent TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE agency ADD COLUMN book INTEGER NOT NULL DEFAULT 1;"
+    "ALTER TABLE entry ADD COLUMN type_slug TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE entry ADD COLUMN voided_on TEXT;"
+    "CREATE TABLE archive_file ("
+    "  id INTEGER PRIMARY KEY,"
+    "  entry_id INTEGER NOT NULL REFERENCES entry(id),"
+    "  path TEXT NOT NULL UNIQUE,"
+    "  sha256 TEXT NOT NULL);"
+    "INSERT INTO archive_file(entry_id, path, sha256)"
+    "  SELECT id, path, coalesce(sha256, '') FROM entry"
+    "  WHERE path IS NOT NULL AND path <> '';"
+    "ALTER TABLE entry DROP COLUMN path;"
+    "ALTER TABLE entry DROP COLUMN sha256;"
+    "CREATE INDEX archive_file_entry ON archive_file(entry_id);"
+    "CREATE UNIQUE INDEX entry_ky_hieu"
+    "  ON entry(agency_id, year, series = 'mat', ky_hieu);",
 };
 
 int vt_register_schema_version(void)
@@ -67,14 +99,27 @@ int vt_register_schema_version(void)
     return (int)(sizeof migrations / sizeof migrations[0]);
 }
 
+const char *vt_register_dir(const vt_register *r)
+{
+    return r->dir;
+}
+
 static vt_error db_fail(vt_register *r, vt_diags *d, const char *what)
 {
-    int code = sqlite3_extended_errcode(r->db);
-    vt_diags_addf(d, "%s: %s: %s", r->path, what, sqlite3_errmsg(r->db));
-    if ((code & 0xff) == SQLITE_BUSY || (code & 0xff) == SQLITE_LOCKED)
-        vt_diags_addf(d, "%s: the register stayed locked by another process "
-                         "past the timeout; nothing was changed",
-                      r->path);
+    int code = sqlite3_extended_errcode(r->db) & 0xff;
+    if (code == SQLITE_BUSY || code == SQLITE_LOCKED) {
+        vt_diags_addf(d, "%s: %s: the register stayed locked by another "
+                         "process past the timeout (--wait); nothing was "
+                         "changed",
+                      r->path, what);
+    } else if (code == SQLITE_READONLY || code == SQLITE_CANTOPEN ||
+               code == SQLITE_PERM) {
+        vt_diags_addf(d, "%s: %s: the register (or its folder, where the "
+                         "journal lives) is read-only; nothing was changed",
+                      r->path, what);
+    } else {
+        vt_diags_addf(d, "%s: %s: %s", r->path, what, sqlite3_errmsg(r->db));
+    }
     return VT_ERR_IO;
 }
 
@@ -90,31 +135,46 @@ static int pragma_int(sqlite3 *db, const char *sql, int *out)
     return rc == SQLITE_ROW ? 0 : -1;
 }
 
-/* Check the file is ours (or new), then bring the schema up to date in
- * one transaction. */
+/* The file is ours when it carries our application_id, or is empty. */
+static vt_error check_identity(vt_register *r, int read_only, int *version,
+                               vt_diags *d)
+{
+    int app = 0, tables = 0;
+    if (pragma_int(r->db, "PRAGMA application_id", &app) != 0 ||
+        pragma_int(r->db, "PRAGMA user_version", version) != 0 ||
+        pragma_int(r->db, "SELECT count(*) FROM sqlite_schema", &tables) != 0) {
+        if ((sqlite3_extended_errcode(r->db) & 0xff) == SQLITE_NOTADB) {
+            vt_diags_addf(d, "%s: not a vanthu register (not an SQLite "
+                             "file); nothing was changed",
+                          r->path);
+            return VT_ERR_USAGE;
+        }
+        return db_fail(r, d, "cannot read the register");
+    }
+    const char *why = NULL;
+    if (app != VT_REGISTER_APP_ID && (tables > 0 || *version > 0))
+        why = "not a vanthu register (an SQLite file with other data)";
+    else if (*version > vt_register_schema_version())
+        why = "the register was written by a newer vanthu";
+    else if (read_only && *version < vt_register_schema_version())
+        why = tables ? "the register has an older schema; any writing "
+                       "command (issue, void) brings it up to date"
+                     : "no register here yet; \"vanthu issue\" creates it";
+    if (!why)
+        return VT_OK;
+    vt_diags_addf(d, "%s: %s; nothing was changed", r->path, why);
+    return VT_ERR_USAGE;
+}
+
+/* Bring the schema up to date in one transaction. */
 static vt_error migrate(vt_register *r, vt_diags *d)
 {
-    int app = 0, version = 0, tables = 0;
+    int version = 0;
     if (sqlite3_exec(r->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
         return db_fail(r, d, "cannot open the register");
-    vt_error rc = VT_OK;
-    if (pragma_int(r->db, "PRAGMA application_id", &app) != 0 ||
-        pragma_int(r->db, "PRAGMA user_version", &version) != 0 ||
-        pragma_int(r->db, "SELECT count(*) FROM sqlite_schema", &tables) != 0) {
-        rc = db_fail(r, d, "cannot read the register");
+    vt_error rc = check_identity(r, 0, &version, d);
+    if (rc != VT_OK || version == vt_register_schema_version())
         goto rollback;
-    }
-    if ((app != VT_REGISTER_APP_ID && (tables > 0 || version > 0)) ||
-        version > vt_register_schema_version()) {
-        vt_diags_addf(d, app != VT_REGISTER_APP_ID
-                             ? "%s: not a vanthu register (an SQLite file "
-                               "with other data); nothing was changed"
-                             : "%s: the register was written by a newer "
-                               "vanthu (schema %d); nothing was changed",
-                      r->path, version);
-        rc = VT_ERR_USAGE;
-        goto rollback;
-    }
     char sql[96];
     snprintf(sql, sizeof sql, "PRAGMA application_id = %d; PRAGMA user_version = %d",
              VT_REGISTER_APP_ID, vt_register_schema_version());
@@ -131,60 +191,116 @@ rollback:
     return rc;
 }
 
-vt_error vt_register_open(const char *path, int busy_ms, vt_register **out,
-                          vt_diags *d)
+/* vt_fold(text): the search form of text (vt_text_fold), so that a filter
+ * finds "Kế hoạch" when the clerk types "ke hoach". */
+static void sql_fold(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
-    *out = NULL;
-    vt_register *r = calloc(1, sizeof *r);
-    if (!r || !(r->path = strdup(path))) {
-        free(r);
-        return VT_ERR_NOMEM;
+    (void)argc;
+    const unsigned char *s = sqlite3_value_text(argv[0]);
+    if (!s) {
+        sqlite3_result_null(ctx);
+        return;
     }
-    vt_error rc = VT_OK;
-    if (sqlite3_open_v2(path, &r->db,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                            SQLITE_OPEN_NOMUTEX,
-                        NULL) != SQLITE_OK) {
-        rc = db_fail(r, d, "cannot open the register");
-        goto fail;
+    vt_buf b;
+    vt_buf_init(&b);
+    vt_text_fold((const char *)s, &b);
+    vt_buf_putc(&b, '\0');
+    if (b.oom)
+        sqlite3_result_error_nomem(ctx);
+    else
+        sqlite3_result_text(ctx, b.data, (int)b.len - 1, SQLITE_TRANSIENT);
+    vt_buf_free(&b);
+}
+
+static vt_error open_db(vt_register *r, int read_only, int busy_ms,
+                        vt_diags *d)
+{
+    int flags = SQLITE_OPEN_NOMUTEX |
+                (read_only ? SQLITE_OPEN_READONLY
+                           : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    if (sqlite3_open_v2(r->path, &r->db, flags, NULL) != SQLITE_OK) {
+        if (read_only && access(r->path, F_OK) != 0) {
+            vt_diags_addf(d, "%s: no register here yet; \"vanthu issue\" "
+                             "creates it",
+                          r->path);
+            return VT_ERR_USAGE;
+        }
+        return db_fail(r, d, "cannot open the register");
     }
     sqlite3_busy_timeout(r->db, busy_ms);
     sqlite3_extended_result_codes(r->db, 1);
-    if (sqlite3_exec(r->db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL) !=
-        SQLITE_OK) {
-        rc = db_fail(r, d, "cannot open the register");
-        goto fail;
+    if (!read_only && sqlite3_db_readonly(r->db, "main") == 1) {
+        vt_diags_addf(d, "%s: the register is read-only (file permissions); "
+                         "nothing was changed",
+                      r->path);
+        return VT_ERR_IO;
     }
-    char *mode = NULL;
+    if (sqlite3_exec(r->db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL) !=
+            SQLITE_OK ||
+        sqlite3_create_function_v2(r->db, "vt_fold", 1,
+                                   SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+                                   sql_fold, NULL, NULL, NULL) != SQLITE_OK)
+        return db_fail(r, d, "cannot open the register");
+    return VT_OK;
+}
+
+/* WAL lets list and export read while a clerk issues; the check that the
+ * mode took also tells a file that is not a database (SQLITE_NOTADB). */
+static vt_error set_wal(vt_register *r, vt_diags *d)
+{
+    char mode[16] = "";
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(r->db, "PRAGMA journal_mode = WAL", -1, &st, NULL) ==
         SQLITE_OK) {
         if (sqlite3_step(st) == SQLITE_ROW)
-            mode = strdup((const char *)sqlite3_column_text(st, 0));
+            snprintf(mode, sizeof mode, "%s", sqlite3_column_text(st, 0));
         sqlite3_finalize(st);
     }
-    int notadb = (sqlite3_extended_errcode(r->db) & 0xff) == SQLITE_NOTADB;
-    if (!mode || strcmp(mode, "wal") != 0) {
-        free(mode);
-        if (notadb) {
-            vt_diags_addf(d, "%s: not a vanthu register (not an SQLite "
-                             "file); nothing was changed",
-                          path);
-            rc = VT_ERR_USAGE;
-        } else {
-            rc = db_fail(r, d, "cannot open the register for writing");
-        }
-        goto fail;
+    if (strcmp(mode, "wal") == 0)
+        return VT_OK;
+    if ((sqlite3_extended_errcode(r->db) & 0xff) == SQLITE_NOTADB) {
+        vt_diags_addf(d, "%s: not a vanthu register (not an SQLite file); "
+                         "nothing was changed",
+                      r->path);
+        return VT_ERR_USAGE;
     }
-    free(mode);
-    rc = migrate(r, d);
-    if (rc != VT_OK)
-        goto fail;
+    return db_fail(r, d, "cannot open the register for writing");
+}
+
+vt_error vt_register_open(const char *path, int busy_ms, int read_only,
+                          vt_register **out, vt_diags *d)
+{
+    *out = NULL;
+    vt_register *r = calloc(1, sizeof *r);
+    char *dir = vt_path_dir(path);
+    if (!r || !dir || !(r->path = strdup(path))) {
+        free(dir);
+        free(r);
+        return VT_ERR_NOMEM;
+    }
+    r->dir = realpath(dir, NULL);
+    free(dir);
+    if (!r->dir) {
+        vt_diags_addf(d, "%s: the register's folder does not exist", path);
+        vt_register_close(r);
+        return VT_ERR_IO;
+    }
+    /* the identity is checked before anything is set: switching another
+     * program's database to WAL would already change its header */
+    int version = 0;
+    vt_error rc = open_db(r, read_only, busy_ms, d);
+    if (rc == VT_OK)
+        rc = check_identity(r, read_only, &version, d);
+    if (rc == VT_OK && !read_only)
+        rc = set_wal(r, d);
+    if (rc == VT_OK && !read_only)
+        rc = migrate(r, d);
+    if (rc != VT_OK) {
+        vt_register_close(r);
+        return rc;
+    }
     *out = r;
     return VT_OK;
-fail:
-    vt_register_close(r);
-    return rc;
 }
 
 void vt_register_close(vt_register *r)
@@ -193,126 +309,159 @@ void vt_register_close(vt_register *r)
         return;
     sqlite3_close(r->db);
     free(r->path);
+    free(r->dir);
     free(r);
 }
 
+int vt_reg_files_add(vt_reg_files *f, int request, const char *path,
+                     const char *sha256)
+{
+    if (f->n == f->cap) {
+        size_t cap = f->cap ? f->cap * 2 : 8;
+        vt_reg_file *v = realloc(f->v, cap * sizeof *v);
+        if (!v)
+            return -1;
+        f->v = v;
+        f->cap = cap;
+    }
+    vt_reg_file *x = &f->v[f->n];
+    if (!(x->path = strdup(path)))
+        return -1;
+    x->request = request;
+    snprintf(x->sha256, sizeof x->sha256, "%s", sha256 ? sha256 : "");
+    f->n++;
+    return 0;
+}
+
+void vt_reg_files_free(vt_reg_files *f)
+{
+    for (size_t i = 0; i < f->n; i++)
+        free(f->v[i].path);
+    free(f->v);
+    memset(f, 0, sizeof *f);
+}
+
+/* How path is stored: relative to the register's folder when it lies
+ * inside it, else absolute.  The file need not exist, its folder must. */
+static char *stored_path(const vt_register *r, const char *path)
+{
+    char *dir = vt_path_dir(path);
+    char *real = dir ? realpath(dir, NULL) : NULL;
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    char *out = NULL;
+    if (real) {
+        size_t n = strlen(r->dir);
+        const char *rel = NULL;
+        if (strcmp(real, r->dir) == 0)
+            rel = "";
+        else if (strncmp(real, r->dir, n) == 0 && (real[n] == '/' || n == 1))
+            rel = real + n + (n > 1);
+        if (rel && asprintf(&out, "%s%s%s", rel, *rel ? "/" : "", base) < 0)
+            out = NULL;
+        else if (!rel && asprintf(&out, "%s/%s", real, base) < 0)
+            out = NULL;
+    }
+    free(dir);
+    free(real);
+    return out;
+}
+
+int vt_register_file_taken(vt_register *r, const char *path)
+{
+    char *stored = stored_path(r, path);
+    if (!stored)
+        return 0; /* no such folder: nothing archived there */
+    sqlite3_stmt *st;
+    int taken = -1;
+    if (sqlite3_prepare_v2(r->db, "SELECT 1 FROM archive_file WHERE path = ?1",
+                           -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, stored, -1, SQLITE_STATIC);
+        int rc = sqlite3_step(st);
+        taken = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+        sqlite3_finalize(st);
+    }
+    free(stored);
+    return taken;
+}
+
+/* ---- issuing ------------------------------------------------------------ */
+
+static const char *str_or_empty(const char *s)
+{
+    return s ? s : "";
+}
+
+/* Run sql with text parameters (NULL binds NULL); 0 when it completes. */
+static int exec_text(vt_register *r, const char *sql, int n, ...)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(r->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    va_list ap;
+    va_start(ap, n);
+    for (int i = 1; i <= n; i++)
+        sqlite3_bind_text(st, i, va_arg(ap, const char *), -1, SQLITE_STATIC);
+    va_end(ap);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : -1;
+}
+
+/* 1 if a and b are the same name however they are cased or marked. */
+static int same_name(const char *a, const char *b)
+{
+    vt_buf fa, fb;
+    vt_buf_init(&fa);
+    vt_buf_init(&fb);
+    vt_text_fold(a, &fa);
+    vt_text_fold(b, &fb);
+    int same = fa.len == fb.len && (fa.len == 0 || memcmp(fa.data, fb.data, fa.len) == 0);
+    vt_buf_free(&fa);
+    vt_buf_free(&fb);
+    return same;
+}
+
+/* The agency's row, added on its first document.  Abbreviations repeat
+ * across the country (every district has its "PGDĐT"), so a plan whose
+ * agency or parent differs from the register's is another office's
+ * document: -2, with a message, rather than a number from the wrong
+ * series. */
 static sqlite3_int64 agency_id(vt_register *r, const vt_reg_request *q,
-                               char *policy, size_t policy_len)
+                               char *policy, size_t policy_len, vt_diags *d)
 {
     sqlite3_stmt *st;
     sqlite3_int64 id = -1;
-    if (sqlite3_prepare_v2(r->db,
-                           "INSERT INTO agency(abbr, name) VALUES (?1, ?2) "
-                           "ON CONFLICT(abbr) DO NOTHING",
+    if (exec_text(r,
+                  "INSERT INTO agency(abbr, name, parent) VALUES (?1, ?2, ?3) "
+                  "ON CONFLICT(abbr) DO UPDATE SET "
+                  "parent = CASE parent WHEN '' THEN excluded.parent ELSE parent END, "
+                  "name = CASE name WHEN '' THEN excluded.name ELSE name END",
+                  3, q->agency_abbr, q->agency_name, str_or_empty(q->parent)) != 0 ||
+        sqlite3_prepare_v2(r->db,
+                           "SELECT id, series_policy, name, parent FROM agency "
+                           "WHERE abbr = ?1",
                            -1, &st, NULL) != SQLITE_OK)
-        return -1;
-    sqlite3_bind_text(st, 1, q->agency_abbr, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, q->agency_name, -1, SQLITE_STATIC);
-    int ok = sqlite3_step(st) == SQLITE_DONE;
-    sqlite3_finalize(st);
-    if (!ok || sqlite3_prepare_v2(r->db,
-                                  "SELECT id, series_policy FROM agency "
-                                  "WHERE abbr = ?1",
-                                  -1, &st, NULL) != SQLITE_OK)
         return -1;
     sqlite3_bind_text(st, 1, q->agency_abbr, -1, SQLITE_STATIC);
     if (sqlite3_step(st) == SQLITE_ROW) {
         id = sqlite3_column_int64(st, 0);
         snprintf(policy, policy_len, "%s", sqlite3_column_text(st, 1));
+        const char *name = (const char *)sqlite3_column_text(st, 2);
+        const char *parent = (const char *)sqlite3_column_text(st, 3);
+        if (!same_name(name, q->agency_name) ||
+            (q->parent && *q->parent && !same_name(parent, q->parent))) {
+            vt_diags_addf(d, "%s: this register's %s is \"%s\" (%s); the plan "
+                             "is from \"%s\" (%s): issue it from that "
+                             "office's register (--register), or correct "
+                             "the plan's agency",
+                          r->path, q->agency_abbr, name, parent,
+                          q->agency_name, str_or_empty(q->parent));
+            id = -2;
+        }
     }
     sqlite3_finalize(st);
     return id;
-}
-
-/* A statement about one series: ?1 agency, ?2 year, ?3 series. */
-static sqlite3_stmt *series_stmt(vt_register *r, const char *sql,
-                                 sqlite3_int64 agency, int year,
-                                 const char *series)
-{
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(r->db, sql, -1, &st, NULL) != SQLITE_OK)
-        return NULL;
-    sqlite3_bind_int64(st, 1, agency);
-    sqlite3_bind_int(st, 2, year);
-    sqlite3_bind_text(st, 3, series, -1, SQLITE_STATIC);
-    return st;
-}
-
-/* The last number and date in the series, 0 and "" if none. */
-static int series_last(vt_register *r, sqlite3_int64 agency, int year,
-                       const char *series, char *date, size_t date_len)
-{
-    int last = -1;
-    date[0] = '\0';
-    sqlite3_stmt *st = series_stmt(r,
-                                   "SELECT number, date FROM entry WHERE "
-                                   "agency_id = ?1 AND year = ?2 AND series = "
-                                   "?3 ORDER BY number DESC LIMIT 1",
-                                   agency, year, series);
-    if (!st)
-        return -1;
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        last = sqlite3_column_int(st, 0);
-        snprintf(date, date_len, "%s", sqlite3_column_text(st, 1));
-    } else if (rc == SQLITE_DONE) {
-        last = 0;
-    }
-    sqlite3_finalize(st);
-    return last;
-}
-
-static int number_taken(vt_register *r, sqlite3_int64 agency, int year,
-                        const char *series, int number)
-{
-    sqlite3_stmt *st = series_stmt(r,
-                                   "SELECT 1 FROM entry WHERE agency_id = ?1 "
-                                   "AND year = ?2 AND series = ?3 AND "
-                                   "number = ?4",
-                                   agency, year, series);
-    if (!st)
-        return -1;
-    sqlite3_bind_int(st, 4, number);
-    int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
-}
-
-static int insert_entry(vt_register *r, sqlite3_int64 agency,
-                        const vt_reg_request *q, const char *series,
-                        int number, const char *ky_hieu, const char *date,
-                        const char *path, const char *sha)
-{
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(
-            r->db,
-            "INSERT INTO entry(agency_id, year, series, number, ky_hieu, "
-            "date, type_subject, signer, recipients, archive_unit, copies, "
-            "path, sha256) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
-            "?11, ?12, ?13)",
-            -1, &st, NULL) != SQLITE_OK)
-        return -1;
-    char subject[4096];
-    snprintf(subject, sizeof subject, "%s: %s", q->type_name,
-             q->subject ? q->subject : "");
-    sqlite3_bind_int64(st, 1, agency);
-    sqlite3_bind_int(st, 2, q->year);
-    sqlite3_bind_text(st, 3, series, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 4, number);
-    sqlite3_bind_text(st, 5, ky_hieu, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 6, date, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 7, subject, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 8, q->signer ? q->signer : "", -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 9, q->recipients ? q->recipients : "", -1,
-                      SQLITE_STATIC);
-    sqlite3_bind_text(st, 10, q->archive_unit ? q->archive_unit : "", -1,
-                      SQLITE_STATIC);
-    sqlite3_bind_int(st, 11, q->copies > 0 ? q->copies : 1);
-    sqlite3_bind_text(st, 12, path, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 13, sha, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? 0 : -1;
 }
 
 /* Secret documents have their own series (ND30 3.4); otherwise the
@@ -326,76 +475,475 @@ static const char *series_of(const vt_reg_request *q, const char *policy)
     return "chung";
 }
 
-vt_error vt_register_issue(vt_register *r, const vt_reg_request *q,
-                           vt_reg_write_fn write, void *ctx, int *number,
-                           vt_diags *d)
+/* The last number and date in the series, 0 and "" if none; voided
+ * numbers count, since a number is never given twice. */
+static int series_last(vt_register *r, sqlite3_int64 agency, int year,
+                       const char *series, char *date, size_t date_len)
 {
-    char date[16], last_date[32], policy[32] = "shared";
-    snprintf(date, sizeof date, "%04d-%02d-%02d", q->year, q->month, q->day);
-    if (sqlite3_exec(r->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-        return db_fail(r, d, "cannot take a number");
-    vt_error rc = VT_OK;
-    char *path = NULL;
-    char sha[65] = "";
-    vt_buf kh;
-    vt_buf_init(&kh);
-    sqlite3_int64 agency = agency_id(r, q, policy, sizeof policy);
-    const char *series = series_of(q, policy);
-    int last = agency < 0 ? -1
-                          : series_last(r, agency, q->year, series, last_date,
-                                        sizeof last_date);
-    if (last < 0) {
-        rc = db_fail(r, d, "cannot read the register");
-        goto rollback;
+    sqlite3_stmt *st;
+    int last = -1;
+    date[0] = '\0';
+    if (sqlite3_prepare_v2(r->db,
+                           "SELECT number, date FROM entry WHERE agency_id = "
+                           "?1 AND year = ?2 AND series = ?3 ORDER BY number "
+                           "DESC LIMIT 1",
+                           -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_int64(st, 1, agency);
+    sqlite3_bind_int(st, 2, year);
+    sqlite3_bind_text(st, 3, series, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        last = sqlite3_column_int(st, 0);
+        snprintf(date, date_len, "%s", sqlite3_column_text(st, 1));
+    } else if (rc == SQLITE_DONE) {
+        last = 0;
     }
-    if (!q->allow_backdate && last_date[0] && strcmp(date, last_date) < 0) {
+    sqlite3_finalize(st);
+    return last;
+}
+
+/* 1 if the number, or the ký hiệu, is already in the agency's year. */
+static int taken(vt_register *r, sqlite3_int64 agency, int year,
+                 const char *series, int number, const char *ky_hieu)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(r->db,
+                           "SELECT 1 FROM entry WHERE agency_id = ?1 AND year "
+                           "= ?2 AND ((series = ?3 AND number = ?4) OR "
+                           "((series = 'mat') = (?3 = 'mat') AND ky_hieu = ?5))",
+                           -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_int64(st, 1, agency);
+    sqlite3_bind_int(st, 2, year);
+    sqlite3_bind_text(st, 3, series, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 4, number);
+    sqlite3_bind_text(st, 5, ky_hieu, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* What the transaction decided for one request. */
+typedef struct {
+    sqlite3_int64 agency, entry;
+    const char *series;
+    char date[16];
+    int number;
+    char *ky_hieu;
+} slot;
+
+/* Give request i its number: the series' last (in the register or
+ * earlier in this batch) plus one, or its own number if free. */
+static vt_error allocate(vt_register *r, const vt_reg_request *q, size_t i,
+                         slot *s, vt_diags *d)
+{
+    char policy[32] = "shared", last_date[32];
+    const vt_reg_request *x = &q[i];
+    snprintf(s[i].date, sizeof s[i].date, "%04d-%02d-%02d", x->year,
+             x->month, x->day);
+    s[i].agency = agency_id(r, x, policy, sizeof policy, d);
+    if (s[i].agency == -2)
+        return VT_ERR_USAGE;
+    s[i].series = series_of(x, policy);
+    int last = s[i].agency < 0 ? -1
+                               : series_last(r, s[i].agency, x->year,
+                                             s[i].series, last_date,
+                                             sizeof last_date);
+    if (last < 0)
+        return db_fail(r, d, "cannot read the register");
+    for (size_t j = 0; j < i; j++)
+        if (s[j].agency == s[i].agency && q[j].year == x->year &&
+            strcmp(s[j].series, s[i].series) == 0 && s[j].number > last)
+            last = s[j].number;
+    if (!x->allow_backdate && last_date[0] && strcmp(s[i].date, last_date) < 0) {
         vt_diags_addf(d, "%s: the date %s is earlier than the last document "
                          "in this series (số %d, %s); give --allow-backdate "
                          "if that is intended",
-                      r->path, date, last, last_date);
-        rc = VT_ERR_USAGE;
-        goto rollback;
+                      r->path, s[i].date, last, last_date);
+        return VT_ERR_USAGE;
     }
-    int n = q->number ? q->number : last + 1;
-    if (q->number) {
-        int taken = number_taken(r, agency, q->year, series, q->number);
-        if (taken != 0) {
-            if (taken < 0)
-                rc = db_fail(r, d, "cannot read the register");
-            else {
-                vt_diags_addf(d, "%s: số %d of %d is already in the register; "
-                                 "a number is never given twice",
-                              r->path, q->number, q->year);
-                rc = VT_ERR_PLAN;
-            }
-            goto rollback;
+    s[i].number = x->number ? x->number : last + 1;
+    vt_buf kh;
+    vt_buf_init(&kh);
+    vt_ky_hieu(s[i].number, x->type_abbr, x->agency_abbr, x->unit, &kh);
+    if (kh.oom)
+        return VT_ERR_NOMEM;
+    s[i].ky_hieu = vt_buf_take(&kh);
+    int t = taken(r, s[i].agency, x->year, s[i].series, s[i].number,
+                  s[i].ky_hieu);
+    for (size_t j = 0; j < i && t == 0; j++)
+        t = strcmp(s[j].ky_hieu, s[i].ky_hieu) == 0 && q[j].year == x->year;
+    if (t < 0)
+        return db_fail(r, d, "cannot read the register");
+    if (t > 0) {
+        vt_diags_addf(d, "%s: số %s of %d is already in the register; a "
+                         "number is never given twice",
+                      r->path, s[i].ky_hieu, x->year);
+        return VT_ERR_PLAN;
+    }
+    return VT_OK;
+}
+
+static int insert_entry(vt_register *r, const vt_reg_request *q, slot *s)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(
+            r->db,
+            "INSERT INTO entry(agency_id, year, series, number, ky_hieu, "
+            "date, type_subject, signer, recipients, archive_unit, copies, "
+            "type_slug) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7 || ': ' || ?8, "
+            "?9, ?10, ?11, ?12, ?13)",
+            -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_int64(st, 1, s->agency);
+    sqlite3_bind_int(st, 2, q->year);
+    sqlite3_bind_text(st, 3, s->series, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 4, s->number);
+    sqlite3_bind_text(st, 5, s->ky_hieu, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, s->date, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 7, str_or_empty(q->type_name), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 8, str_or_empty(q->subject), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 9, str_or_empty(q->signer), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 10, str_or_empty(q->recipients), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 11, str_or_empty(q->archive_unit), -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 12, q->copies > 0 ? q->copies : 1);
+    sqlite3_bind_text(st, 13, str_or_empty(q->type_slug), -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    s->entry = sqlite3_last_insert_rowid(r->db);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int insert_file(vt_register *r, sqlite3_int64 entry,
+                       const vt_reg_file *f)
+{
+    char *stored = stored_path(r, f->path);
+    sqlite3_stmt *st;
+    int rc = -1;
+    if (stored && sqlite3_prepare_v2(r->db,
+                                     "INSERT INTO archive_file(entry_id, "
+                                     "path, sha256) VALUES (?1, ?2, ?3)",
+                                     -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_int64(st, 1, entry);
+        sqlite3_bind_text(st, 2, stored, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, f->sha256, -1, SQLITE_STATIC);
+        rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+        sqlite3_finalize(st);
+    }
+    free(stored);
+    return rc;
+}
+
+/* Record every entry and its files; 0 on success. */
+static int record(vt_register *r, const vt_reg_request *q, size_t nq,
+                  slot *s, const vt_reg_files *files)
+{
+    for (size_t i = 0; i < nq; i++)
+        if (insert_entry(r, &q[i], &s[i]) != 0)
+            return -1;
+    for (size_t k = 0; k < files->n; k++) {
+        const vt_reg_file *f = &files->v[k];
+        if (f->request >= 0 && (size_t)f->request < nq &&
+            insert_file(r, s[f->request].entry, f) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+vt_error vt_register_issue(vt_register *r, const vt_reg_request *q,
+                           size_t nq, vt_reg_write_fn write, void *ctx,
+                           int *numbers, vt_diags *d)
+{
+    slot *s = calloc(nq ? nq : 1, sizeof *s);
+    const char **kh = calloc(nq ? nq : 1, sizeof *kh);
+    vt_reg_files files = {0};
+    if (!s || !kh) {
+        free(s);
+        free(kh);
+        return VT_ERR_NOMEM;
+    }
+    vt_error rc = VT_OK;
+    if (sqlite3_exec(r->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+        rc = db_fail(r, d, "cannot take a number");
+        goto done;
+    }
+    for (size_t i = 0; i < nq && rc == VT_OK; i++) {
+        rc = allocate(r, q, i, s, d);
+        numbers[i] = s[i].number;
+        kh[i] = s[i].ky_hieu;
+    }
+    if (rc == VT_OK)
+        rc = write(ctx, numbers, kh, &files, d);
+    if (rc == VT_OK && record(r, q, nq, s, &files) != 0)
+        rc = db_fail(r, d, "cannot record the document");
+    if (rc == VT_OK && sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        rc = db_fail(r, d, "cannot record the document");
+    if (rc != VT_OK) {
+        sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
+        /* no entry, so no file: the numbers were never given */
+        for (size_t k = 0; k < files.n; k++)
+            unlink(files.v[k].path);
+    }
+done:
+    for (size_t i = 0; i < nq; i++)
+        free(s[i].ky_hieu);
+    free(s);
+    free(kh);
+    vt_reg_files_free(&files);
+    return rc;
+}
+
+/* ---- reading ------------------------------------------------------------ */
+
+/* The entries matching a filter; ?1 year, ?2 number, ?3 type, ?4 folded
+ * text, ?5 ký hiệu, each ignored when 0 or NULL. */
+static const char LIST_SQL[] =
+    "SELECT e.id, a.abbr, a.name, a.parent, e.year, e.number, e.series, "
+    "  e.type_slug, e.ky_hieu, e.date, e.type_subject, e.signer, "
+    "  e.recipients, e.archive_unit, e.copies, coalesce(e.sent_date, ''), "
+    "  coalesce(e.received_by, ''), coalesce(e.note, ''), "
+    "  coalesce(e.voided, ''), coalesce(e.voided_on, ''), "
+    "  coalesce((SELECT group_concat(path, char(10)) FROM (SELECT path FROM "
+    "    archive_file f WHERE f.entry_id = e.id ORDER BY f.id)), '') "
+    "FROM entry e JOIN agency a ON a.id = e.agency_id "
+    "WHERE (?1 = 0 OR e.year = ?1) AND (?2 = 0 OR e.number = ?2) "
+    "  AND (?3 IS NULL OR e.type_slug = ?3) "
+    "  AND (?4 IS NULL OR instr(vt_fold(e.type_subject), ?4) > 0) "
+    "  AND (?5 IS NULL OR e.ky_hieu = ?5) "
+    "ORDER BY a.abbr, e.year, e.series = 'mat', e.series, e.number";
+
+static const char *col(sqlite3_stmt *st, int i)
+{
+    const char *s = (const char *)sqlite3_column_text(st, i);
+    return s ? s : "";
+}
+
+static sqlite3_stmt *list_stmt(vt_register *r, const vt_reg_filter *f,
+                               vt_buf *folded)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(r->db, LIST_SQL, -1, &st, NULL) != SQLITE_OK)
+        return NULL;
+    sqlite3_bind_int(st, 1, f ? f->year : 0);
+    sqlite3_bind_int(st, 2, f ? f->number : 0);
+    if (f && f->type_slug)
+        sqlite3_bind_text(st, 3, f->type_slug, -1, SQLITE_STATIC);
+    if (f && f->text) {
+        vt_text_fold(f->text, folded);
+        vt_buf_putc(folded, '\0');
+        sqlite3_bind_text(st, 4, folded->oom ? "" : folded->data, -1,
+                          SQLITE_STATIC);
+    }
+    if (f && f->ky_hieu)
+        sqlite3_bind_text(st, 5, f->ky_hieu, -1, SQLITE_STATIC);
+    return st;
+}
+
+static void entry_of(sqlite3_stmt *st, vt_reg_entry *e)
+{
+    e->id = sqlite3_column_int64(st, 0);
+    e->agency_abbr = col(st, 1);
+    e->agency_name = col(st, 2);
+    e->parent = col(st, 3);
+    e->year = sqlite3_column_int(st, 4);
+    e->number = sqlite3_column_int(st, 5);
+    e->series = col(st, 6);
+    e->type_slug = col(st, 7);
+    e->ky_hieu = col(st, 8);
+    e->date = col(st, 9);
+    e->type_subject = col(st, 10);
+    e->signer = col(st, 11);
+    e->recipients = col(st, 12);
+    e->archive_unit = col(st, 13);
+    e->copies = sqlite3_column_int(st, 14);
+    e->sent_date = col(st, 15);
+    e->received_by = col(st, 16);
+    e->note = col(st, 17);
+    e->voided = col(st, 18);
+    e->voided_on = col(st, 19);
+    e->files = col(st, 20);
+}
+
+/* Step st to the end, handing each row to row(); a non-zero return stops
+ * early with VT_ERR_USAGE.  st is finalized. */
+static vt_error each_row(vt_register *r, sqlite3_stmt *st,
+                         int (*row)(sqlite3_stmt *, void *), void *ctx,
+                         vt_diags *d)
+{
+    if (!st)
+        return db_fail(r, d, "cannot read the register");
+    vt_error rc = VT_OK;
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW)
+        if (row(st, ctx) != 0) {
+            rc = VT_ERR_USAGE;
+            break;
         }
-    }
-    vt_ky_hieu(n, q->type_abbr, q->agency_abbr, q->unit, &kh);
-    if (kh.oom) {
-        rc = VT_ERR_NOMEM;
-        goto rollback;
-    }
-    rc = write(ctx, n, &path, sha, d);
+    if (step != SQLITE_ROW && step != SQLITE_DONE)
+        rc = db_fail(r, d, "cannot read the register");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+typedef struct {
+    vt_reg_entry_fn fn;
+    vt_reg_agency_fn afn;
+    void *ctx;
+} row_fn;
+
+static int entry_row(sqlite3_stmt *st, void *ctx)
+{
+    row_fn *f = ctx;
+    vt_reg_entry e;
+    entry_of(st, &e);
+    return f->fn(f->ctx, &e);
+}
+
+static int agency_row(sqlite3_stmt *st, void *ctx)
+{
+    row_fn *f = ctx;
+    vt_reg_agency a = {col(st, 0), col(st, 1), col(st, 2), col(st, 3),
+                       sqlite3_column_int(st, 4)};
+    return f->afn(f->ctx, &a);
+}
+
+vt_error vt_register_list(vt_register *r, const vt_reg_filter *f,
+                          vt_reg_entry_fn fn, void *ctx, vt_diags *d)
+{
+    vt_buf folded;
+    vt_buf_init(&folded);
+    row_fn rf = {fn, NULL, ctx};
+    vt_error rc = each_row(r, list_stmt(r, f, &folded), entry_row, &rf, d);
+    vt_buf_free(&folded);
+    return rc;
+}
+
+typedef struct {
+    vt_register *r;
+    vt_reg_file_fn fn;
+    void *ctx;
+    int failed;
+} files_walk;
+
+static int walk_files(void *ctx, const vt_reg_entry *e)
+{
+    files_walk *w = ctx;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(w->r->db,
+                           "SELECT path, sha256 FROM archive_file WHERE "
+                           "entry_id = ?1 ORDER BY id",
+                           -1, &st, NULL) != SQLITE_OK)
+        return w->failed = 1;
+    sqlite3_bind_int64(st, 1, e->id);
+    int rc = 0;
+    while (rc == 0 && sqlite3_step(st) == SQLITE_ROW)
+        rc = w->fn(w->ctx, e, col(st, 0), col(st, 1));
+    sqlite3_finalize(st);
+    return rc;
+}
+
+vt_error vt_register_files(vt_register *r, const vt_reg_filter *f,
+                           vt_reg_file_fn fn, void *ctx, vt_diags *d)
+{
+    files_walk w = {r, fn, ctx, 0};
+    vt_error rc = vt_register_list(r, f, walk_files, &w, d);
+    if (w.failed)
+        rc = db_fail(r, d, "cannot read the register");
+    return rc;
+}
+
+/* Collects the ids and ký hiệu of the entries a void names. */
+typedef struct {
+    long long id;
+    size_t count;
+    vt_buf names;
+    char voided[512];
+} void_match;
+
+static int match_entry(void *ctx, const vt_reg_entry *e)
+{
+    void_match *m = ctx;
+    m->id = e->id;
+    vt_buf_printf(&m->names, "%s%s (%s)", m->count ? ", " : "", e->ky_hieu,
+                  e->agency_abbr);
+    snprintf(m->voided, sizeof m->voided, "%s%s%s", e->voided,
+             *e->voided ? ", " : "", e->voided_on);
+    m->count++;
+    return 0;
+}
+
+vt_error vt_register_void(vt_register *r, const vt_reg_filter *f,
+                          const char *reason, const char *date,
+                          vt_diags *d)
+{
+    void_match m = {0};
+    vt_buf_init(&m.names);
+    if (sqlite3_exec(r->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        return db_fail(r, d, "cannot void the number");
+    vt_error rc = vt_register_list(r, f, match_entry, &m, d);
+    char id[32];
+    snprintf(id, sizeof id, "%lld", m.id);
     if (rc != VT_OK)
         goto rollback;
-    if (insert_entry(r, agency, q, series, n, kh.data, date, path, sha) != 0) {
-        rc = db_fail(r, d, "cannot record the document");
-        goto rollback;
-    }
-    if (sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-        rc = db_fail(r, d, "cannot record the document");
-        goto rollback;
-    }
-    *number = n;
-    free(path);
-    vt_buf_free(&kh);
-    return VT_OK;
+    rc = VT_ERR_USAGE;
+    if (m.count == 0)
+        vt_diags_addf(d, "%s: no entry số %d/%d in the register", r->path,
+                      f->number, f->year);
+    else if (m.count > 1)
+        vt_diags_addf(d, "%s: số %d/%d names %zu entries: %s; give the ký "
+                         "hiệu instead (e.g. \"%.*s/%d\")",
+                      r->path, f->number, f->year, m.count,
+                      m.names.oom ? "" : m.names.data,
+                      (int)strcspn(m.names.oom ? "" : m.names.data, " "),
+                      m.names.oom ? "" : m.names.data, f->year);
+    else if (m.voided[0])
+        vt_diags_addf(d, "%s: %s is already void (%s)", r->path,
+                      m.names.data, m.voided);
+    else if (exec_text(r, "UPDATE entry SET voided = ?1, voided_on = ?2 "
+                          "WHERE id = ?3", 3, reason, date, id) != 0 ||
+             sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        rc = db_fail(r, d, "cannot void the number");
+    else
+        rc = VT_OK;
 rollback:
-    sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
-    if (path)
-        unlink(path); /* no entry, so no file: the number was never given */
-    free(path);
-    vt_buf_free(&kh);
+    if (rc != VT_OK)
+        sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
+    vt_buf_free(&m.names);
     return rc;
+}
+
+vt_error vt_register_set_agency(vt_register *r, const vt_reg_agency *a,
+                                vt_diags *d)
+{
+    char book[16];
+    snprintf(book, sizeof book, "%d", a->book);
+    if (sqlite3_exec(r->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        return db_fail(r, d, "cannot change the agency");
+    if (exec_text(r, "INSERT INTO agency(abbr, name) VALUES (?1, ?2) ON "
+                     "CONFLICT(abbr) DO NOTHING",
+                  2, a->abbr, a->name ? a->name : "") != 0 ||
+        exec_text(r, "UPDATE agency SET name = coalesce(?2, name), parent = "
+                     "coalesce(?3, parent), series_policy = coalesce(?4, "
+                     "series_policy), book = CASE WHEN ?5 > 0 THEN ?5 ELSE "
+                     "book END WHERE abbr = ?1",
+                  5, a->abbr, a->name, a->parent, a->series_policy, book) != 0 ||
+        sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        vt_error rc = db_fail(r, d, "cannot change the agency");
+        sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
+        return rc;
+    }
+    return VT_OK;
+}
+
+vt_error vt_register_agencies(vt_register *r, vt_reg_agency_fn fn, void *ctx,
+                              vt_diags *d)
+{
+    sqlite3_stmt *st = NULL;
+    sqlite3_prepare_v2(r->db,
+                       "SELECT abbr, name, parent, series_policy, book "
+                       "FROM agency ORDER BY abbr",
+                       -1, &st, NULL);
+    row_fn rf = {NULL, fn, ctx};
+    return each_row(r, st, agency_row, &rf, d);
 }

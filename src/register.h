@@ -1,52 +1,164 @@
 /*
- * register.h - the register of outgoing documents (sổ đăng ký văn bản
- * đi), Decree 30 section 3.4 and Phụ lục IV.
+ * register.h - the register of outgoing documents (sổ đăng ký văn bản đi).
  *
- * The register hands out numbers and records each document with its
- * archived file.  Allocation and record are one transaction: the caller's
- * write function puts the complete file on disk inside it, and the file
- * is removed again if the transaction cannot commit, so a crash leaves a
- * complete entry or nothing.  Storage sits behind this small interface so
- * that a second backend (a shared PostgreSQL register) can follow.
+ * This is the storage interface: the commands (issue, invite --register,
+ * register list|show|void|export|verify) only call these functions, so a
+ * second backend (a province-wide PostgreSQL register) replaces register.c
+ * and nothing else.  The SQLite backend keeps one file; its schema is in
+ * the README ("The register").
+ *
+ * A number is handed out and recorded in one transaction, with the
+ * archived file written in between: the caller's write function gets the
+ * numbers, writes and syncs the files, and the entry is committed only
+ * after that.  If anything fails (or the process dies) before the commit,
+ * the numbers were never given and the files are removed (or, after a
+ * crash, replaced by the next issue, which gets the same numbers).
  */
 #ifndef VT_REGISTER_H
 #define VT_REGISTER_H
+
+#include <stddef.h>
 
 #include "vanthu.h"
 
 typedef struct vt_register vt_register;
 
-/* Open (creating and migrating as needed) the register at path.  A file
- * that is not a vanthu register, cannot be written or stays locked for
- * busy_ms is refused with a message and left untouched. */
-vt_error vt_register_open(const char *path, int busy_ms, vt_register **out,
-                          vt_diags *d);
+/* Open (creating if missing) the register at path.  busy_ms is how long
+ * to wait for another process holding the register before giving up with
+ * a clear error.  A file that is not a vanthu register (a text file,
+ * another program's SQLite database, a newer schema) is refused with
+ * VT_ERR_USAGE and left untouched; read_only opens without any write
+ * (list, show, export, verify). */
+vt_error vt_register_open(const char *path, int busy_ms, int read_only,
+                          vt_register **out, vt_diags *d);
 void vt_register_close(vt_register *r);
+int vt_register_schema_version(void);
+/* The folder the register's relative archive paths are relative to. */
+const char *vt_register_dir(const vt_register *r);
 
-/* What a document brings to the register. */
+/* One document to number and record. */
 typedef struct {
-    const char *agency_abbr, *agency_name;
-    const char *type_abbr;   /* "KH"; "" for công văn */
+    const char *agency_abbr, *agency_name; /* "PGDĐT", "PHÒNG GIÁO DỤC …" */
+    const char *parent;      /* cơ quan chủ quản, for the register's cover */
+    const char *type_slug;   /* "ke-hoach", "cong-van" */
+    const char *type_abbr;   /* "KH"; "" or NULL for công văn */
     const char *type_name;   /* "Kế hoạch" */
-    const char *unit;        /* công văn: "GDTH" or NULL */
-    int secret;              /* secret documents have their own series */
+    const char *unit;        /* công văn: drafting unit, "GDTH" */
+    int secret;              /* own series (ND30 3.4) */
     int year, month, day;
     int number;              /* 0: allocate the next; else check it is free */
-    const char *subject, *signer, *recipients, *archive_unit;
-    int copies;
-    int allow_backdate;
+    const char *subject;     /* trích yếu */
+    const char *signer;
+    const char *recipients;  /* nơi nhận, one line */
+    const char *archive_unit; /* đơn vị, người nhận bản lưu: "VT, GDTH" */
+    int copies;              /* số lượng bản */
+    int allow_backdate;      /* accept a date before the series' last */
 } vt_reg_request;
 
-/* Called inside the transaction once the number is known: write the
- * complete file, return its path (malloc'd) and SHA-256. */
-typedef vt_error (*vt_reg_write_fn)(void *ctx, int number, char **path,
-                                    char sha[65], vt_diags *d);
+/* The files a write function produced.  request is the index of the
+ * request whose entry the file belongs to, or -1 for a file that goes
+ * with the batch but is not recorded (a manifest): all of them are
+ * removed if the transaction does not commit. */
+typedef struct {
+    int request;
+    char *path;
+    char sha256[65];
+} vt_reg_file;
 
+typedef struct {
+    vt_reg_file *v;
+    size_t n, cap;
+} vt_reg_files;
+
+int vt_reg_files_add(vt_reg_files *f, int request, const char *path,
+                     const char *sha256);
+void vt_reg_files_free(vt_reg_files *f);
+
+/* Called inside the transaction with the numbers (and ký hiệu) given to
+ * the nq requests; writes every file completely (synced) before
+ * returning. */
+typedef vt_error (*vt_reg_write_fn)(void *ctx, const int *numbers,
+                                    const char *const *ky_hieu,
+                                    vt_reg_files *files, vt_diags *d);
+
+/* Give nq documents their numbers in one transaction, consecutive within
+ * their series, write them through write, and record them.  numbers gets
+ * the nq numbers given.  A request's explicit number that is already in
+ * the register (voided ones included), a ký hiệu already used that year,
+ * or a date before the series' last document is refused with nothing
+ * written. */
 vt_error vt_register_issue(vt_register *r, const vt_reg_request *q,
-                           vt_reg_write_fn write, void *ctx, int *number,
-                           vt_diags *d);
+                           size_t nq, vt_reg_write_fn write, void *ctx,
+                           int *numbers, vt_diags *d);
 
-/* The schema version this build writes (PRAGMA user_version). */
-int vt_register_schema_version(void);
+/* 1 if path is the archived file of an entry (so must not be overwritten),
+ * 0 if not, -1 on a database error. */
+int vt_register_file_taken(vt_register *r, const char *path);
+
+/* ---- reading the register ------------------------------------------- */
+
+/* One entry as the register shows it: the ten columns of Phụ lục IV plus
+ * where it is filed.  The strings are valid during the callback only. */
+typedef struct {
+    long long id;
+    const char *agency_abbr, *agency_name, *parent;
+    int year, number;
+    const char *series;    /* "chung", a type abbreviation, or "mat" */
+    const char *type_slug;
+    const char *ky_hieu;   /* "05/KH-PGDĐT" */
+    const char *date;      /* YYYY-MM-DD */
+    const char *type_subject; /* "Kế hoạch: Sinh hoạt chuyên môn …" */
+    const char *signer, *recipients, *archive_unit;
+    int copies;
+    const char *sent_date, *received_by, *note; /* "" when not filled */
+    const char *voided;    /* the reason, "" when the number stands */
+    const char *voided_on;
+    const char *files;     /* archived paths, one per line */
+} vt_reg_entry;
+
+typedef struct {
+    int year;            /* 0: every year */
+    int number;          /* 0: every number */
+    const char *type_slug; /* NULL: every type */
+    const char *text;    /* NULL: no text search; else found in the
+                            trích yếu ignoring case and marks */
+    const char *ky_hieu; /* NULL: any */
+} vt_reg_filter;
+
+typedef int (*vt_reg_entry_fn)(void *ctx, const vt_reg_entry *e);
+
+/* Call fn for each entry matching f, in order of agency, year, series and
+ * number; stops early (VT_ERR_USAGE) if fn returns non-zero. */
+vt_error vt_register_list(vt_register *r, const vt_reg_filter *f,
+                          vt_reg_entry_fn fn, void *ctx, vt_diags *d);
+
+/* Call fn for each archived file of the entries matching f, with its
+ * path as stored (relative to vt_register_dir() unless absolute) and the
+ * SHA-256 recorded when it was written. */
+typedef int (*vt_reg_file_fn)(void *ctx, const vt_reg_entry *e,
+                              const char *path, const char *sha256);
+vt_error vt_register_files(vt_register *r, const vt_reg_filter *f,
+                           vt_reg_file_fn fn, void *ctx, vt_diags *d);
+
+/* Mark the single entry matching f (number/year, or ký hiệu/year) as
+ * cancelled on date, with a reason.  The number stays taken forever. */
+vt_error vt_register_void(vt_register *r, const vt_reg_filter *f,
+                          const char *reason, const char *date,
+                          vt_diags *d);
+
+/* The settings of one agency: its name, the name of its parent agency
+ * (for the register's cover), its series policy ("shared" or
+ * "per-type") and the register book number (quyển số).  NULL/0 leaves a
+ * setting as it is; an agency not yet in the register is added. */
+typedef struct {
+    const char *abbr, *name, *parent, *series_policy;
+    int book;
+} vt_reg_agency;
+
+vt_error vt_register_set_agency(vt_register *r, const vt_reg_agency *a,
+                                vt_diags *d);
+typedef int (*vt_reg_agency_fn)(void *ctx, const vt_reg_agency *a);
+vt_error vt_register_agencies(vt_register *r, vt_reg_agency_fn fn, void *ctx,
+                              vt_diags *d);
 
 #endif

@@ -191,8 +191,7 @@ vt_error vt_renderer_run(vt_renderer *r, const vt_plan *p,
     return vt_docx_writer_build(r->w, r->xml.data, r->xml.len, pkg, d);
 }
 
-vt_error vt_render(const vt_plan *p, const vt_template *t, const char *out_path,
-                   vt_diags *d)
+vt_error vt_render_check_single(const vt_plan *p, vt_diags *d)
 {
     /* a batch plan's time and venue live in its clusters: one document
      * from it would say "Thời gian: ." */
@@ -204,16 +203,32 @@ vt_error vt_render(const vt_plan *p, const vt_template *t, const char *out_path,
                       !p->inv.time ? "<time>" : "<venue>");
         return VT_ERR_PLAN;
     }
-    vt_renderer *r;
-    vt_error rc = vt_renderer_open(t, &r, d);
+    return VT_OK;
+}
+
+vt_error vt_render_mem(const vt_plan *p, const vt_template *t, vt_buf *pkg,
+                       vt_diags *d)
+{
+    vt_error rc = vt_render_check_single(p, d);
     if (rc != VT_OK)
         return rc;
+    vt_renderer *r;
+    rc = vt_renderer_open(t, &r, d);
+    if (rc != VT_OK)
+        return rc;
+    rc = vt_renderer_run(r, p, NULL, pkg, d);
+    vt_renderer_free(r);
+    return rc;
+}
+
+vt_error vt_render(const vt_plan *p, const vt_template *t, const char *out_path,
+                   vt_diags *d)
+{
     vt_buf pkg;
     vt_buf_init(&pkg);
-    rc = vt_renderer_run(r, p, NULL, &pkg, d);
+    vt_error rc = vt_render_mem(p, t, &pkg, d);
     if (rc == VT_OK)
         rc = vt_write_atomic(out_path, pkg.data, pkg.len, VT_WRITE_SYNC, d);
     vt_buf_free(&pkg);
-    vt_renderer_free(r);
     return rc;
 }

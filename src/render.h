@@ -27,6 +27,12 @@ void vt_renderer_free(vt_renderer *r);
 vt_error vt_renderer_run(vt_renderer *r, const vt_plan *p,
                          const char *const *letter, vt_buf *pkg, vt_diags *d);
 
+/* A plan that makes one document: not a batch plan whose clusters give
+ * the time and venue (those go through vt_invite). */
+vt_error vt_render_check_single(const vt_plan *p, vt_diags *d);
+/* vt_render into memory: the whole DOCX appended to pkg. */
+vt_error vt_render_mem(const vt_plan *p, const vt_template *t, vt_buf *pkg,
+                       vt_diags *d);
 /* 1 if field f is one of a batch letter's own fields. */
 int vt_field_is_letter(vt_field f);
 

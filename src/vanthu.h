@@ -36,6 +36,7 @@ typedef enum {
     VT_ERR_ZIP,       /* a file is not a readable DOCX (zip) package */
     VT_ERR_LIMIT,     /* input exceeds a safety limit */
     VT_ERR_USAGE,     /* the caller asked for something impossible */
+    VT_ERR_MISMATCH,  /* archived files differ from the register */
     VT_ERR__COUNT
 } vt_error;
 
@@ -112,6 +113,13 @@ typedef struct {
     int progress;      /* draw a progress bar on stderr (a terminal) */
     const int *numbers; /* one number per cluster, e.g. from the register;
                            NULL: the plan's <number>, +1 per cluster */
+    /* Called once the batch is in place, for every file written: the
+     * cluster's index (SIZE_MAX for the manifests), its path and SHA-256
+     * (hex, "" for the manifests).  Non-zero fails the batch; the
+     * register uses it to record each letter under its number. */
+    int (*on_file)(void *ctx, size_t cluster, const char *path,
+                   const char *sha256);
+    void *on_file_ctx;
 } vt_invite_opts;
 
 typedef struct {

@@ -292,6 +292,23 @@ long vt_text_width_twips(const char *s, double size_pt, int bold)
     return (long)(units * size_pt * 20.0 / 1000.0 + 0.5);
 }
 
+void vt_text_fold(const char *s, vt_buf *out)
+{
+    size_t n = strlen(s), i = 0;
+    utf8proc_int32_t c;
+    while (next_cp(s, n, &i, &c)) {
+        if (utf8proc_category(c) == UTF8PROC_CATEGORY_MN)
+            continue;
+        utf8proc_int32_t b = base_letter(c);
+        if (b >= 'A' && b <= 'Z')
+            b = b - 'A' + 'a';
+        utf8proc_uint8_t enc[4];
+        utf8proc_ssize_t k = utf8proc_encode_char(b ? b : utf8proc_tolower(c),
+                                                  enc);
+        vt_buf_put(out, (const char *)enc, (size_t)k);
+    }
+}
+
 void vt_slug(const char *s, size_t max_len, vt_buf *out)
 {
     size_t n = strlen(s), start = out->len;

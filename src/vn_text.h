@@ -63,6 +63,10 @@ void vt_ky_hieu(int number, const char *type_abbr, const char *agency_abbr,
  * letter, which is what the stacked diacritics sit on. */
 long vt_text_width_twips(const char *s, double size_pt, int bold);
 
+/* Append s folded for search: lower case, tone and vowel marks removed,
+ * đ as d ("Kế hoạch" and "KE HOACH" both give "ke hoach"), so a clerk
+ * finds a document however the query was typed. */
+void vt_text_fold(const char *s, vt_buf *out);
 /* ASCII slug for file names: "Cụm 1: TH Lai Vu" -> "cum-1-th-lai-vu". */
 void vt_slug(const char *s, size_t max_len, vt_buf *out);
 

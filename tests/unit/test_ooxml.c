@@ -121,9 +121,39 @@ static void test_table_layout_errors(void **state)
     assert_non_null(strstr(err, "fewer cells"));
 }
 
+/* The "Số:" line as the register fills it (ô 3): typed documents,
+ * công văn without a type abbreviation, with and without a unit. */
+static void test_number_line(void **state)
+{
+    (void)state;
+    struct vt_plan p;
+    memset(&p, 0, sizeof p);
+    vt_buf b;
+    vt_buf_init(&b);
+    p.type = vt_doctype_find("ke-hoach");
+    p.agency_abbr = "PGDĐT";
+    p.number = 5;
+    vt_ox_number_line(&b, &p);
+    assert_string_equal(b.data, "Số: 05/KH-PGDĐT");
+    p.type = vt_doctype_find("cong-van");
+    p.agency_abbr = "GDĐT";
+    p.number = 394;
+    vt_buf_reset(&b);
+    vt_ox_number_line(&b, &p);
+    assert_string_equal(b.data, "Số: 394/GDĐT");
+    p.agency_abbr = "PGDĐT";
+    p.unit = "GDTH";
+    p.number = 82;
+    vt_buf_reset(&b);
+    vt_ox_number_line(&b, &p);
+    assert_string_equal(b.data, "Số: 82/PGDĐT-GDTH");
+    vt_buf_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_number_line),
         cmocka_unit_test(test_escape_text_and_attr),
         cmocka_unit_test(test_rule_length),
         cmocka_unit_test(test_table_merges),

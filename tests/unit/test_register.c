@@ -23,24 +23,33 @@ typedef struct {
     int fail;
 } writer;
 
-static vt_error write_file(void *ctx, int number, char **path, char sha[65],
+/* Writes "document N" for each number, as issue writes a DOCX. */
+static vt_error write_file(void *ctx, const int *numbers,
+                           const char *const *ky_hieu, vt_reg_files *files,
                            vt_diags *d)
 {
     writer *w = ctx;
+    (void)ky_hieu;
     w->calls++;
     if (w->fail) {
         vt_diags_addf(d, "disk full");
         return VT_ERR_IO;
     }
-    if (asprintf(path, "%s/%d.docx", w->dir, number) < 0)
-        return VT_ERR_NOMEM;
-    FILE *fp = fopen(*path, "w");
-    fprintf(fp, "document %d", number);
+    char path[128], text[32], sha[65];
+    snprintf(path, sizeof path, "%s/%d-%d.docx", w->dir, numbers[0], w->calls);
+    int n = snprintf(text, sizeof text, "document %d", numbers[0]);
+    FILE *fp = fopen(path, "w");
+    fputs(text, fp);
     fclose(fp);
-    char text[32];
-    int n = snprintf(text, sizeof text, "document %d", number);
     vt_sha256_hex(text, (size_t)n, sha);
+    assert_int_equal(vt_reg_files_add(files, 0, path, sha), 0);
     return VT_OK;
+}
+
+static vt_error issue1(vt_register *r, const vt_reg_request *q, writer *w,
+                       int *n, vt_diags *d)
+{
+    return vt_register_issue(r, q, 1, write_file, w, n, d);
 }
 
 static vt_reg_request request(int year, int month, int day)
@@ -71,40 +80,40 @@ static void test_numbers_years_and_backdating(void **state)
     vt_diags d;
     vt_diags_init(&d);
     vt_register *r;
-    assert_int_equal(vt_register_open(db, 1000, &r, &d), VT_OK);
+    assert_int_equal(vt_register_open(db, 1000, 0, &r, &d), VT_OK);
     int n = 0;
     vt_reg_request q = request(2020, 3, 5);
     for (int i = 1; i <= 3; i++) {
-        assert_int_equal(vt_register_issue(r, &q, write_file, &w, &n, &d), VT_OK);
+        assert_int_equal(issue1(r, &q, &w, &n, &d), VT_OK);
         assert_int_equal(n, i);
     }
     /* a failed write gives the number back and leaves no entry */
     w.fail = 1;
-    assert_int_equal(vt_register_issue(r, &q, write_file, &w, &n, &d), VT_ERR_IO);
+    assert_int_equal(issue1(r, &q, &w, &n, &d), VT_ERR_IO);
     w.fail = 0;
-    assert_int_equal(vt_register_issue(r, &q, write_file, &w, &n, &d), VT_OK);
+    assert_int_equal(issue1(r, &q, &w, &n, &d), VT_OK);
     assert_int_equal(n, 4);
     /* earlier than the last in the series: refused, nothing written */
     vt_reg_request early = request(2020, 3, 4);
     int calls = w.calls;
-    assert_int_equal(vt_register_issue(r, &early, write_file, &w, &n, &d), VT_ERR_USAGE);
+    assert_int_equal(issue1(r, &early, &w, &n, &d), VT_ERR_USAGE);
     assert_int_equal(w.calls, calls);
     assert_non_null(strstr(d.msgs[d.count - 1], "earlier than the last document"));
     early.allow_backdate = 1;
-    assert_int_equal(vt_register_issue(r, &early, write_file, &w, &n, &d), VT_OK);
+    assert_int_equal(issue1(r, &early, &w, &n, &d), VT_OK);
     assert_int_equal(n, 5);
     /* a number already given is refused */
     vt_reg_request dup = request(2020, 3, 6);
     dup.number = 2;
-    assert_int_equal(vt_register_issue(r, &dup, write_file, &w, &n, &d), VT_ERR_PLAN);
+    assert_int_equal(issue1(r, &dup, &w, &n, &d), VT_ERR_PLAN);
     /* a new year starts at 1 */
     vt_reg_request next_year = request(2021, 1, 2);
-    assert_int_equal(vt_register_issue(r, &next_year, write_file, &w, &n, &d), VT_OK);
+    assert_int_equal(issue1(r, &next_year, &w, &n, &d), VT_OK);
     assert_int_equal(n, 1);
     /* secret documents have their own series */
     vt_reg_request secret = request(2021, 1, 3);
     secret.secret = 1;
-    assert_int_equal(vt_register_issue(r, &secret, write_file, &w, &n, &d), VT_OK);
+    assert_int_equal(issue1(r, &secret, &w, &n, &d), VT_OK);
     assert_int_equal(n, 1);
     vt_register_close(r);
 
@@ -145,7 +154,7 @@ static void test_not_a_register(void **state)
     FILE *fp = fopen(path, "w");
     fputs("this is not a database, it is a clerk's notes\n", fp);
     fclose(fp);
-    assert_int_equal(vt_register_open(path, 100, &r, &d), VT_ERR_USAGE);
+    assert_int_equal(vt_register_open(path, 100, 0, &r, &d), VT_ERR_USAGE);
     assert_null(r);
     assert_non_null(strstr(d.msgs[0], "not a vanthu register"));
     struct stat st;
@@ -157,8 +166,238 @@ static void test_not_a_register(void **state)
     assert_int_equal(sqlite3_open(path, &db3), SQLITE_OK);
     assert_int_equal(sqlite3_exec(db3, "CREATE TABLE t(x)", NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(db3);
-    assert_int_equal(vt_register_open(path, 100, &r, &d), VT_ERR_USAGE);
+    assert_int_equal(vt_register_open(path, 100, 0, &r, &d), VT_ERR_USAGE);
     assert_non_null(strstr(d.msgs[1], "not a vanthu register (an SQLite file with other data)"));
+    vt_diags_free(&d);
+}
+
+/* Opens a fresh register in a new folder. */
+static vt_register *fresh(writer *w, char *db, size_t dblen, vt_diags *d)
+{
+    new_dir(w);
+    snprintf(db, dblen, "%s/register.sqlite", w->dir);
+    vt_register *r = NULL;
+    assert_int_equal(vt_register_open(db, 1000, 0, &r, d), VT_OK);
+    return r;
+}
+
+/* Two files under one number, and files that are not recorded. */
+typedef struct {
+    writer *w;
+    int dup; /* give two files the same path: the record step fails */
+} batch_writer;
+
+static vt_error write_batch(void *ctx, const int *numbers,
+                            const char *const *ky_hieu, vt_reg_files *files,
+                            vt_diags *d)
+{
+    batch_writer *b = ctx;
+    (void)d;
+    char path[160];
+    for (int i = 0; i < 3; i++) {
+        for (int copy = 0; copy < 2; copy++) {
+            snprintf(path, sizeof path, "%s/b%d-%d.docx", b->w->dir,
+                     numbers[i], b->dup ? 0 : copy);
+            FILE *fp = fopen(path, "w");
+            fputs(ky_hieu[i], fp);
+            fclose(fp);
+            assert_int_equal(vt_reg_files_add(files, i, path, "00"), 0);
+        }
+    }
+    snprintf(path, sizeof path, "%s/manifest.csv", b->w->dir);
+    fclose(fopen(path, "w"));
+    assert_int_equal(vt_reg_files_add(files, -1, path, ""), 0);
+    return VT_OK;
+}
+
+typedef struct {
+    int count;
+    char seen[512];
+} lister;
+
+static int collect(void *ctx, const vt_reg_entry *e)
+{
+    lister *l = ctx;
+    size_t n = strlen(l->seen);
+    snprintf(l->seen + n, sizeof l->seen - n, "%s%s[%s]%s", l->count ? " " : "",
+             e->ky_hieu, e->files, *e->voided ? "(void)" : "");
+    l->count++;
+    return 0;
+}
+
+static void test_batch_files_list_and_void(void **state)
+{
+    (void)state;
+    writer w = {0};
+    char db[128];
+    vt_diags d;
+    vt_diags_init(&d);
+    vt_register *r = fresh(&w, db, sizeof db, &d);
+    vt_reg_request q[3];
+    for (int i = 0; i < 3; i++)
+        q[i] = request(2024, 5, 2);
+    q[0].subject = "Giấy mời họp cụm 1";
+    q[1].subject = "Giấy mời họp cụm 2";
+    q[2].subject = "Kế hoạch KIỂM TRA";
+    int numbers[3];
+    /* the record step fails (one path twice): nothing stays, files gone */
+    batch_writer bw = {&w, 1};
+    assert_int_not_equal(vt_register_issue(r, q, 3, write_batch, &bw, numbers, &d), VT_OK);
+    char path[160];
+    snprintf(path, sizeof path, "%s/b1-0.docx", w.dir);
+    assert_int_equal(access(path, F_OK), -1);
+    snprintf(path, sizeof path, "%s/manifest.csv", w.dir);
+    assert_int_equal(access(path, F_OK), -1);
+    bw.dup = 0;
+    assert_int_equal(vt_register_issue(r, q, 3, write_batch, &bw, numbers, &d), VT_OK);
+    assert_int_equal(numbers[0], 1);
+    assert_int_equal(numbers[2], 3);
+    snprintf(path, sizeof path, "%s/b2-1.docx", w.dir);
+    assert_int_equal(vt_register_file_taken(r, path), 1);
+    snprintf(path, sizeof path, "%s/manifest.csv", w.dir);
+    assert_int_equal(vt_register_file_taken(r, path), 0);
+
+    /* text search ignores case and marks; files are stored relative */
+    lister l = {0};
+    vt_reg_filter f = {.year = 2024, .text = "giay moi"};
+    assert_int_equal(vt_register_list(r, &f, collect, &l, &d), VT_OK);
+    assert_int_equal(l.count, 2);
+    assert_string_equal(l.seen, "01/KH-PGDĐT[b1-0.docx\nb1-1.docx] "
+                                "02/KH-PGDĐT[b2-0.docx\nb2-1.docx]");
+    memset(&l, 0, sizeof l);
+    f.text = "kiem tra";
+    assert_int_equal(vt_register_list(r, &f, collect, &l, &d), VT_OK);
+    assert_int_equal(l.count, 1);
+
+    /* a voided number stays in the register and is never given again */
+    vt_reg_filter two = {.year = 2024, .number = 2};
+    assert_int_equal(vt_register_void(r, &two, "ký nhầm", "2024-05-03", &d), VT_OK);
+    assert_int_equal(vt_register_void(r, &two, "again", "2024-05-03", &d), VT_ERR_USAGE);
+    assert_non_null(strstr(d.msgs[d.count - 1], "already void (ký nhầm, 2024-05-03)"));
+    vt_reg_filter none = {.year = 2024, .number = 9};
+    assert_int_equal(vt_register_void(r, &none, "x", "2024-05-03", &d), VT_ERR_USAGE);
+    assert_non_null(strstr(d.msgs[d.count - 1], "no entry số 9/2024"));
+    vt_reg_filter all = {.year = 2024};
+    memset(&l, 0, sizeof l);
+    assert_int_equal(vt_register_list(r, &all, collect, &l, &d), VT_OK);
+    assert_int_equal(l.count, 3);
+    assert_non_null(strstr(l.seen, "02/KH-PGDĐT[b2-0.docx\nb2-1.docx](void)"));
+    int n;
+    vt_reg_request next = request(2024, 5, 3);
+    assert_int_equal(issue1(r, &next, &w, &n, &d), VT_OK);
+    assert_int_equal(n, 4);
+    vt_register_close(r);
+    vt_diags_free(&d);
+}
+
+static void test_series_policy(void **state)
+{
+    (void)state;
+    writer w = {0};
+    char db[128];
+    vt_diags d;
+    vt_diags_init(&d);
+    vt_register *r = fresh(&w, db, sizeof db, &d);
+    vt_reg_agency a = {.abbr = "PGDĐT", .series_policy = "per-type",
+                       .parent = "UBND HUYỆN KIM THÀNH", .book = 2};
+    assert_int_equal(vt_register_set_agency(r, &a, &d), VT_OK);
+    int n;
+    vt_reg_request kh = request(2024, 1, 5);
+    vt_reg_request tb = request(2024, 1, 5);
+    tb.type_abbr = "TB";
+    tb.type_name = "Thông báo";
+    vt_reg_request cv = request(2024, 1, 6);
+    cv.type_abbr = "";
+    assert_int_equal(issue1(r, &kh, &w, &n, &d), VT_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(issue1(r, &tb, &w, &n, &d), VT_OK);
+    assert_int_equal(n, 1); /* each type its own series */
+    assert_int_equal(issue1(r, &kh, &w, &n, &d), VT_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(issue1(r, &cv, &w, &n, &d), VT_OK);
+    assert_int_equal(n, 1);
+    /* back to one series mid-year: the new series would start again at
+     * 01/KH-PGDĐT, which is taken; it is refused, never given twice */
+    a.series_policy = "shared";
+    a.book = 0;
+    assert_int_equal(vt_register_set_agency(r, &a, &d), VT_OK);
+    vt_reg_request kh2 = request(2024, 1, 7);
+    int calls = w.calls;
+    assert_int_equal(issue1(r, &kh2, &w, &n, &d), VT_ERR_PLAN);
+    assert_int_equal(w.calls, calls);
+    assert_non_null(strstr(d.msgs[d.count - 1], "01/KH-PGDĐT of 2024 is already"));
+    /* an ambiguous number asks for the ký hiệu */
+    vt_reg_filter one = {.year = 2024, .number = 1};
+    assert_int_equal(vt_register_void(r, &one, "x", "2024-01-08", &d), VT_ERR_USAGE);
+    assert_non_null(strstr(d.msgs[d.count - 1], "give the ký hiệu"));
+    vt_reg_filter byk = {.year = 2024, .ky_hieu = "01/TB-PGDĐT"};
+    assert_int_equal(vt_register_void(r, &byk, "x", "2024-01-08", &d), VT_OK);
+    vt_register_close(r);
+    vt_diags_free(&d);
+}
+
+static int count_agency(void *ctx, const vt_reg_agency *a)
+{
+    lister *l = ctx;
+    snprintf(l->seen, sizeof l->seen, "%s|%s|%s|%d", a->abbr, a->parent,
+             a->series_policy, a->book);
+    l->count++;
+    return 0;
+}
+
+/* A register made by schema 1 (path and sha256 on the entry) is brought
+ * forward: its file moves to archive_file, nothing is lost. */
+static void test_migration_from_v1(void **state)
+{
+    (void)state;
+    writer w = {0};
+    new_dir(&w);
+    char db[128];
+    snprintf(db, sizeof db, "%s/register.sqlite", w.dir);
+    sqlite3 *db3;
+    assert_int_equal(sqlite3_open(db, &db3), SQLITE_OK);
+    const char *v1 =
+        "PRAGMA application_id = 1448366663; PRAGMA user_version = 1;"
+        "CREATE TABLE agency (id INTEGER PRIMARY KEY, abbr TEXT NOT NULL "
+        "UNIQUE, name TEXT NOT NULL, series_policy TEXT NOT NULL DEFAULT "
+        "'shared' CHECK (series_policy IN ('shared', 'per-type')));"
+        "CREATE TABLE entry (id INTEGER PRIMARY KEY, agency_id INTEGER NOT "
+        "NULL REFERENCES agency(id), year INTEGER NOT NULL, series TEXT NOT "
+        "NULL, number INTEGER NOT NULL CHECK (number > 0), ky_hieu TEXT NOT "
+        "NULL, date TEXT NOT NULL, type_subject TEXT NOT NULL, signer TEXT "
+        "NOT NULL, recipients TEXT NOT NULL, archive_unit TEXT NOT NULL, "
+        "copies INTEGER NOT NULL DEFAULT 1, sent_date TEXT, received_by "
+        "TEXT, note TEXT, path TEXT, sha256 TEXT, voided TEXT, UNIQUE "
+        "(agency_id, year, series, number), UNIQUE (agency_id, year, "
+        "series, ky_hieu));"
+        "INSERT INTO agency(abbr, name) VALUES ('PGDĐT', 'PHÒNG GIÁO DỤC VÀ ĐÀO TẠO');"
+        "INSERT INTO entry(agency_id, year, series, number, ky_hieu, date, "
+        "type_subject, signer, recipients, archive_unit, path, sha256) "
+        "VALUES (1, 2023, 'chung', 7, '07/KH-PGDĐT', '2023-04-01', "
+        "'Kế hoạch: x', 'A', 'B', 'VT', 'archive/2023/07.docx', 'ab');";
+    assert_int_equal(sqlite3_exec(db3, v1, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db3);
+    vt_diags d;
+    vt_diags_init(&d);
+    vt_register *r = NULL;
+    /* reading an old register asks for a writing command first */
+    assert_int_equal(vt_register_open(db, 100, 1, &r, &d), VT_ERR_USAGE);
+    assert_non_null(strstr(d.msgs[0], "older schema"));
+    assert_int_equal(vt_register_open(db, 100, 0, &r, &d), VT_OK);
+    lister l = {0};
+    assert_int_equal(vt_register_list(r, NULL, collect, &l, &d), VT_OK);
+    assert_string_equal(l.seen, "07/KH-PGDĐT[archive/2023/07.docx]");
+    memset(&l, 0, sizeof l);
+    assert_int_equal(vt_register_agencies(r, count_agency, &l, &d), VT_OK);
+    assert_string_equal(l.seen, "PGDĐT||shared|1");
+    int n;
+    vt_reg_request q = request(2023, 4, 2);
+    assert_int_equal(issue1(r, &q, &w, &n, &d), VT_OK);
+    assert_int_equal(n, 8);
+    vt_register_close(r);
+    /* and now it opens read-only */
+    assert_int_equal(vt_register_open(db, 100, 1, &r, &d), VT_OK);
+    vt_register_close(r);
     vt_diags_free(&d);
 }
 
@@ -167,6 +406,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_numbers_years_and_backdating),
         cmocka_unit_test(test_not_a_register),
+        cmocka_unit_test(test_batch_files_list_and_void),
+        cmocka_unit_test(test_series_policy),
+        cmocka_unit_test(test_migration_from_v1),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -161,12 +161,29 @@ static void test_width_and_slug(void **state)
     vt_buf_free(&b);
 }
 
+static void test_fold(void **state)
+{
+    (void)state;
+    vt_buf b;
+    vt_buf_init(&b);
+    vt_text_fold("Kế hoạch SINH HOẠT Đầu năm", &b);
+    vt_buf_putc(&b, '\0');
+    assert_string_equal(b.data, "ke hoach sinh hoat dau nam");
+    /* decomposed input folds the same as composed */
+    vt_buf_reset(&b);
+    vt_text_fold("Ke\xcc\x82\xcc\x81 hoa\xcc\xa3" "ch", &b);
+    vt_buf_putc(&b, '\0');
+    assert_string_equal(b.data, "ke hoach");
+    vt_buf_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_date_long),
         cmocka_unit_test(test_date_valid),
         cmocka_unit_test(test_number_and_ky_hieu),
+        cmocka_unit_test(test_fold),
         cmocka_unit_test(test_roman),
         cmocka_unit_test(test_vn_letters),
         cmocka_unit_test(test_upper_and_nfc),
