@@ -37,7 +37,7 @@ static const char USAGE[] =
     "  issue PLAN.xml [--register FILE] [--date YYYY-MM-DD] [-o DIR]\n"
     "                       give the plan the next number in the register,\n"
     "                       render it and archive it\n"
-    "  register list|show|void|export|verify|agency [options]\n"
+    "  register list|show|void|note|export|verify|agency [options]\n"
     "                       the register of outgoing documents\n"
     "  pack DIR... -o OUT.docx\n"
     "                       pack unpacked template folders into a DOCX\n"
@@ -134,6 +134,8 @@ static const char REGISTER_HELP[] =
     "  export --format csv|docx -o FILE [--year Y] [--agency ABBR]\n"
     "                       the book for one year (default: the latest):\n"
     "                       CSV for a spreadsheet, or the printable DOCX\n"
+    "  note N/YEAR [--sent YYYY-MM-DD] [--received-by NAME] [--note TEXT]\n"
+    "                       fill ngày chuyển, ký nhận and ghi chú\n"
     "  verify [--year Y]    check every archived file against its SHA-256\n"
     "  agency [ABBR [--name N] [--parent P] [--series shared|per-type]\n"
     "         [--book N]]   show or set an agency's settings\n"
@@ -163,13 +165,16 @@ typedef struct {
     /* register subcommands */
     int year;
     const char *type, *text, *reason, *format, *agency;
+    const char *received_by, *note;
+    vt_issue_opts sent; /* --sent: only its date is used */
     vt_reg_agency set;
 } opts;
 
 enum { OPT_MAX_PLAN = 256, OPT_MAX_DEPTH, OPT_MAX_CELLS, OPT_MAX_PART,
        OPT_PER, OPT_DRY_RUN, OPT_FORCE, OPT_REGISTER, OPT_DATE,
        OPT_BACKDATE, OPT_WAIT, OPT_YEAR, OPT_TYPE, OPT_TEXT, OPT_REASON,
-       OPT_FORMAT, OPT_AGENCY, OPT_NAME, OPT_PARENT, OPT_SERIES, OPT_BOOK };
+       OPT_FORMAT, OPT_AGENCY, OPT_NAME, OPT_PARENT, OPT_SERIES, OPT_BOOK,
+       OPT_SENT, OPT_RECEIVED, OPT_NOTE };
 
 /* Which commands take which options: every command takes the common
  * ones, and each group below only where it means something. */
@@ -186,7 +191,8 @@ static int option_group(int c)
         return G_REG;
     case OPT_YEAR: case OPT_TYPE: case OPT_TEXT: case OPT_REASON:
     case OPT_FORMAT: case OPT_AGENCY: case OPT_NAME: case OPT_PARENT:
-    case OPT_SERIES: case OPT_BOOK:
+    case OPT_SERIES: case OPT_BOOK: case OPT_SENT: case OPT_RECEIVED:
+    case OPT_NOTE:
         return G_BOOK;
     default:
         return 0;
@@ -248,6 +254,9 @@ static int parse_opts(int argc, char **argv, opts *o, int groups)
         {"parent", required_argument, 0, OPT_PARENT},
         {"series", required_argument, 0, OPT_SERIES},
         {"book", required_argument, 0, OPT_BOOK},
+        {"sent", required_argument, 0, OPT_SENT},
+        {"received-by", required_argument, 0, OPT_RECEIVED},
+        {"note", required_argument, 0, OPT_NOTE},
         {0, 0, 0, 0}};
     memset(o, 0, sizeof *o);
     o->lim = vt_limits_default();
@@ -301,10 +310,13 @@ static int parse_opts(int argc, char **argv, opts *o, int groups)
             }
             o->set.series_policy = optarg;
             break;
-        case OPT_DATE:
-            if (parse_date(optarg, &o->iss) != 0) {
-                fprintf(stderr, "vanthu %s: --date needs a date that exists, "
-                                "as YYYY-MM-DD, not \"%s\"\n", argv[0], optarg);
+        case OPT_RECEIVED: o->received_by = optarg; break;
+        case OPT_NOTE: o->note = optarg; break;
+        case OPT_DATE: case OPT_SENT:
+            if (parse_date(optarg, c == OPT_DATE ? &o->iss : &o->sent) != 0) {
+                fprintf(stderr, "vanthu %s: %s needs a date that exists, "
+                                "as YYYY-MM-DD, not \"%s\"\n", argv[0],
+                        c == OPT_DATE ? "--date" : "--sent", optarg);
                 return -1;
             }
             break;
@@ -708,10 +720,30 @@ static vt_error register_void(const opts *o, vt_register *reg,
         vt_issue_today(&when.year, &when.month, &when.day);
     snprintf(date, sizeof date, "%04d-%02d-%02d", when.year, when.month,
              when.day);
-    vt_error rc = vt_register_void(reg, &f, o->reason, date, d);
+    vt_reg_update u = {.void_reason = o->reason, .void_date = date};
+    vt_error rc = vt_register_update(reg, &f, &u, d);
     if (rc == VT_OK)
         printf("%s: void since %s: %s\n", id, date, o->reason);
     return rc;
+}
+
+/* Ngày chuyển, ký nhận and ghi chú: the columns filled after issuing. */
+static vt_error register_note(const opts *o, vt_register *reg,
+                              const char *id, vt_diags *d)
+{
+    vt_reg_filter f = {0};
+    if (parse_entry_id(id, o, &f) != 0 ||
+        !(o->sent.year || o->received_by || o->note)) {
+        vt_diags_addf(d, "note: give the entry (N/YEAR) and at least one of "
+                         "--sent YYYY-MM-DD, --received-by NAME, --note TEXT");
+        return VT_ERR_USAGE;
+    }
+    char sent[16];
+    snprintf(sent, sizeof sent, "%04d-%02d-%02d", o->sent.year, o->sent.month,
+             o->sent.day);
+    vt_reg_update u = {.sent_date = o->sent.year ? sent : NULL,
+                       .received_by = o->received_by, .note = o->note};
+    return vt_register_update(reg, &f, &u, d);
 }
 
 static vt_error register_export(const opts *o, vt_register *reg, vt_diags *d)
@@ -771,15 +803,15 @@ static int cmd_register(int argc, char **argv)
         return argc < 2 ? VT_EXIT_USAGE : VT_EXIT_OK;
     }
     static const char *const subs[] = {"list", "show", "void", "export",
-                                       "verify", "agency"};
+                                       "verify", "agency", "note"};
     /* operands each subcommand takes, and whether it writes */
-    static const int min_args[] = {0, 1, 1, 0, 0, 0};
-    static const int max_args[] = {0, 1, 1, 0, 0, 1};
-    static const int writes[] = {0, 0, 1, 0, 0, 1};
+    static const int min_args[] = {0, 1, 1, 0, 0, 0, 1};
+    static const int max_args[] = {0, 1, 1, 0, 0, 1, 1};
+    static const int writes[] = {0, 0, 1, 0, 0, 1, 1};
     size_t k = 0;
-    while (k < 6 && strcmp(argv[1], subs[k]) != 0)
+    while (k < 7 && strcmp(argv[1], subs[k]) != 0)
         k++;
-    if (k == 6) {
+    if (k == 7) {
         fprintf(stderr, "vanthu register: unknown command \"%s\"\n%s", argv[1],
                 REGISTER_HELP);
         return VT_EXIT_USAGE;
@@ -813,7 +845,8 @@ static int cmd_register(int argc, char **argv)
         case 2: rc = register_void(&o, reg, arg, &d); break;
         case 3: rc = register_export(&o, reg, &d); break;
         case 4: rc = register_verify(&o, reg, &d); break;
-        default: rc = register_agency(&o, reg, arg, &d); break;
+        case 5: rc = register_agency(&o, reg, arg, &d); break;
+        default: rc = register_note(&o, reg, arg, &d); break;
         }
     }
     vt_register_close(reg);

@@ -873,37 +873,40 @@ static int match_entry(void *ctx, const vt_reg_entry *e)
     return 0;
 }
 
-vt_error vt_register_void(vt_register *r, const vt_reg_filter *f,
-                          const char *reason, const char *date,
-                          vt_diags *d)
+vt_error vt_register_update(vt_register *r, const vt_reg_filter *f,
+                            const vt_reg_update *u, vt_diags *d)
 {
     void_match m = {0};
     vt_buf_init(&m.names);
     if (sqlite3_exec(r->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-        return db_fail(r, d, "cannot void the number");
+        return db_fail(r, d, "cannot change the entry");
     vt_error rc = vt_register_list(r, f, match_entry, &m, d);
     char id[32];
     snprintf(id, sizeof id, "%lld", m.id);
     if (rc != VT_OK)
         goto rollback;
     rc = VT_ERR_USAGE;
+    const char *names = m.names.oom ? "" : m.names.data;
     if (m.count == 0)
         vt_diags_addf(d, "%s: no entry số %d/%d in the register", r->path,
                       f->number, f->year);
     else if (m.count > 1)
         vt_diags_addf(d, "%s: số %d/%d names %zu entries: %s; give the ký "
-                         "hiệu instead (e.g. \"%.*s/%d\")",
-                      r->path, f->number, f->year, m.count,
-                      m.names.oom ? "" : m.names.data,
-                      (int)strcspn(m.names.oom ? "" : m.names.data, " "),
-                      m.names.oom ? "" : m.names.data, f->year);
-    else if (m.voided[0])
-        vt_diags_addf(d, "%s: %s is already void (%s)", r->path,
-                      m.names.data, m.voided);
-    else if (exec_text(r, "UPDATE entry SET voided = ?1, voided_on = ?2 "
-                          "WHERE id = ?3", 3, reason, date, id) != 0 ||
+                         "hiệu instead (e.g. \"%.*s --year %d\")",
+                      r->path, f->number, f->year, m.count, names,
+                      (int)strcspn(names, " "), names, f->year);
+    else if (u->void_reason && m.voided[0])
+        vt_diags_addf(d, "%s: %s is already void (%s)", r->path, names,
+                      m.voided);
+    else if (exec_text(r, "UPDATE entry SET voided = coalesce(?1, voided), "
+                          "voided_on = coalesce(?2, voided_on), sent_date = "
+                          "coalesce(?3, sent_date), received_by = "
+                          "coalesce(?4, received_by), note = coalesce(?5, "
+                          "note) WHERE id = ?6",
+                       6, u->void_reason, u->void_reason ? u->void_date : NULL,
+                       u->sent_date, u->received_by, u->note, id) != 0 ||
              sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-        rc = db_fail(r, d, "cannot void the number");
+        rc = db_fail(r, d, "cannot change the entry");
     else
         rc = VT_OK;
 rollback:

@@ -140,11 +140,19 @@ typedef int (*vt_reg_file_fn)(void *ctx, const vt_reg_entry *e,
 vt_error vt_register_files(vt_register *r, const vt_reg_filter *f,
                            vt_reg_file_fn fn, void *ctx, vt_diags *d);
 
-/* Mark the single entry matching f (number/year, or ký hiệu/year) as
- * cancelled on date, with a reason.  The number stays taken forever. */
-vt_error vt_register_void(vt_register *r, const vt_reg_filter *f,
-                          const char *reason, const char *date,
-                          vt_diags *d);
+/* Change the single entry matching f (number/year, or ký hiệu/year):
+ * what the clerk writes in the book after issuing.  NULL leaves a column
+ * as it is.  void_reason cancels the number on void_date: it stays taken
+ * forever, and an entry is voided once. */
+typedef struct {
+    const char *void_reason, *void_date;
+    const char *sent_date;   /* ngày chuyển, YYYY-MM-DD */
+    const char *received_by; /* ký nhận */
+    const char *note;        /* ghi chú */
+} vt_reg_update;
+
+vt_error vt_register_update(vt_register *r, const vt_reg_filter *f,
+                            const vt_reg_update *u, vt_diags *d);
 
 /* The settings of one agency: its name, the name of its parent agency
  * (for the register's cover), its series policy ("shared" or
