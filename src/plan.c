@@ -1189,6 +1189,13 @@ vt_error vt_plan_load_mem(const char *name, const char *data, size_t len,
         vt_diags_addf(d, "%s:1:1: the plan is too large", name);
         return VT_ERR_LIMIT;
     }
+    /* a plan saved compressed would only give "Start tag expected" */
+    if (len >= 2 && (unsigned char)data[0] == 0x1f &&
+        (unsigned char)data[1] == 0x8b) {
+        vt_diags_addf(d, "%s:1:1: the plan is a gzip-compressed file, not "
+                         "XML; decompress it first (gunzip)", name);
+        return VT_ERR_XML;
+    }
     vt_plan *plan = calloc(1, sizeof *plan);
     if (!plan)
         return VT_ERR_NOMEM;

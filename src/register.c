@@ -34,6 +34,7 @@ struct vt_register {
     char *path;
     char *dir; /* the register's folder, resolved: archive paths under it
                   are stored relative to it, so the folder can be moved */
+    int busy_ms;
 };
 
 /* Each step takes the schema from version i to i + 1.  A step is never
@@ -123,26 +124,27 @@ static vt_error db_fail(vt_register *r, vt_diags *d, const char *what)
     return VT_ERR_IO;
 }
 
-static int pragma_int(sqlite3 *db, const char *sql, int *out)
-{
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-        return -1;
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        *out = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
-    return rc == SQLITE_ROW ? 0 : -1;
-}
-
 /* The file is ours when it carries our application_id, or is empty. */
 static vt_error check_identity(vt_register *r, int read_only, int *version,
                                vt_diags *d)
 {
+    /* one statement, so one snapshot: read separately, the three could
+     * straddle another process's first migration and look foreign */
     int app = 0, tables = 0;
-    if (pragma_int(r->db, "PRAGMA application_id", &app) != 0 ||
-        pragma_int(r->db, "PRAGMA user_version", version) != 0 ||
-        pragma_int(r->db, "SELECT count(*) FROM sqlite_schema", &tables) != 0) {
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(r->db,
+                                "SELECT (SELECT application_id FROM "
+                                "pragma_application_id), (SELECT user_version "
+                                "FROM pragma_user_version), (SELECT count(*) "
+                                "FROM sqlite_schema)",
+                                -1, &st, NULL);
+    if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        app = sqlite3_column_int(st, 0);
+        *version = sqlite3_column_int(st, 1);
+        tables = sqlite3_column_int(st, 2);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW) {
         if ((sqlite3_extended_errcode(r->db) & 0xff) == SQLITE_NOTADB) {
             vt_diags_addf(d, "%s: not a vanthu register (not an SQLite "
                              "file); nothing was changed",
@@ -228,6 +230,7 @@ static vt_error open_db(vt_register *r, int read_only, int busy_ms,
         return db_fail(r, d, "cannot open the register");
     }
     sqlite3_busy_timeout(r->db, busy_ms);
+    r->busy_ms = busy_ms;
     sqlite3_extended_result_codes(r->db, 1);
     if (!read_only && sqlite3_db_readonly(r->db, "main") == 1) {
         vt_diags_addf(d, "%s: the register is read-only (file permissions); "
@@ -249,15 +252,24 @@ static vt_error open_db(vt_register *r, int read_only, int busy_ms,
 static vt_error set_wal(vt_register *r, vt_diags *d)
 {
     char mode[16] = "";
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(r->db, "PRAGMA journal_mode = WAL", -1, &st, NULL) ==
-        SQLITE_OK) {
-        if (sqlite3_step(st) == SQLITE_ROW)
-            snprintf(mode, sizeof mode, "%s", sqlite3_column_text(st, 0));
-        sqlite3_finalize(st);
+    /* the switch needs the file to itself and SQLite does not call the
+     * busy handler for it: while another process creates the register,
+     * retry within the wait the clerk allowed */
+    for (int waited = 0;; waited += 10) {
+        sqlite3_stmt *st;
+        if (sqlite3_prepare_v2(r->db, "PRAGMA journal_mode = WAL", -1, &st,
+                               NULL) == SQLITE_OK) {
+            if (sqlite3_step(st) == SQLITE_ROW)
+                snprintf(mode, sizeof mode, "%s", sqlite3_column_text(st, 0));
+            sqlite3_finalize(st);
+        }
+        if (strcmp(mode, "wal") == 0)
+            return VT_OK;
+        if ((sqlite3_extended_errcode(r->db) & 0xff) != SQLITE_BUSY ||
+            waited >= r->busy_ms)
+            break;
+        sqlite3_sleep(10);
     }
-    if (strcmp(mode, "wal") == 0)
-        return VT_OK;
     if ((sqlite3_extended_errcode(r->db) & 0xff) == SQLITE_NOTADB) {
         vt_diags_addf(d, "%s: not a vanthu register (not an SQLite file); "
                          "nothing was changed",

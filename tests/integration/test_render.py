@@ -31,7 +31,28 @@ def check(cond, what):
     return cond
 
 
+# VT_WRAP="valgrind --error-exitcode=99 ..." runs every vanthu command of
+# the tests under that tool (scripts/test does, for memcheck).
+WRAP = os.environ.get('VT_WRAP', '').split()
+
+
+def parse_args(load=False):
+    """The options every test script takes, as absolute paths."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--vanthu', required=True)
+    ap.add_argument('--source', required=True)
+    ap.add_argument('--build', required=True)
+    if load:
+        ap.add_argument('--load', type=int, default=250, help='issues per process in the load test')
+    a = ap.parse_args()
+    for k in ('vanthu', 'source', 'build'):
+        setattr(a, k, os.path.abspath(getattr(a, k)))
+    return a
+
+
 def run(args, **kw):
+    if WRAP and args and os.path.basename(str(args[0])) == 'vanthu':
+        args = WRAP + list(args)
     return subprocess.run(args, capture_output=True, text=True, **kw)
 
 
@@ -227,12 +248,8 @@ def check_tables(docx, name):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument('--vanthu', required=True)
-    ap.add_argument('--source', required=True)
-    ap.add_argument('--build', required=True)
-    a = ap.parse_args()
-    vanthu = os.path.abspath(a.vanthu)
+    a = parse_args()
+    vanthu = a.vanthu
     src = a.source
     tmp = tempfile.mkdtemp(prefix='vanthu-it-')
     office = Office(tmp)
