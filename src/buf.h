@@ -28,7 +28,8 @@ void vt_buf_puts(vt_buf *b, const char *s);
 void vt_buf_putc(vt_buf *b, char c);
 void vt_buf_printf(vt_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-void vt_buf_vprintf(vt_buf *b, const char *fmt, va_list ap);
+void vt_buf_vprintf(vt_buf *b, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 /* Append v[0..n) separated by sep. */
 void vt_buf_join(vt_buf *b, const char *const *v, size_t n, const char *sep);
 /* Append one CSV cell as Excel reads it: quoted, quotes doubled, a

@@ -74,9 +74,9 @@ static void compute(vt_buf *v, const vt_plan *p, const vt_template *t)
 static void expand(vt_buf *v, vt_buf *tmp, const char *const *letter,
                    int is_xml)
 {
+    if (!v->data || !memmem(v->data, v->len, "{{", 2))
+        return; /* an empty value has no data: NULL + 0 is undefined */
     const char *s = v->data, *end = v->data + v->len;
-    if (!s || !memmem(s, v->len, "{{", 2))
-        return;
     vt_buf_reset(tmp);
     while (s < end) {
         const char *open = memmem(s, (size_t)(end - s), "{{", 2);

@@ -53,32 +53,43 @@ static int next_cp(const char *s, size_t n, size_t *i, utf8proc_int32_t *c)
     return 1;
 }
 
+/* Controls and marks are dropped before NFC, not after: a mark between a
+ * letter and its combining accent ("e", U+200F, U+0301) would otherwise
+ * keep the letter decomposed once the mark is gone, and the text would
+ * not be NFC (found by fuzz_vn_text). */
 int vt_text_clean(const char *s, size_t n, vt_buf *out)
 {
-    utf8proc_uint8_t *nfc = NULL;
-    utf8proc_ssize_t len = utf8proc_map((const utf8proc_uint8_t *)s,
-                                        (utf8proc_ssize_t)n, &nfc,
-                                        UTF8PROC_STABLE | UTF8PROC_COMPOSE);
-    if (len < 0)
-        return -1;
+    vt_buf kept;
+    vt_buf_init(&kept);
     int pending_space = 0;
-    for (utf8proc_ssize_t i = 0; i < len;) {
-        utf8proc_int32_t c;
-        utf8proc_ssize_t k = utf8proc_iterate(nfc + i, len - i, &c);
-        if (k <= 0)
-            break;
+    size_t i = 0;
+    utf8proc_int32_t c;
+    while (i < n) {
+        size_t at = i;
+        if (!next_cp(s, n, &i, &c)) {
+            vt_buf_free(&kept);
+            return -1;
+        }
         if (is_space(c)) {
             pending_space = 1;
         } else if (!is_dropped(c)) {
             if (pending_space)
-                vt_buf_putc(out, ' ');
+                vt_buf_putc(&kept, ' ');
             pending_space = 0;
-            vt_buf_put(out, (const char *)nfc + i, (size_t)k);
+            vt_buf_put(&kept, s + at, i - at);
         }
-        i += k;
     }
     if (pending_space)
-        vt_buf_putc(out, ' ');
+        vt_buf_putc(&kept, ' ');
+    utf8proc_uint8_t *nfc = NULL;
+    utf8proc_ssize_t len = kept.oom ? -1 :
+        utf8proc_map((const utf8proc_uint8_t *)(kept.data ? kept.data : ""),
+                     (utf8proc_ssize_t)kept.len, &nfc,
+                     UTF8PROC_STABLE | UTF8PROC_COMPOSE);
+    vt_buf_free(&kept);
+    if (len < 0)
+        return -1;
+    vt_buf_put(out, (const char *)nfc, (size_t)len);
     free(nfc);
     return 0;
 }
@@ -324,8 +335,8 @@ void vt_slug(const char *s, size_t max_len, vt_buf *out)
             dash = out->len > start;
             continue;
         }
-        if (out->len - start >= max_len)
-            break;
+        if (out->len - start + (size_t)dash >= max_len)
+            break; /* the dash and the letter must both fit */
         if (dash)
             vt_buf_putc(out, '-');
         dash = 0;

@@ -133,6 +133,11 @@ static void test_clean_controls(void **state)
     assert_string_equal(b.data, "ab c def");
     vt_buf_reset(&b);
     assert_int_equal(vt_text_clean("bad \xff utf8", 10, &b), -1);
+    /* A right-to-left mark between "e" and its combining acute: once the
+     * mark is gone the pair must still compose to "é" (fuzz_vn_text). */
+    vt_buf_reset(&b);
+    assert_int_equal(vt_text_clean("Ti\xc3\xaa\xe2\x80\x8f\xcc\x81ng", 11, &b), 0);
+    assert_string_equal(b.data, "Tiếng");
     vt_buf_free(&b);
 }
 
@@ -158,6 +163,14 @@ static void test_width_and_slug(void **state)
     vt_buf_reset(&b);
     vt_slug("///", 60, &b);
     assert_string_equal(b.data, "x");
+    /* Found by fuzz_vn_text: a dash before the last letter went one byte
+     * past max_len. */
+    vt_buf_reset(&b);
+    vt_slug("ab cd", 3, &b);
+    assert_string_equal(b.data, "ab");
+    vt_buf_reset(&b);
+    vt_slug("ab cd", 4, &b);
+    assert_string_equal(b.data, "ab-c");
     vt_buf_free(&b);
 }
 

@@ -1,0 +1,51 @@
+/*
+ * fuzz.h - what the libFuzzer targets share: where the shipped templates
+ * are, reading one part out of a DOCX package, and the oracle every
+ * target applies to what vanthu produces.
+ *
+ * The targets do more than look for crashes: whenever vanthu accepts an
+ * input and produces a document, its word/document.xml must be well-formed
+ * XML, because a value that breaks the XML is exactly the injection issue 5
+ * forbids.  A broken document aborts the run like a crash does.
+ *
+ * The same target files are built twice: by clang with -fsanitize=fuzzer
+ * (tests/fuzz/run), and by the normal compiler with replay.c as main, so
+ * ctest replays the seeds and every kept crash on each build, sanitized
+ * build included.
+ */
+#ifndef VT_FUZZ_H
+#define VT_FUZZ_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "vanthu.h"
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* Limits for fuzzing: the defaults, except that one inflated part may not
+ * pass 8 MiB, so a zip bomb costs milliseconds rather than a timeout (the
+ * 64 MiB default limit itself is tested by tests/bad/). */
+vt_limits fz_limits(void);
+
+/* Open the shipped template family ("mau-1.4") from the build folder
+ * (VT_BUILD_DIR, else the folder CMake compiled in); aborts if missing,
+ * because a fuzzer without its template would test nothing. */
+vt_template *fz_template(const char *family);
+
+/* Load a shipped plan from plans/ (VT_SOURCE_DIR, else the source folder
+ * CMake compiled in); aborts if it does not load. */
+vt_plan *fz_plan(const char *file);
+
+/* Read entry name of a DOCX package into out; 0 on success. */
+int fz_part(const void *pkg, size_t len, const char *name, vt_buf *out);
+
+/* Abort unless xml is well-formed (no DTD, no entities, no network). */
+void fz_check_xml(const char *what, const char *xml, size_t len);
+
+/* Abort unless pkg is a package whose word/document.xml is well-formed. */
+void fz_check_docx(const char *what, const void *pkg, size_t len);
+
+#endif

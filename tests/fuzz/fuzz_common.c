@@ -1,0 +1,129 @@
+/*
+ * fuzz_common.c - helpers for the fuzz targets (see fuzz.h).
+ */
+#include "fuzz.h"
+
+#include <libxml/parser.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zip.h>
+
+#ifndef VT_FUZZ_SOURCE_DIR
+#define VT_FUZZ_SOURCE_DIR "."
+#endif
+#ifndef VT_FUZZ_BUILD_DIR
+#define VT_FUZZ_BUILD_DIR "build"
+#endif
+
+vt_limits fz_limits(void)
+{
+    vt_limits l = vt_limits_default();
+    l.max_part_bytes = 8u << 20;
+    return l;
+}
+
+/* Silence libxml2's own error printing: the oracle reports what matters. */
+static void quiet(void *ctx, const char *msg, ...)
+{
+    (void)ctx;
+    (void)msg;
+}
+
+/* rel under the folder named by the environment variable env, else dflt:
+ * ctest sets VT_SOURCE_DIR and VT_BUILD_DIR, and a fuzzer run by hand
+ * falls back to the folders CMake compiled in. */
+static void path_under(char *out, size_t size, const char *env,
+                       const char *dflt, const char *rel)
+{
+    const char *dir = getenv(env);
+    snprintf(out, size, "%s/%s", dir ? dir : dflt, rel);
+}
+
+vt_template *fz_template(const char *family)
+{
+    char rel[256], path[4096];
+    snprintf(rel, sizeof rel, "templates/%s.docx", family);
+    path_under(path, sizeof path, "VT_BUILD_DIR", VT_FUZZ_BUILD_DIR, rel);
+    vt_limits lim = vt_limits_default();
+    vt_template *t = NULL;
+    vt_diags d;
+    vt_diags_init(&d);
+    if (vt_template_open(path, &lim, &t, &d) != VT_OK) {
+        vt_diags_print(&d, stderr);
+        fprintf(stderr, "fuzz: cannot open %s (build the templates)\n", path);
+        abort();
+    }
+    vt_diags_free(&d);
+    xmlSetGenericErrorFunc(NULL, quiet);
+    return t;
+}
+
+vt_plan *fz_plan(const char *file)
+{
+    char rel[256], path[4096];
+    snprintf(rel, sizeof rel, "plans/%s", file);
+    path_under(path, sizeof path, "VT_SOURCE_DIR", VT_FUZZ_SOURCE_DIR, rel);
+    vt_limits lim = vt_limits_default();
+    vt_plan *p = NULL;
+    vt_diags d;
+    vt_diags_init(&d);
+    if (vt_plan_load(path, &lim, &p, &d) != VT_OK) {
+        vt_diags_print(&d, stderr);
+        abort();
+    }
+    vt_diags_free(&d);
+    return p;
+}
+
+int fz_part(const void *pkg, size_t len, const char *name, vt_buf *out)
+{
+    zip_error_t ze;
+    zip_error_init(&ze);
+    zip_source_t *src = zip_source_buffer_create(pkg, len, 0, &ze);
+    zip_t *z = src ? zip_open_from_source(src, ZIP_RDONLY, &ze) : NULL;
+    int rc = -1;
+    if (!z) {
+        zip_source_free(src);
+        zip_error_fini(&ze);
+        return -1;
+    }
+    zip_file_t *f = zip_fopen(z, name, 0);
+    if (f) {
+        char chunk[65536];
+        zip_int64_t n;
+        while ((n = zip_fread(f, chunk, sizeof chunk)) > 0)
+            vt_buf_put(out, chunk, (size_t)n);
+        rc = (n == 0 && !out->oom) ? 0 : -1;
+        zip_fclose(f);
+    }
+    zip_discard(z);
+    zip_error_fini(&ze);
+    return rc;
+}
+
+void fz_check_xml(const char *what, const char *xml, size_t len)
+{
+    if (len > (size_t)INT32_MAX)
+        abort();
+    xmlDoc *doc = xmlReadMemory(xml, (int)len, "fuzz.xml", NULL,
+                                XML_PARSE_NONET | XML_PARSE_NOERROR |
+                                    XML_PARSE_NOWARNING);
+    if (!doc) {
+        fprintf(stderr, "fuzz: %s is not well-formed XML\n", what);
+        abort();
+    }
+    xmlFreeDoc(doc);
+}
+
+void fz_check_docx(const char *what, const void *pkg, size_t len)
+{
+    vt_buf xml;
+    vt_buf_init(&xml);
+    if (fz_part(pkg, len, "word/document.xml", &xml) != 0) {
+        fprintf(stderr, "fuzz: %s has no readable word/document.xml\n", what);
+        abort();
+    }
+    fz_check_xml(what, xml.data, xml.len);
+    vt_buf_free(&xml);
+}

@@ -1,0 +1,81 @@
+/*
+ * fuzz_plan.c - the plan parser and validator, and everything a plan
+ * reaches when it is accepted.
+ *
+ * Input: the bytes of a plan file.  A plan that loads is taken as far as
+ * the command line would take it: its output name, then either one
+ * rendered document or a dry run of its invitation batch, through the
+ * shipped template of its family.  Every document produced must be
+ * well-formed (fz_check_docx).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fuzz.h"
+#include "render.h"
+
+static vt_template *families[3];
+static const char *const family_names[3] = {"mau-1.4", "mau-1.5", "mau-1.7"};
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
+    for (int i = 0; i < 3; i++)
+        families[i] = fz_template(family_names[i]);
+    return 0;
+}
+
+static const vt_template *template_for(const vt_plan *p)
+{
+    const char *fam = vt_plan_template_family(p);
+    for (int i = 0; i < 3; i++)
+        if (strcmp(fam, family_names[i]) == 0)
+            return families[i];
+    abort(); /* a family vanthu does not ship */
+}
+
+static void render_one(const vt_plan *p, vt_diags *d)
+{
+    vt_buf pkg;
+    vt_buf_init(&pkg);
+    if (vt_render_mem(p, template_for(p), &pkg, d) == VT_OK)
+        fz_check_docx("rendered plan", pkg.data, pkg.len);
+    vt_buf_free(&pkg);
+}
+
+static void render_batch(const vt_plan *p, vt_diags *d)
+{
+    vt_invite_opts o;
+    memset(&o, 0, sizeof o);
+    o.per = VT_PER_CLUSTER;
+    o.jobs = 1;
+    o.dry_run = 1;
+    vt_invite(p, template_for(p), "fuzz-not-written", &o, NULL, NULL, d);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    vt_limits lim = fz_limits();
+    vt_diags d;
+    vt_diags_init(&d);
+    vt_plan *p = NULL;
+    if (vt_plan_load_mem("fuzz.xml", (const char *)data, size, &lim, &p,
+                         &d) == VT_OK) {
+        free(vt_plan_output_name(p));
+        vt_diags single;
+        vt_diags_init(&single);
+        if (vt_render_check_single(p, &single) == VT_OK)
+            render_one(p, &d);
+        else
+            render_batch(p, &d);
+        vt_diags_free(&single);
+    } else if (d.count == 0) {
+        fprintf(stderr, "fuzz: a refused plan must say why\n");
+        abort();
+    }
+    vt_plan_free(p);
+    vt_diags_free(&d);
+    return 0;
+}
