@@ -350,6 +350,94 @@ static void collect_paragraphs(xmlNode *n, tnodes *out)
     }
 }
 
+/* ---- drawing ids ------------------------------------------------------- */
+
+/* Every drawing (picture, text box, shape) carries a wp:docPr id that
+ * ECMA-376 requires to be unique in the document; Word reports a file with
+ * two equal ids as unreadable content.  Clerks make such templates without
+ * knowing it, by copying a text box or a logo in Word, and a template may
+ * arrive with them from anywhere.  vanthu itself repeats no template XML
+ * (it has no loop construct: clusters, schools, rows and sections are
+ * generated, without drawings), so the template's own ids are the only
+ * source of duplicates: the first drawing keeps its id, every later
+ * duplicate or unreadable id gets the next free number.  Done once, when
+ * the template is compiled. */
+
+#define WP_NS "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"
+
+typedef struct {
+    unsigned long long id; /* 0: missing or not a number */
+    size_t order;
+} drawing_id;
+
+static void collect_doc_pr(xmlNode *n, tnodes *out)
+{
+    for (xmlNode *c = n->children; c; c = c->next) {
+        if (c->type != XML_ELEMENT_NODE)
+            continue;
+        if (c->ns && strcmp((const char *)c->ns->href, WP_NS) == 0 &&
+            strcmp((const char *)c->name, "docPr") == 0)
+            tnodes_push(out, c);
+        collect_doc_pr(c, out);
+    }
+}
+
+static unsigned long long read_id(xmlNode *n)
+{
+    xmlChar *v = xmlGetNoNsProp(n, (const xmlChar *)"id");
+    unsigned long long id = 0;
+    const char *p = (const char *)v;
+    if (p && *p && strspn(p, "0123456789") == strlen(p) && strlen(p) <= 10)
+        id = strtoull(p, NULL, 10);
+    xmlFree(v);
+    return id <= 0xffffffffu ? id : 0;
+}
+
+static int by_id_then_order(const void *a, const void *b)
+{
+    const drawing_id *x = a, *y = b;
+    if (x->id != y->id)
+        return x->id < y->id ? -1 : 1;
+    return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/* Returns 0, or -1 when the ids cannot be made unique (out of memory, or
+ * more than 2^32 drawings). */
+static int renumber_drawings(xmlNode *root)
+{
+    tnodes dp = {0};
+    collect_doc_pr(root, &dp);
+    drawing_id *ids = dp.n ? calloc(dp.n, sizeof *ids) : NULL;
+    char *dup = dp.n ? calloc(dp.n, 1) : NULL;
+    int rc = dp.n && (!ids || !dup) ? -1 : 0;
+    unsigned long long next = 0;
+    for (size_t i = 0; i < dp.n && rc == 0; i++) {
+        ids[i] = (drawing_id){read_id(dp.t[i]), i};
+        if (ids[i].id > next)
+            next = ids[i].id;
+    }
+    if (rc == 0 && dp.n)
+        qsort(ids, dp.n, sizeof *ids, by_id_then_order);
+    for (size_t i = 0; i < dp.n && rc == 0; i++)
+        dup[ids[i].order] = ids[i].id == 0 || (i && ids[i].id == ids[i - 1].id);
+    for (size_t i = 0; i < dp.n && rc == 0; i++) {
+        if (!dup[i])
+            continue;
+        if (++next > 0xffffffffu) {
+            rc = -1;
+            break;
+        }
+        char v[24];
+        snprintf(v, sizeof v, "%llu", next);
+        if (!xmlSetProp(dp.t[i], (const xmlChar *)"id", (const xmlChar *)v))
+            rc = -1;
+    }
+    free(ids);
+    free(dup);
+    free(dp.t);
+    return rc;
+}
+
 /* ---- cutting the serialised XML into segments -------------------------- */
 
 static int seg_add(vt_template *t, seg s)
@@ -511,6 +599,13 @@ static vt_error compile(vt_template *t, const char *xml, size_t len,
         scan_paragraph(&c, paras.t[i]);
     free(paras.t);
     if (c.errors) {
+        rc = VT_ERR_TEMPLATE;
+        goto out;
+    }
+    if (renumber_drawings(root) != 0) {
+        vt_diags_addf(d, "%s: word/document.xml: its drawings' ids "
+                         "(wp:docPr) cannot be made unique",
+                      t->name);
         rc = VT_ERR_TEMPLATE;
         goto out;
     }

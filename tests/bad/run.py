@@ -19,7 +19,7 @@ import zipfile
 import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'integration'))
-from test_render import RESULTS, WRAP, check, parse_args  # noqa: E402
+from test_render import RESULTS, WRAP, Office, check, parse_args  # noqa: E402
 
 BASE = 'plans/kim-thanh-2018-giay-moi-cum-1.xml'
 
@@ -106,6 +106,28 @@ TEXTBOX = ('<w:p><w:r><w:pict><v:shape xmlns:v="urn:schemas-microsoft-com:vml"><
            '<w:txbxContent><w:p><w:r><w:t>{{>body}}</w:t></w:r></w:p></w:txbxContent>'
            '</v:textbox></v:shape></w:pict></w:r></w:p>')
 
+# A real text box (DrawingML, wps) with a placeholder inside, as Word saves
+# it; pasted three times with the id Word copies along (1, 1) and one that
+# is not a number.  Word refuses a document whose drawings share an id.
+def text_box(docpr_id):
+    return ('<w:p><w:r><w:drawing><wp:inline distT="0" distB="0" distL="0" distR="0" '
+            'xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing">'
+            '<wp:extent cx="2743200" cy="457200"/><wp:effectExtent l="0" t="0" r="0" b="0"/>'
+            '<wp:docPr id="%s" name="Text Box %s"/><wp:cNvGraphicFramePr/>'
+            '<a:graphic xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main">'
+            '<a:graphicData uri="http://schemas.microsoft.com/office/word/2010/wordprocessingShape">'
+            '<wps:wsp xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape">'
+            '<wps:cNvSpPr txBox="1"/><wps:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="2743200" cy="457200"/>'
+            '</a:xfrm><a:prstGeom prst="rect"><a:avLst/></a:prstGeom><a:ln w="6350"><a:solidFill>'
+            '<a:srgbClr val="000000"/></a:solidFill></a:ln></wps:spPr><wps:txbx><w:txbxContent>'
+            '<w:p><w:r><w:t>Hộp chữ số {{number}}</w:t></w:r></w:p></w:txbxContent></wps:txbx>'
+            '<wps:bodyPr rot="0" vert="horz" wrap="square" lIns="91440" tIns="45720" rIns="91440" bIns="45720" '
+            'anchor="t"/></wps:wsp></a:graphicData></a:graphic></wp:inline></w:drawing></w:r></w:p>'
+            % (docpr_id, docpr_id))
+
+
+BOXES = text_box('1') + text_box('1') + text_box('x')
+
 TEMPLATES = [
     ('not-a-zip', lambda s, d: open(d, 'wb').write(b'PK\x03\x04 this is not a zip at all'), 1,
      r'not-a-zip\.docx: .*not a DOCX'),
@@ -180,6 +202,28 @@ def main():
             os.makedirs(out)
             r = run_case(vanthu, ['render', good, '-t', path, '-o', os.path.join(out, 'x.docx')], env)
             expect('template %s (%d bytes)' % (name, os.path.getsize(path)), r, code, pattern, out)
+
+        # text boxes copied in Word, with their drawing ids: renumbered, and
+        # the placeholder inside each box filled; LibreOffice shows all three
+        path = os.path.join(tmp, 'repeated-text-boxes.docx')
+        rezip(os.path.join(tpl_dir, 'mau-1.7.docx'), path, doc_edit(
+            lambda x: x.replace('<w:p><w:r><w:t>{{>body}}</w:t></w:r></w:p>',
+                                BOXES + '<w:p><w:r><w:t>{{>body}}</w:t></w:r></w:p>', 1)))
+        out = os.path.join(tmp, 'boxes.docx')
+        r = run_case(vanthu, ['render', good, '-t', path, '-o', out], env)
+        doc = zipfile.ZipFile(out).read('word/document.xml').decode() if r and r.returncode == 0 else ''
+        ids = re.findall(r'<wp:docPr id="([^"]*)"', doc)
+        pdf_text = ''
+        if doc:
+            Office(tmp).convert(out, 'pdf', os.path.join(tmp, 'boxes-pdf'))
+            pdf = os.path.join(tmp, 'boxes-pdf', 'boxes.pdf')
+            if os.path.exists(pdf):
+                pdf_text = subprocess.run(['pdftotext', '-layout', pdf, '-'], capture_output=True,
+                                          text=True).stdout
+        check(len(ids) == 3 and len(set(ids)) == 3 and ids[0] == '1' and all(i.isdigit() for i in ids)
+              and doc.count('Hộp chữ số Số: 12/GM-PGDĐT') == 3 and pdf_text.count('Hộp chữ số Số: 12/GM-PGDĐT') == 3,
+              'text boxes copied with their ids: ids %r made unique, the three boxes filled and '
+              'shown by LibreOffice (%d in the PDF)' % (ids, pdf_text.count('Hộp chữ số Số: 12/GM-PGDĐT')))
 
         # hostile values: escaped text, no markup, invisible controls gone
         val = os.path.join(tmp, 'values.xml')

@@ -6,7 +6,8 @@
  * The targets do more than look for crashes: whenever vanthu accepts an
  * input and produces a document, its word/document.xml must be well-formed
  * XML, because a value that breaks the XML is exactly the injection issue 5
- * forbids.  A broken document aborts the run like a crash does.
+ * forbids, and its drawings must have distinct ids, which Word requires.
+ * A broken document aborts the run like a crash does.
  *
  * The same target files are built twice: by clang with -fsanitize=fuzzer
  * (tests/fuzz/run), and by the normal compiler with replay.c as main, so
@@ -42,7 +43,8 @@ vt_plan *fz_plan(const char *file);
 /* Read entry name of a DOCX package into out; 0 on success. */
 int fz_part(const void *pkg, size_t len, const char *name, vt_buf *out);
 
-/* Abort unless xml is well-formed (no DTD, no entities, no network). */
+/* Abort unless xml is well-formed (no DTD, no entities, no network) and
+ * its drawings have distinct ids, as Word requires. */
 void fz_check_xml(const char *what, const char *xml, size_t len);
 
 /* Abort unless pkg is a package whose word/document.xml is well-formed. */

@@ -102,6 +102,55 @@ int fz_part(const void *pkg, size_t len, const char *name, vt_buf *out)
     return rc;
 }
 
+typedef struct {
+    char **v;
+    size_t n, cap;
+} id_list;
+
+static void collect_drawing_ids(xmlNode *n, id_list *ids)
+{
+    for (xmlNode *c = n ? n->children : NULL; c; c = c->next) {
+        if (c->type != XML_ELEMENT_NODE)
+            continue;
+        if (c->ns && strcmp((const char *)c->name, "docPr") == 0 &&
+            strstr((const char *)c->ns->href, "wordprocessingDrawing")) {
+            if (ids->n == ids->cap) {
+                ids->cap = ids->cap ? ids->cap * 2 : 16;
+                ids->v = realloc(ids->v, ids->cap * sizeof *ids->v);
+                if (!ids->v)
+                    abort();
+            }
+            ids->v[ids->n++] = (char *)xmlGetNoNsProp(c, (const xmlChar *)"id");
+        }
+        collect_drawing_ids(c, ids);
+    }
+}
+
+static int by_string(const void *a, const void *b)
+{
+    const char *x = *(char *const *)a, *y = *(char *const *)b;
+    return strcmp(x ? x : "", y ? y : "");
+}
+
+/* Word refuses a document whose drawings share a wp:docPr id. */
+static void check_drawing_ids(const char *what, xmlDoc *doc)
+{
+    id_list ids = {0};
+    collect_drawing_ids((xmlNode *)doc, &ids);
+    if (ids.n)
+        qsort(ids.v, ids.n, sizeof *ids.v, by_string);
+    for (size_t i = 0; i < ids.n; i++) {
+        if (!ids.v[i] || (i && strcmp(ids.v[i], ids.v[i - 1]) == 0)) {
+            fprintf(stderr, "fuzz: %s has a missing or repeated drawing id\n",
+                    what);
+            abort();
+        }
+    }
+    for (size_t i = 0; i < ids.n; i++)
+        xmlFree(ids.v[i]);
+    free(ids.v);
+}
+
 void fz_check_xml(const char *what, const char *xml, size_t len)
 {
     if (len > (size_t)INT32_MAX)
@@ -113,6 +162,7 @@ void fz_check_xml(const char *what, const char *xml, size_t len)
         fprintf(stderr, "fuzz: %s is not well-formed XML\n", what);
         abort();
     }
+    check_drawing_ids(what, doc);
     xmlFreeDoc(doc);
 }
 

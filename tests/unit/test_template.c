@@ -124,6 +124,44 @@ static void test_block_and_condition(void **state)
     vt_diags_free(&d);
 }
 
+/* A text box copied in Word keeps its wp:docPr id, and Word then calls the
+ * file unreadable: the first drawing keeps its id, later duplicates and
+ * unreadable ids get the next free numbers, and the placeholders inside
+ * the boxes are still filled. */
+#define BOX(id)                                                               \
+    "<w:p><w:r><w:drawing><wp:inline xmlns:wp=\"http://schemas."              \
+    "openxmlformats.org/drawingml/2006/wordprocessingDrawing\">"              \
+    "<wp:docPr id=\"" id "\" name=\"Text Box\"/><w:txbxContent><w:p><w:r>"   \
+    "<w:t>Hộp {{number}}</w:t></w:r></w:p></w:txbxContent></wp:inline>"        \
+    "</w:drawing></w:r></w:p>"
+
+static void test_duplicate_drawing_ids(void **state)
+{
+    (void)state;
+    vt_diags d;
+    vt_diags_init(&d);
+    vt_template *t = NULL;
+    const char *body = BOX("7") BOX("3") BOX("7") BOX("x") BOX("3");
+    assert_int_equal(open_doc(body, &t, &d), VT_OK);
+    const char *vals[VT_F__COUNT] = {0};
+    vals[VT_F_NUMBER] = "05";
+    char *out = fill(t, vals);
+    const char *want[] = {"id=\"7\"", "id=\"3\"", "id=\"8\"", "id=\"9\"",
+                          "id=\"10\""};
+    const char *at = out;
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
+        at = strstr(at, want[i]);
+        assert_non_null(at); /* in document order */
+        at++;
+    }
+    assert_null(strstr(at, "docPr"));
+    assert_non_null(strstr(out, "Hộp 05"));
+    assert_null(strstr(out, "{{"));
+    free(out);
+    vt_template_free(t);
+    vt_diags_free(&d);
+}
+
 static void test_placeholder_errors(void **state)
 {
     (void)state;
@@ -187,6 +225,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_scalar_split_across_runs),
         cmocka_unit_test(test_block_and_condition),
+        cmocka_unit_test(test_duplicate_drawing_ids),
         cmocka_unit_test(test_placeholder_errors),
         cmocka_unit_test(test_bad_packages),
     };
