@@ -277,6 +277,22 @@ static void rewrite_scalars(tnodes *tn, const char *s, const ph *phs,
     }
 }
 
+/* 1 if n holds a drawing, picture, object or paragraph of its own (a text
+ * box).  A block replaces its whole paragraph, so such content would be
+ * lost, and the nested paragraphs, still waiting to be scanned, would be
+ * freed under the scanner (found by fuzz_template). */
+static int holds_more(const xmlNode *n)
+{
+    for (const xmlNode *c = n->children; c; c = c->next) {
+        if (c->type != XML_ELEMENT_NODE)
+            continue;
+        if (is_w(c, "p") || is_w(c, "drawing") || is_w(c, "pict") ||
+            is_w(c, "object") || holds_more(c))
+            return 1;
+    }
+    return 0;
+}
+
 static void scan_paragraph(cctx *c, xmlNode *p)
 {
     tnodes tn = {0};
@@ -306,6 +322,10 @@ static void scan_paragraph(cctx *c, xmlNode *p)
         xmlNode *parent = p->parent;
         if (!alone) {
             terr(c, p, "{{>%s}} must be alone in its paragraph",
+                 fields[phs[0].field].name);
+        } else if (holds_more(p)) {
+            terr(c, p, "{{>%s}} must be alone in its paragraph, which also "
+                       "holds a text box, picture or shape",
                  fields[phs[0].field].name);
         } else if (!is_w(parent, "body") && !is_w(parent, "tc")) {
             terr(c, p, "{{>%s}} must be in the document body or a table "

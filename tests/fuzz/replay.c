@@ -1,8 +1,10 @@
 /*
  * replay.c - main() for the fuzz targets outside libFuzzer: run the target
  * once on every file named on the command line, or in a folder named
- * there.  ctest uses it to replay the seed corpora and every crash kept in
- * tests/fuzz/regressions/ on each build, without clang.
+ * there; without arguments, on the target's seeds and the crashes kept in
+ * tests/fuzz/regressions/ (VT_FUZZ_INPUTS, compiled in by CMake).  ctest
+ * and the valgrind stage of scripts/test replay them on each build,
+ * without clang.
  */
 #include <dirent.h>
 #include <stdio.h>
@@ -50,20 +52,31 @@ static int run_dir(const char *dir, size_t *count)
     return bad;
 }
 
+static int run_path(const char *path, size_t *count)
+{
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        return run_dir(path, count);
+    (*count)++;
+    return run_file(path);
+}
+
 int main(int argc, char **argv)
 {
     LLVMFuzzerInitialize(&argc, &argv);
     size_t count = 0;
     int bad = 0;
-    for (int i = 1; i < argc; i++) {
-        struct stat st;
-        if (stat(argv[i], &st) == 0 && S_ISDIR(st.st_mode)) {
-            bad |= run_dir(argv[i], &count);
-        } else {
-            bad |= run_file(argv[i]);
-            count++;
-        }
+    for (int i = 1; i < argc; i++)
+        bad |= run_path(argv[i], &count);
+#ifdef VT_FUZZ_INPUTS
+    if (argc == 1) {
+        char *list = strdup(VT_FUZZ_INPUTS);
+        for (char *save = NULL, *p = list ? strtok_r(list, ":", &save) : NULL;
+             p; p = strtok_r(NULL, ":", &save))
+            bad |= run_path(p, &count);
+        free(list);
     }
+#endif
     printf("replayed %zu inputs\n", count);
     return bad || count == 0;
 }

@@ -172,14 +172,20 @@ static void test_placeholder_errors(void **state)
         "<w:p><w:r><w:t>{{nope}}</w:t></w:r></w:p>\n"
         "<w:p><w:r><w:t>text {{>body}}</w:t></w:r></w:p>\n"
         "<w:p><w:r><w:t>{{subject</w:t></w:r></w:p>\n"
-        "<w:p><w:r><w:t>{{body}}</w:t></w:r></w:p>";
+        "<w:p><w:r><w:t>{{body}}</w:t></w:r></w:p>\n"
+        /* a text box in the block's paragraph would be lost with it */
+        BOX("1") "\n"
+        "<w:p><w:r><w:t>{{>header}}</w:t></w:r><w:r><w:drawing><w:p/>"
+        "</w:drawing></w:r></w:p>";
     assert_int_equal(open_doc(body, &t, &d), VT_ERR_TEMPLATE);
     assert_null(t);
-    assert_int_equal(d.count, 4); /* every problem, not just the first */
+    assert_int_equal(d.count, 5); /* every problem, not just the first */
     assert_non_null(strstr(d.msgs[0], "t.docx: word/document.xml:1: unknown placeholder {{nope}}"));
     assert_non_null(strstr(d.msgs[1], "{{>body}} must be alone in its paragraph"));
     assert_non_null(strstr(d.msgs[2], "not closed"));
     assert_non_null(strstr(d.msgs[3], "is a block"));
+    assert_non_null(strstr(d.msgs[4], ":6: {{>header}} must be alone in its "
+                                      "paragraph, which also holds a text box"));
     vt_diags_free(&d);
 }
 
