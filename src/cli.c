@@ -62,6 +62,7 @@ static const char RENDER_HELP[] =
     "  --max-depth N        refuse sections nested deeper than N (32)\n"
     "  --max-table-cells N  refuse tables with more than N cells (100000)\n"
     "  --max-part-bytes N   refuse template parts inflating past N (64 MiB)\n"
+    "  --max-parts N        refuse templates with more than N parts (1000)\n"
     "The file is written to a temporary name and renamed: it appears\n"
     "complete or not at all.\n";
 
@@ -171,6 +172,7 @@ typedef struct {
 } opts;
 
 enum { OPT_MAX_PLAN = 256, OPT_MAX_DEPTH, OPT_MAX_CELLS, OPT_MAX_PART,
+       OPT_MAX_PARTS,
        OPT_PER, OPT_DRY_RUN, OPT_FORCE, OPT_REGISTER, OPT_DATE,
        OPT_BACKDATE, OPT_WAIT, OPT_YEAR, OPT_TYPE, OPT_TEXT, OPT_REASON,
        OPT_FORMAT, OPT_AGENCY, OPT_NAME, OPT_PARENT, OPT_SERIES, OPT_BOOK,
@@ -236,6 +238,7 @@ static int parse_opts(int argc, char **argv, opts *o, int groups)
         {"max-depth", required_argument, 0, OPT_MAX_DEPTH},
         {"max-table-cells", required_argument, 0, OPT_MAX_CELLS},
         {"max-part-bytes", required_argument, 0, OPT_MAX_PART},
+        {"max-parts", required_argument, 0, OPT_MAX_PARTS},
         {"jobs", required_argument, 0, 'j'},
         {"per", required_argument, 0, OPT_PER},
         {"dry-run", no_argument, 0, OPT_DRY_RUN},
@@ -337,6 +340,7 @@ static int parse_opts(int argc, char **argv, opts *o, int groups)
         case OPT_MAX_DEPTH: dst = &o->lim.max_depth; break;
         case OPT_MAX_CELLS: dst = &o->lim.max_table_cells; break;
         case OPT_MAX_PART: dst = &o->lim.max_part_bytes; break;
+        case OPT_MAX_PARTS: dst = &o->lim.max_parts; break;
         default:
             fprintf(stderr, "vanthu %s: unknown option or missing value: %s\n",
                     argv[0], argv[optind - 1]);

@@ -487,8 +487,9 @@ static vt_table *parse_table(pctx *p, xmlNode *n)
         }
     }
     if (cells > p->lim->max_table_cells) {
-        perr(p, n, "<table> has %zu cells, more than the limit of %zu", cells,
-             p->lim->max_table_cells);
+        perr(p, n, "<table> has %zu cells, more than the limit of %zu "
+                   "(raise it with --max-table-cells)",
+             cells, p->lim->max_table_cells);
         return NULL;
     }
     if (p->errors)
@@ -532,7 +533,8 @@ static vt_block *parse_block(pctx *p, xmlNode *c, size_t depth)
     if (!b)
         return NULL;
     if (depth > p->lim->max_depth) {
-        perr(p, c, "<%s> is nested %zu deep, more than the limit of %zu",
+        perr(p, c, "<%s> is nested %zu deep, more than the limit of %zu "
+                   "(raise it with --max-depth)",
              el_name(c), depth, p->lim->max_depth);
         return NULL;
     }

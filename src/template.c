@@ -293,12 +293,32 @@ static int holds_more(const xmlNode *n)
     return 0;
 }
 
+/* The first element inside a w:t, or NULL.  A w:t holds text only; Word
+ * never writes markup there, and rewriting such a node would free the
+ * markup while it is still queued for scanning (found by fuzz_template). */
+static const xmlNode *markup_in_text(const xmlNode *t)
+{
+    for (const xmlNode *c = t->children; c; c = c->next)
+        if (c->type == XML_ELEMENT_NODE)
+            return c;
+    return NULL;
+}
+
 static void scan_paragraph(cctx *c, xmlNode *p)
 {
     tnodes tn = {0};
     collect_t(p, &tn);
     vt_buf s;
     vt_buf_init(&s);
+    for (size_t i = 0; i < tn.n; i++) {
+        const xmlNode *m = markup_in_text(tn.t[i]);
+        if (m) {
+            terr(c, p, "a text element (w:t) holds markup (<%s>); a Word "
+                       "document keeps only text there",
+                 (const char *)m->name);
+            goto done;
+        }
+    }
     for (size_t i = 0; i < tn.n; i++) {
         xmlChar *content = xmlNodeGetContent(tn.t[i]);
         if (content)
@@ -680,7 +700,7 @@ vt_error vt_template_open_mem(const char *name, const void *data, size_t len,
     int have_doc = 0, have_types = 0;
     if (n < 0 || (size_t)n > lim->max_parts) {
         vt_diags_addf(d, "%s: the package has %lld parts, more than the "
-                         "limit of %zu",
+                         "limit of %zu (raise it with --max-parts)",
                       name, (long long)n, lim->max_parts);
         rc = VT_ERR_LIMIT;
         goto done;
@@ -715,7 +735,8 @@ vt_error vt_template_open_mem(const char *name, const void *data, size_t len,
     if (!xml) {
         if (too_big)
             vt_diags_addf(d, "%s: word/document.xml inflates to more than the "
-                             "limit of %zu bytes",
+                             "limit of %zu bytes (raise it with "
+                             "--max-part-bytes)",
                           name, lim->max_part_bytes);
         else
             vt_diags_addf(d, "%s: word/document.xml cannot be read: %s", name,

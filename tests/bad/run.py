@@ -150,6 +150,29 @@ TEMPLATES = [
 ]
 
 
+# ---- limits: each refused past its limit, with a message naming the flag,
+# and accepted once the flag gives room.  (name, plan edit or None, template
+# maker or None, args that refuse, args that accept)
+
+def many_parts(src, dst):
+    rezip(src, dst, lambda n, x: x if n else [('customXml/item%d.xml' % i, b'<a/>') for i in range(1001)])
+
+
+TABLE = ('<table>' + '<col width="50">A</col><col width="50">B</col>'
+         + '<row><cell>x</cell><cell>y</cell></row>' * 10 + '</table>')
+
+LIMITS = [
+    ('plan-bytes', None, None, ['--max-plan-bytes', '1000'], [], r'larger than the limit of 1000 bytes \(raise it with --max-plan-bytes\)'),
+    ('depth', lambda t: t.replace('<body>', '<body>' + '<item>Mục' * 40 + '</item>' * 40, 1), None,
+     [], ['--max-depth', '64'], r'nested 33 deep, more than the limit of 32 \(raise it with --max-depth\)'),
+    ('table-cells', lambda t: t.replace('<body>', '<body>' + TABLE, 1), None,
+     ['--max-table-cells', '19'], ['--max-table-cells', '20'], r'has 20 cells, more than the limit of 19 \(raise it with --max-table-cells\)'),
+    ('part-bytes', None, lambda s, d: rezip(s, d, lambda n, x: x if n else None),
+     ['--max-part-bytes', '1000'], [], r'more than the limit of 1000 bytes \(raise it with --max-part-bytes\)'),
+    ('parts', None, many_parts, [], ['--max-parts', '2000'], r'has 10\d\d parts, more than the limit of 1000 \(raise it with --max-parts\)'),
+]
+
+
 # ---- values that must come out escaped or cleaned, never as markup
 
 HOSTILE = 'A & B < C > D ]]> {{>body}} {{cluster}} "q" \'a\' \u202eRTL\u200b \u202cX'
@@ -202,6 +225,25 @@ def main():
             os.makedirs(out)
             r = run_case(vanthu, ['render', good, '-t', path, '-o', os.path.join(out, 'x.docx')], env)
             expect('template %s (%d bytes)' % (name, os.path.getsize(path)), r, code, pattern, out)
+
+        for name, edit, make_tpl, refuse, accept, pattern in LIMITS:
+            plan = good
+            if edit:
+                plan = os.path.join(tmp, 'limit-%s.xml' % name)
+                open(plan, 'w', encoding='utf-8').write(edit(base))
+            tpl = []
+            if make_tpl:
+                tpl = ['-t', os.path.join(tmp, 'limit-%s.docx' % name)]
+                make_tpl(os.path.join(tpl_dir, 'mau-1.7.docx'), tpl[1])
+            out = os.path.join(tmp, 'out-limit-' + name)
+            os.makedirs(out)
+            doc = os.path.join(out, 'x.docx')
+            r = run_case(vanthu, ['render', plan, '-o', doc] + tpl + refuse, env)
+            expect('limit %s %s' % (name, ' '.join(refuse) or '(default)'), r, 1, pattern, out)
+            r = run_case(vanthu, ['render', plan, '-o', doc] + tpl + accept, env)
+            check(r is not None and r.returncode == 0 and os.path.exists(doc)
+                  and subprocess.run(['unzip', '-tq', doc], capture_output=True).returncode == 0,
+                  'limit %s %s: accepted, a sound DOCX' % (name, ' '.join(accept) or '(default)'))
 
         # text boxes copied in Word, with their drawing ids: renumbered, and
         # the placeholder inside each box filled; LibreOffice shows all three

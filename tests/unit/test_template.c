@@ -176,16 +176,20 @@ static void test_placeholder_errors(void **state)
         /* a text box in the block's paragraph would be lost with it */
         BOX("1") "\n"
         "<w:p><w:r><w:t>{{>header}}</w:t></w:r><w:r><w:drawing><w:p/>"
-        "</w:drawing></w:r></w:p>";
+        "</w:drawing></w:r></w:p>\n"
+        /* markup inside a w:t, which only a hostile file has */
+        "<w:p><w:r><w:t>{{subject}}<w:p><w:r><w:t>{{agency}}</w:t></w:r></w:p>"
+        "</w:t></w:r></w:p>";
     assert_int_equal(open_doc(body, &t, &d), VT_ERR_TEMPLATE);
     assert_null(t);
-    assert_int_equal(d.count, 5); /* every problem, not just the first */
+    assert_int_equal(d.count, 6); /* every problem, not just the first */
     assert_non_null(strstr(d.msgs[0], "t.docx: word/document.xml:1: unknown placeholder {{nope}}"));
     assert_non_null(strstr(d.msgs[1], "{{>body}} must be alone in its paragraph"));
     assert_non_null(strstr(d.msgs[2], "not closed"));
     assert_non_null(strstr(d.msgs[3], "is a block"));
     assert_non_null(strstr(d.msgs[4], ":6: {{>header}} must be alone in its "
                                       "paragraph, which also holds a text box"));
+    assert_non_null(strstr(d.msgs[5], ":7: a text element (w:t) holds markup (<p>)"));
     vt_diags_free(&d);
 }
 
