@@ -9,6 +9,10 @@
 #include <string.h>
 #include <zip.h>
 
+/* Only this namespace's docPr is a drawing id (a mutated namespace makes
+ * an unrelated element that happens to share the name). */
+#define WP_NS "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"
+
 #ifndef VT_FUZZ_SOURCE_DIR
 #define VT_FUZZ_SOURCE_DIR "."
 #endif
@@ -113,7 +117,7 @@ static void collect_drawing_ids(xmlNode *n, id_list *ids)
         if (c->type != XML_ELEMENT_NODE)
             continue;
         if (c->ns && strcmp((const char *)c->name, "docPr") == 0 &&
-            strstr((const char *)c->ns->href, "wordprocessingDrawing")) {
+            strcmp((const char *)c->ns->href, WP_NS) == 0) {
             if (ids->n == ids->cap) {
                 ids->cap = ids->cap ? ids->cap * 2 : 16;
                 ids->v = realloc(ids->v, ids->cap * sizeof *ids->v);
