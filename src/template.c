@@ -403,8 +403,6 @@ static void collect_paragraphs(xmlNode *n, tnodes *out)
  * duplicate or unreadable id gets the next free number.  Done once, when
  * the template is compiled. */
 
-#define WP_NS "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"
-
 typedef struct {
     unsigned long long id; /* 0: missing or not a number */
     size_t order;
@@ -415,7 +413,7 @@ static void collect_doc_pr(xmlNode *n, tnodes *out)
     for (xmlNode *c = n->children; c; c = c->next) {
         if (c->type != XML_ELEMENT_NODE)
             continue;
-        if (c->ns && strcmp((const char *)c->ns->href, WP_NS) == 0 &&
+        if (c->ns && strcmp((const char *)c->ns->href, VT_WP_NS) == 0 &&
             strcmp((const char *)c->name, "docPr") == 0)
             tnodes_push(out, c);
         collect_doc_pr(c, out);
@@ -447,31 +445,34 @@ static int renumber_drawings(xmlNode *root)
 {
     tnodes dp = {0};
     collect_doc_pr(root, &dp);
-    drawing_id *ids = dp.n ? calloc(dp.n, sizeof *ids) : NULL;
-    char *dup = dp.n ? calloc(dp.n, 1) : NULL;
-    int rc = dp.n && (!ids || !dup) ? -1 : 0;
+    if (dp.n == 0)
+        return 0;
+    drawing_id *ids = calloc(dp.n, sizeof *ids);
+    char *dup = calloc(dp.n, 1);
+    int rc = -1;
+    if (!ids || !dup)
+        goto out;
     unsigned long long next = 0;
-    for (size_t i = 0; i < dp.n && rc == 0; i++) {
+    for (size_t i = 0; i < dp.n; i++) {
         ids[i] = (drawing_id){read_id(dp.t[i]), i};
         if (ids[i].id > next)
             next = ids[i].id;
     }
-    if (rc == 0 && dp.n)
-        qsort(ids, dp.n, sizeof *ids, by_id_then_order);
-    for (size_t i = 0; i < dp.n && rc == 0; i++)
+    qsort(ids, dp.n, sizeof *ids, by_id_then_order);
+    for (size_t i = 0; i < dp.n; i++)
         dup[ids[i].order] = ids[i].id == 0 || (i && ids[i].id == ids[i - 1].id);
-    for (size_t i = 0; i < dp.n && rc == 0; i++) {
+    for (size_t i = 0; i < dp.n; i++) {
         if (!dup[i])
             continue;
-        if (++next > 0xffffffffu) {
-            rc = -1;
-            break;
-        }
+        if (++next > 0xffffffffu)
+            goto out;
         char v[24];
         snprintf(v, sizeof v, "%llu", next);
         if (!xmlSetProp(dp.t[i], (const xmlChar *)"id", (const xmlChar *)v))
-            rc = -1;
+            goto out;
     }
+    rc = 0;
+out:
     free(ids);
     free(dup);
     free(dp.t);

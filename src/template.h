@@ -59,6 +59,12 @@ typedef enum {
     VT_F__COUNT
 } vt_field;
 
+/* The namespace of wp:docPr, whose id every drawing must have unique in a
+ * document: the template scanner renumbers duplicates, the fuzzers check
+ * the result. */
+#define VT_WP_NS \
+    "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"
+
 const char *vt_field_name(vt_field f);
 /* The field called name (len bytes), or -1. */
 int vt_field_find(const char *name, size_t len);

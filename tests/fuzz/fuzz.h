@@ -37,7 +37,8 @@ vt_limits fz_limits(void);
 vt_template *fz_template(const char *family);
 
 /* Load a shipped plan from plans/ (VT_SOURCE_DIR, else the source folder
- * CMake compiled in); aborts if it does not load. */
+ * CMake compiled in); aborts if it does not load.  Both loaders then
+ * silence libxml2's own error printing for the run. */
 vt_plan *fz_plan(const char *file);
 
 /* Read entry name of a DOCX package into out; 0 on success. */
@@ -49,5 +50,13 @@ void fz_check_xml(const char *what, const char *xml, size_t len);
 
 /* Abort unless pkg is a package whose word/document.xml is well-formed. */
 void fz_check_docx(const char *what, const void *pkg, size_t len);
+
+/* Render plan through tpl in memory and, when vanthu accepts, check the
+ * document with fz_check_docx. */
+void fz_render_check(const char *what, const vt_plan *plan,
+                     const vt_template *tpl, vt_diags *d);
+
+/* Abort when an input was refused without a word to the clerk. */
+void fz_check_refusal(const char *what, const vt_diags *d);
 
 #endif

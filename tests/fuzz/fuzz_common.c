@@ -9,9 +9,8 @@
 #include <string.h>
 #include <zip.h>
 
-/* Only this namespace's docPr is a drawing id (a mutated namespace makes
- * an unrelated element that happens to share the name). */
-#define WP_NS "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"
+#include "render.h"
+#include "template.h"
 
 #ifndef VT_FUZZ_SOURCE_DIR
 #define VT_FUZZ_SOURCE_DIR "."
@@ -77,6 +76,7 @@ vt_plan *fz_plan(const char *file)
         abort();
     }
     vt_diags_free(&d);
+    xmlSetGenericErrorFunc(NULL, quiet);
     return p;
 }
 
@@ -117,7 +117,8 @@ static void collect_drawing_ids(xmlNode *n, id_list *ids)
         if (c->type != XML_ELEMENT_NODE)
             continue;
         if (c->ns && strcmp((const char *)c->name, "docPr") == 0 &&
-            strcmp((const char *)c->ns->href, WP_NS) == 0) {
+            /* exactly: a mutated namespace makes an unrelated element */
+            strcmp((const char *)c->ns->href, VT_WP_NS) == 0) {
             if (ids->n == ids->cap) {
                 ids->cap = ids->cap ? ids->cap * 2 : 16;
                 ids->v = realloc(ids->v, ids->cap * sizeof *ids->v);
@@ -180,4 +181,22 @@ void fz_check_docx(const char *what, const void *pkg, size_t len)
     }
     fz_check_xml(what, xml.data, xml.len);
     vt_buf_free(&xml);
+}
+
+void fz_render_check(const char *what, const vt_plan *plan,
+                     const vt_template *tpl, vt_diags *d)
+{
+    vt_buf pkg;
+    vt_buf_init(&pkg);
+    if (vt_render_mem(plan, tpl, &pkg, d) == VT_OK)
+        fz_check_docx(what, pkg.data, pkg.len);
+    vt_buf_free(&pkg);
+}
+
+void fz_check_refusal(const char *what, const vt_diags *d)
+{
+    if (d->count == 0) {
+        fprintf(stderr, "fuzz: a refused %s must say why\n", what);
+        abort();
+    }
 }
