@@ -19,7 +19,7 @@ import zipfile
 import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'integration'))
-from test_render import RESULTS, WRAP, Office, check, parse_args  # noqa: E402
+from test_render import RESULTS, WRAP, Office, check, parse_args, run  # noqa: E402
 
 BASE = 'plans/kim-thanh-2018-giay-moi-cum-1.xml'
 
@@ -188,6 +188,13 @@ def run_case(vanthu, args, env, timeout=120, shell=None):
         return None
 
 
+def rendered_document(r, path):
+    """word/document.xml of the DOCX a successful run r wrote to path, or ''."""
+    if r is None or r.returncode != 0:
+        return ''
+    return zipfile.ZipFile(path).read('word/document.xml').decode()
+
+
 def expect(label, r, code, pattern, outdir):
     left = sorted(os.listdir(outdir)) if os.path.isdir(outdir) else []
     if r is None:
@@ -242,7 +249,7 @@ def main():
             expect('limit %s %s' % (name, ' '.join(refuse) or '(default)'), r, 1, pattern, out)
             r = run_case(vanthu, ['render', plan, '-o', doc] + tpl + accept, env)
             check(r is not None and r.returncode == 0 and os.path.exists(doc)
-                  and subprocess.run(['unzip', '-tq', doc], capture_output=True).returncode == 0,
+                  and run(['unzip', '-tq', doc]).returncode == 0,
                   'limit %s %s: accepted, a sound DOCX' % (name, ' '.join(accept) or '(default)'))
 
         # text boxes copied in Word, with their drawing ids: renumbered, and
@@ -253,15 +260,14 @@ def main():
                                 BOXES + '<w:p><w:r><w:t>{{>body}}</w:t></w:r></w:p>', 1)))
         out = os.path.join(tmp, 'boxes.docx')
         r = run_case(vanthu, ['render', good, '-t', path, '-o', out], env)
-        doc = zipfile.ZipFile(out).read('word/document.xml').decode() if r and r.returncode == 0 else ''
+        doc = rendered_document(r, out)
         ids = re.findall(r'<wp:docPr id="([^"]*)"', doc)
         pdf_text = ''
         if doc:
             Office(tmp).convert(out, 'pdf', os.path.join(tmp, 'boxes-pdf'))
             pdf = os.path.join(tmp, 'boxes-pdf', 'boxes.pdf')
             if os.path.exists(pdf):
-                pdf_text = subprocess.run(['pdftotext', '-layout', pdf, '-'], capture_output=True,
-                                          text=True).stdout
+                pdf_text = run(['pdftotext', '-layout', pdf, '-']).stdout
         check(len(ids) == 3 and len(set(ids)) == 3 and ids[0] == '1' and all(i.isdigit() for i in ids)
               and doc.count('Hộp chữ số Số: 12/GM-PGDĐT') == 3 and pdf_text.count('Hộp chữ số Số: 12/GM-PGDĐT') == 3,
               'text boxes copied with their ids: ids %r made unique, the three boxes filled and '
@@ -274,7 +280,7 @@ def main():
             .replace('>', '&gt;') + ' Dự sinh', 1))
         out = os.path.join(tmp, 'values.docx')
         r = run_case(vanthu, ['render', val, '-o', out], env)
-        doc = zipfile.ZipFile(out).read('word/document.xml').decode() if r and r.returncode == 0 else ''
+        doc = rendered_document(r, out)
         try:
             ET.fromstring(doc)
             well_formed = True
