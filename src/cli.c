@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "book.h"
+#include "cli.h"
 #include "issue.h"
 #include "model.h"
 #include "register.h"
@@ -382,12 +383,14 @@ static char *default_template(const char *family)
     return path;
 }
 
-static int finish(vt_error rc, vt_diags *d)
+int vt_cli_finish(vt_error rc, vt_diags *d)
 {
     vt_diags_print(d, stderr);
     vt_diags_free(d);
     return vt_exit_code(rc);
 }
+
+static int finish(vt_error rc, vt_diags *d) { return vt_cli_finish(rc, d); }
 
 /* The template named by -t, or the default of the plan's family. */
 static vt_error open_template(const opts *o, const vt_plan *plan,
