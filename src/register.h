@@ -5,7 +5,7 @@
  * register list|show|void|export|verify) only call these functions, so a
  * second backend (a province-wide PostgreSQL register) replaces register.c
  * and nothing else.  The SQLite backend keeps one file; its schema is in
- * the README ("The register").
+ * docs/register.md.
  *
  * A number is handed out and recorded in one transaction, with the
  * archived file written in between: the caller's write function gets the
