@@ -16,4 +16,8 @@
  * code: the last step of every command. */
 int vt_cli_finish(vt_error rc, vt_diags *d);
 
+/* vanthu clusters / import --clusters: a batch plan's clusters from a
+ * spreadsheet (cli_clusters.c). */
+int vt_cmd_clusters(int argc, char **argv);
+
 #endif
