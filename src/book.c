@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "book_xlsx.h"
 #include "buf.h"
 #include "docx.h"
 #include "model.h"
@@ -355,6 +356,13 @@ vt_error vt_book_export(vt_register *r, const vt_book_opts *o,
 {
     rows R;
     vt_error rc = collect(r, o, &R, d);
+    if (rc == VT_OK && o->format == VT_BOOK_XLSX) { /* book_xlsx.c */
+        vt_book_table t = {COLUMNS, 10, R.cells, R.n, R.files, "Tệp lưu trữ",
+                           1u << 1 | 1u << 7, 1u << 6, R.agency, R.year};
+        rc = vt_book_export_xlsx(&t, out_path, d);
+        rows_free(&R);
+        return rc;
+    }
     vt_buf xml, out;
     vt_buf_init(&xml);
     vt_buf_init(&out);

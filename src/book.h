@@ -12,7 +12,7 @@
 #include "register.h"
 #include "vanthu.h"
 
-typedef enum { VT_BOOK_CSV, VT_BOOK_DOCX } vt_book_format;
+typedef enum { VT_BOOK_CSV, VT_BOOK_DOCX, VT_BOOK_XLSX } vt_book_format;
 
 typedef struct {
     vt_book_format format;
