@@ -163,9 +163,9 @@ void vt_sheet_where(const vt_sheet *s, long row, size_t col, vt_buf *out)
     if (s->name)
         vt_buf_printf(out, "%s: sheet \"%s\": row %ld", s->file, s->name, row);
     else
-        vt_buf_printf(out, "%s:%ld:", s->file, row);
+        vt_buf_printf(out, "%s:%ld", s->file, row);
     if (col != (size_t)-1)
-        vt_buf_printf(out, "%s column %s", s->name ? "," : "", letters);
+        vt_buf_printf(out, "%s column %s", s->name ? "," : ":", letters);
 }
 
 /* ---- XLSX --------------------------------------------------------------- */
@@ -1118,6 +1118,7 @@ typedef struct {
     const char *name;
     long row;
     const char *val[S__COUNT];
+    const char *typed[S__COUNT]; /* as the clerk typed it, for messages */
     long val_row[S__COUNT];
     size_t nschools;
 } cluster;
@@ -1344,17 +1345,19 @@ static int add_school(builder *b, const char *name, long row, size_t ci)
 /* Give the cluster a value; a different one from another row is an
  * error naming both rows. */
 static void set_slot(builder *b, cluster *c, int slot, const char *value,
-                     long row, vt_column col)
+                     const vt_cell *typed, long row, vt_column col)
 {
     if (!value)
         return;
     if (!c->val[slot]) {
         c->val[slot] = value;
+        c->typed[slot] = typed->text;
         c->val_row[slot] = row;
     } else if (strcmp(c->val[slot], value) != 0) {
         berr(b, row, col, "\"%s\" gives \"%s\" another %s than row %ld "
                           "(\"%s\"); a cluster meets once",
-             value, c->name, SLOT_NAMES[slot], c->val_row[slot], c->val[slot]);
+             typed->text, c->name, SLOT_NAMES[slot], c->val_row[slot],
+             c->typed[slot]);
     }
 }
 
@@ -1385,7 +1388,7 @@ static void read_when(builder *b, cluster *c, const view *v, vt_column col)
                      cell->text);
                 return;
             }
-            set_slot(b, c, S_DATE, iso_date(b, &dt), v->number, col);
+            set_slot(b, c, S_DATE, iso_date(b, &dt), cell, v->number, col);
         }
         if (col == VT_COL_TIME && frac == 0 && x >= 0 && x <= 23)
             frac = x / 24; /* "7" typed in the giờ column */
@@ -1394,7 +1397,8 @@ static void read_when(builder *b, cluster *c, const view *v, vt_column col)
             long m = lround(frac * 1440);
             int min = m > 1439 ? 1439 : m < 0 ? 0 : (int)m;
             snprintf(hm, sizeof hm, "%02d:%02d", min / 60, min % 60);
-            set_slot(b, c, S_TIME, vt_arena_strdup(&b->arena, hm), v->number, col);
+            set_slot(b, c, S_TIME, vt_arena_strdup(&b->arena, hm), cell,
+                     v->number, col);
         } else if (!want_date || day < 1) {
             berr(b, v->number, col, "%s is not a %s", cell->text,
                  col == VT_COL_SESSION ? "session (sáng, chiều or tối)"
@@ -1426,11 +1430,12 @@ static void read_when(builder *b, cluster *c, const view *v, vt_column col)
         return;
     }
     if (w.dates)
-        set_slot(b, c, S_DATE, iso_date(b, &w.date), v->number, col);
+        set_slot(b, c, S_DATE, iso_date(b, &w.date), cell, v->number, col);
     if (w.times)
-        set_slot(b, c, S_TIME, vt_arena_strdup(&b->arena, w.time), v->number, col);
+        set_slot(b, c, S_TIME, vt_arena_strdup(&b->arena, w.time), cell,
+                 v->number, col);
     if (w.sessions)
-        set_slot(b, c, S_SESSION, w.session, v->number, col);
+        set_slot(b, c, S_SESSION, w.session, cell, v->number, col);
 }
 
 /* A cluster named by a bare number ("1") reads badly in a letter
@@ -1484,7 +1489,7 @@ static void read_rows_into_clusters(builder *b)
         for (size_t k = 0; k < 3; k++)
             if (v->cell[texts[k].col])
                 set_slot(b, c, texts[k].slot, v->cell[texts[k].col]->text,
-                         v->number, texts[k].col);
+                         v->cell[texts[k].col], v->number, texts[k].col);
         if (v->cell[VT_COL_SCHOOL]) {
             c->nschools++;
             if (add_school(b, v->cell[VT_COL_SCHOOL]->text, v->number,
