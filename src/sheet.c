@@ -667,19 +667,21 @@ vt_error vt_sheet_xlsx_mem(const char *file, const void *data, size_t len,
 
 char vt_csv_separator(const char *data, size_t len)
 {
-    size_t i = 0;
-    while (i < len && (data[i] == '\r' || data[i] == '\n'))
-        i++;
-    size_t comma = 0, semi = 0, tab = 0;
+    size_t comma = 0, semi = 0, tab = 0, lines = 0;
     int quoted = 0;
-    for (; i < len && (quoted || (data[i] != '\n' && data[i] != '\r')); i++) {
-        if (data[i] == '"')
+    for (size_t i = 0; i < len && lines < 20; i++) {
+        char c = data[i];
+        if (c == '"')
             quoted = !quoted;
-        else if (!quoted && data[i] == ',')
+        else if (quoted)
+            continue;
+        else if (c == '\n')
+            lines++;
+        else if (c == ',')
             comma++;
-        else if (!quoted && data[i] == ';')
+        else if (c == ';')
             semi++;
-        else if (!quoted && data[i] == '\t')
+        else if (c == '\t')
             tab++;
     }
     if (semi > comma && semi >= tab)

@@ -70,9 +70,10 @@ vt_error vt_sheet_csv_mem(const char *file, const char *data, size_t len,
                           vt_diags *d);
 void vt_sheet_free(vt_sheet *s);
 
-/* The separator of a CSV file from its first non-blank line: ';' when it
- * has more semicolons than commas outside quotes (Excel in a Vietnamese
- * locale), '\t' for a tab-separated export, else ','. */
+/* The separator of a CSV file from its first 20 lines (a title line
+ * above the heading may have none): ';' when they have more semicolons
+ * than commas outside quotes (Excel in a Vietnamese locale), '\t' for a
+ * tab-separated export, else ','. */
 char vt_csv_separator(const char *data, size_t len);
 
 /* Excel's day number to a date: the 1900 system (with its phantom

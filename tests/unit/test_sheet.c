@@ -125,6 +125,9 @@ static void test_csv_separator(void **state)
     const char *tab = "Cụm\tTrường\tNgày\n";
     assert_int_equal(vt_csv_separator(tab, strlen(tab)), '\t');
     assert_int_equal(vt_csv_separator("", 0), ',');
+    /* a title line without separators above the heading */
+    const char *title = "DANH SÁCH CỤM\n\nCụm;Trường;Ngày\n1;TH A, B;14/3/2018\n";
+    assert_int_equal(vt_csv_separator(title, strlen(title)), ';');
 }
 
 static vt_sheet *csv(const char *text, vt_diags *d)
