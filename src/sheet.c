@@ -255,20 +255,23 @@ static vt_error read_xml(xlsx *x, const char *name, int required,
     *doc = xmlReadMemory(data, (int)len, name, NULL,
                          XML_PARSE_NONET | XML_PARSE_NOERROR |
                              XML_PARSE_NOWARNING);
+    /* an entity attack may stop the parser before the document exists */
+    int doctype = *doc ? (*doc)->intSubset || (*doc)->extSubset
+                       : memmem(data, len, "<!DOCTYPE", 9) != NULL;
     free(data);
-    if (!*doc) {
-        const xmlError *e = xmlGetLastError();
-        const char *msg = e && e->message ? e->message : "unreadable";
-        vt_diags_addf(x->d, "%s: %s:%d: not well-formed XML: %.*s", x->file,
-                      name, e ? e->line : 0, (int)strcspn(msg, "\n"), msg);
-        return VT_ERR_XML;
-    }
-    if ((*doc)->intSubset || (*doc)->extSubset) {
+    if (doctype) {
         vt_diags_addf(x->d, "%s: %s has a DOCTYPE, which a workbook never "
                             "needs; refusing it",
                       x->file, name);
         xmlFreeDoc(*doc);
         *doc = NULL;
+        return VT_ERR_XML;
+    }
+    if (!*doc) {
+        const xmlError *e = xmlGetLastError();
+        const char *msg = e && e->message ? e->message : "unreadable";
+        vt_diags_addf(x->d, "%s: %s:%d: not well-formed XML: %.*s", x->file,
+                      name, e ? e->line : 0, (int)strcspn(msg, "\n"), msg);
         return VT_ERR_XML;
     }
     return VT_OK;
@@ -775,7 +778,7 @@ vt_error vt_sheet_csv_mem(const char *file, const char *data, size_t len,
         return VT_ERR_PLAN;
     vt_sheet *s = sheet_new(file);
     struct csv_parser p;
-    if (!s || csv_init(&p, CSV_APPEND_NULL | CSV_STRICT_FINI) != 0) {
+    if (!s || csv_init(&p, CSV_APPEND_NULL | CSV_STRICT | CSV_STRICT_FINI) != 0) {
         vt_sheet_free(s);
         return VT_ERR_NOMEM;
     }
@@ -787,8 +790,14 @@ vt_error vt_sheet_csv_mem(const char *file, const char *data, size_t len,
     while (at < len && rc == VT_OK && !c.failed) {
         const char *nl = memchr(data + at, '\n', len - at);
         size_t n = nl ? (size_t)(nl - (data + at)) + 1 : len - at;
-        if (csv_parse(&p, data + at, n, csv_field, csv_record, &c) != n)
+        if (csv_parse(&p, data + at, n, csv_field, csv_record, &c) != n) {
             rc = csv_error(&p) == CSV_ENOMEM ? VT_ERR_NOMEM : VT_ERR_PLAN;
+            if (rc == VT_ERR_PLAN)
+                vt_diags_addf(d, "%s:%ld: a quote inside a cell that does not "
+                                 "start with one (quote the whole cell and "
+                                 "double the quote: \"TH \"\"A\"\"\")",
+                              file, c.line);
+        }
         at += n;
         c.line++;
     }
@@ -1402,9 +1411,11 @@ static void read_when(builder *b, cluster *c, const view *v, vt_column col)
             set_slot(b, c, S_TIME, vt_arena_strdup(&b->arena, hm), cell,
                      v->number, col);
         } else if (!want_date || day < 1) {
-            berr(b, v->number, col, "%s is not a %s", cell->text,
-                 col == VT_COL_SESSION ? "session (sáng, chiều or tối)"
-                                       : "time of day");
+            berr(b, v->number, col, "%s is not %s", cell->text,
+                 col == VT_COL_SESSION ? "a session (sáng, chiều or tối)"
+                 : col == VT_COL_DATE  ? "a date"
+                 : col == VT_COL_TIME  ? "a time of day"
+                                       : "a date or a time");
         }
         return;
     }
@@ -1522,7 +1533,8 @@ static void check_schools(builder *b)
         b->arena.oom = 1;
         return;
     }
-    memcpy(sorted, b->schools, b->nschools * sizeof *sorted);
+    if (b->nschools)
+        memcpy(sorted, b->schools, b->nschools * sizeof *sorted);
     qsort(sorted, b->nschools, sizeof *sorted, school_cmp);
     for (size_t i = 1; i < b->nschools; i++)
         if (strcmp(sorted[i].name, sorted[i - 1].name) == 0) {

@@ -310,6 +310,38 @@ static void test_cluster_errors(void **state)
     vt_buf_free(&xml);
 }
 
+/* Excel numbers in the date and time columns: serials, fractions, hours. */
+static void test_cluster_numbers(void **state)
+{
+    (void)state;
+    vt_diags d;
+    vt_diags_init(&d);
+    vt_sheet *s = csv("Cụm,Trường,Thời gian,Giờ,Địa điểm,Buổi\n"
+                      "1,TH A,43173.3125,,X,\n"
+                      "2,TH B,43174,7,Y,chieu\n"
+                      "3,TH C,0.5,43173,Z,2\n", &d);
+    assert_non_null(s);
+    for (size_t r = 1; r < 4; r++)
+        for (size_t c = 0; c < s->rows[r].ncells; c++)
+            if (s->rows[r].cells[c].text && c != 1 && c != 4 && c != 5)
+                s->rows[r].cells[c].kind = VT_CELL_NUMBER; /* as XLSX gives them */
+    vt_buf xml;
+    vt_buf_init(&xml);
+    assert_int_equal(vt_sheet_clusters(s, "", &xml, NULL, NULL, &d), VT_ERR_PLAN);
+    assert_int_equal(d.count, 2);
+    assert_string_equal(d.msgs[0], "t.csv:4: column F (buổi): \"2\" is not a session (sáng, chiều or tối)");
+    assert_string_equal(d.msgs[1], "t.csv:4: column D (giờ): 43173 is not a time of day");
+    vt_diags_free(&d);
+    s->nrows = 3; /* without the bad row */
+    assert_int_equal(vt_sheet_clusters(s, "", &xml, NULL, NULL, &d), VT_OK);
+    assert_non_null(strstr(xml.data, "<cluster name=\"Cụm số 1\" date=\"2018-03-14\" time=\"07:30\">"));
+    assert_non_null(strstr(xml.data, "<cluster name=\"Cụm số 2\" date=\"2018-03-15\" session=\"chiều\" time=\"07:00\">"));
+    s->nrows = 4;
+    vt_buf_free(&xml);
+    vt_sheet_free(s);
+    vt_diags_free(&d);
+}
+
 static void span(const char *plan, int want, const char *before, const char *indent)
 {
     size_t start = 99, end = 99;
@@ -351,6 +383,7 @@ int main(void)
         cmocka_unit_test(test_csv),
         cmocka_unit_test(test_xlsx_strings),
         cmocka_unit_test(test_cluster_errors),
+        cmocka_unit_test(test_cluster_numbers),
         cmocka_unit_test(test_plan_span),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
