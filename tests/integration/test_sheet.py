@@ -22,7 +22,7 @@ import zipfile
 import xml.etree.ElementTree as ET
 from xml.sax.saxutils import escape, quoteattr
 
-from test_render import RESULTS, check, parse_args, run
+from test_render import Office, RESULTS, check, parse_args, run
 
 MAIN = 'http://schemas.openxmlformats.org/spreadsheetml/2006/main'
 REL = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships'
@@ -190,7 +190,7 @@ def to_csv(rows, sep, bom, crlf):
     return ('\ufeff' if bom else '') + buf.getvalue()
 
 
-def test_clusters(vanthu, src, tmp, env):
+def test_clusters(vanthu, src, tmp, env, office):
     d = os.path.join(tmp, 'clusters')
     os.makedirs(d)
     want = seed_clusters(src)
@@ -251,6 +251,17 @@ def test_clusters(vanthu, src, tmp, env):
           got.encode() and sorted(os.listdir(d)).count('inplace.xml') == 1 and
           not [f for f in os.listdir(d) if '.tmp' in f],
           '--into without -o updates the plan in place, the same bytes every time, no temporary left')
+    # a workbook written by another program: LibreOffice Calc opens the CSV
+    # in a Vietnamese locale (so the dates become Excel dates) and saves XLSX
+    lo = os.path.join(d, 'lo')
+    typed_csv = os.path.join(d, 'typed.csv')
+    open(typed_csv, 'w', encoding='utf-8', newline='').write(to_csv(typed, ',', False, False))
+    office.convert_with(typed_csv, 'xlsx', lo, 'CSV:44,34,76,1,,1066')
+    lo_xlsx = os.path.join(lo, 'typed.xlsx')
+    sheet = zipfile.ZipFile(lo_xlsx).read('xl/worksheets/sheet1.xml').decode() if os.path.exists(lo_xlsx) else ''
+    r = run([vanthu, 'clusters', lo_xlsx], env=env)
+    check(re.search(r'<c r="D4"[^>]*t="n"><v>43173</v>', sheet) and r.returncode == 0 and r.stdout == frag.stdout,
+          'an XLSX saved by LibreOffice Calc (dates as date serials) gives the same <clusters>')
     # a plan without <clusters> gets one before <copies-to>
     noclusters = os.path.join(d, 'none.xml')
     open(noclusters, 'w', encoding='utf-8').write(re.sub(r'  <clusters>.*</clusters>\n', '', seed, flags=re.S))
@@ -285,7 +296,7 @@ def xlsx_cells(path):
     return cells, sheet
 
 
-def test_export(vanthu, src, tmp, env):
+def test_export(vanthu, src, tmp, env, office):
     d = os.path.join(tmp, 'export')
     os.makedirs(d)
     reg = os.path.join(d, 'register.sqlite')
@@ -327,9 +338,30 @@ def test_export(vanthu, src, tmp, env):
                 mismatches.append((ri, ci, text, v, fmt))
     check(len(want) == 4 and not mismatches,
           'every cell matches the CSV book; the two date columns are dates in dd/mm/yyyy (%r)' % mismatches[:3])
+    # LibreOffice Calc opens the workbook and reads the same cells back
+    office.convert_with(book, 'csv:Text - txt - csv (StarCalc):44,34,76,1', os.path.join(d, 'lo'), None)
+    lo_csv = os.path.join(d, 'lo', 'so-di.csv')
+    back = list(csv.reader(io.StringIO(open(lo_csv, encoding='utf-8').read()))) if os.path.exists(lo_csv) else []
+
+    def same(a, b):
+        da, db = re.fullmatch(r'(\d+)/(\d+)/(\d{4})', a), re.fullmatch(r'(\d+)/(\d+)/(\d{4})', b)
+        return [int(x) for x in da.groups()] == [int(x) for x in db.groups()] if da and db else a == b
+    check(len(back) == len(want) and all(len(x) == len(y) and all(same(p, q) for p, q in zip(x, y))
+                                         for x, y in zip(back, want)),
+          'LibreOffice Calc opens the workbook and reads the CSV book\'s cells')
     r = run([vanthu, 'register', 'export', '--format', 'xls', '-o', os.path.join(d, 'x'), '--register', reg],
             env=env)
     check(r.returncode == 2 and 'csv, docx or xlsx' in r.stderr, 'an unknown format is bad usage')
+
+
+class Calc(Office):
+    """LibreOffice (Calc) with its own profile, an import filter given."""
+
+    def convert_with(self, src, fmt, outdir, infilter):
+        os.makedirs(outdir, exist_ok=True)
+        return run(['soffice', '-env:UserInstallation=' + self.profile, '--headless']
+                   + (['--infilter=' + infilter] if infilter else [])
+                   + ['--convert-to', fmt, '--outdir', outdir, src], timeout=900)
 
 
 def main():
@@ -338,8 +370,9 @@ def main():
     env.pop('VANTHU_REGISTER', None)
     with tempfile.TemporaryDirectory(prefix='vt-sheet-') as tmp:
         os.chmod(tmp, 0o755)
-        test_clusters(a.vanthu, a.source, tmp, env)
-        test_export(a.vanthu, a.source, tmp, env)
+        office = Calc(tmp)
+        test_clusters(a.vanthu, a.source, tmp, env, office)
+        test_export(a.vanthu, a.source, tmp, env, office)
     print('%d passed, %d failed' % (RESULTS['passed'], RESULTS['failed']))
     return 1 if RESULTS['failed'] else 0
 
