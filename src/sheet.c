@@ -399,6 +399,44 @@ typedef struct {
     const char *sheet_part, *sst_part;
 } parts;
 
+static int same_folded(const char *a, const char *b)
+{
+    vt_buf x, y;
+    vt_buf_init(&x);
+    vt_buf_init(&y);
+    vt_text_fold(a, &x);
+    vt_text_fold(b, &y);
+    int same = !x.oom && !y.oom && x.len == y.len &&
+               (x.len == 0 || memcmp(x.data, y.data, x.len) == 0);
+    vt_buf_free(&x);
+    vt_buf_free(&y);
+    return same;
+}
+
+/* The <sheet> named want (the first when want is NULL); a name typed
+ * without marks or in another case ("--sheet cum" for "Cụm") is taken
+ * when it fits one sheet only, since not every terminal types Vietnamese.
+ * The names all go to names, for the message when none fits. */
+static const xmlNode *pick_sheet(const xmlNode *sheets, const char *want,
+                                 vt_buf *names)
+{
+    const xmlNode *exact = NULL, *folded = NULL;
+    int nfolded = 0;
+    for (const xmlNode *c = sheets ? sheets->children : NULL; c; c = c->next) {
+        const char *name = is_el(c, "sheet") ? attr(c, "name") : NULL;
+        if (!name)
+            continue;
+        vt_buf_printf(names, "%s\"%s\"", names->len ? ", " : "", name);
+        if (!exact && (!want || strcmp(name, want) == 0))
+            exact = c;
+        if (want && same_folded(name, want)) {
+            folded = c;
+            nfolded++;
+        }
+    }
+    return exact ? exact : nfolded == 1 ? folded : NULL;
+}
+
 /* Find the sheet by name (or the first one) through workbook.xml and its
  * relationships, and read the 1904 flag on the way. */
 static vt_error find_sheet(xlsx *x, vt_sheet *s, const char *want, parts *p)
@@ -418,16 +456,10 @@ static vt_error find_sheet(xlsx *x, vt_sheet *s, const char *want, parts *p)
     const char *rid = NULL;
     vt_buf names;
     vt_buf_init(&names);
-    for (xmlNode *c = first_child(first_child(root, "sheets"), "sheet"); c;
-         c = c->next) {
-        const char *name = is_el(c, "sheet") ? attr(c, "name") : NULL;
-        if (!name)
-            continue;
-        vt_buf_printf(&names, "%s\"%s\"", names.len ? ", " : "", name);
-        if (!rid && (!want || strcmp(name, want) == 0)) {
-            rid = attr(c, "id");
-            s->name = vt_arena_strdup(&s->arena, name);
-        }
+    const xmlNode *sheet = pick_sheet(first_child(root, "sheets"), want, &names);
+    if (sheet) {
+        rid = attr(sheet, "id");
+        s->name = vt_arena_strdup(&s->arena, attr(sheet, "name"));
     }
     if (!rid) {
         if (want)
@@ -1131,6 +1163,7 @@ typedef struct {
     const char *val[S__COUNT];
     const char *typed[S__COUNT]; /* as the clerk typed it, for messages */
     long val_row[S__COUNT];
+    int date_typed; /* a date cell was there, if unreadable (reported) */
     size_t nschools;
 } cluster;
 
@@ -1387,6 +1420,7 @@ static void read_when(builder *b, cluster *c, const view *v, vt_column col)
     if (!cell)
         return;
     int want_date = col == VT_COL_DATE || col == VT_COL_WHEN;
+    c->date_typed |= want_date;
     int want_time = col == VT_COL_TIME || col == VT_COL_WHEN;
     char *end;
     double x = cell->kind == VT_CELL_NUMBER ? strtod(cell->text, &end) : 0;
@@ -1519,15 +1553,28 @@ static int school_cmp(const void *x, const void *y)
     return k ? k : (a->row > b->row) - (a->row < b->row);
 }
 
-/* A school in two rows would get two letters, maybe for two days. */
-static void check_schools(builder *b)
+/* Each cluster needs schools, a date and a venue; a school in two rows
+ * would get two letters, maybe for two days. */
+static void check_clusters(builder *b)
 {
-    for (size_t i = 0; i < b->nclusters; i++)
-        if (!b->clusters[i].nschools)
-            berr(b, b->clusters[i].row, VT_COL_CLUSTER,
+    for (size_t i = 0; i < b->nclusters; i++) {
+        const cluster *c = &b->clusters[i];
+        if (!c->nschools)
+            berr(b, c->row, VT_COL_CLUSTER,
                  "cluster \"%s\" has no schools (a row with its cụm and a "
                  "trường)",
-                 b->clusters[i].name);
+                 c->name);
+        /* the letter must say when and where; say it here, on the sheet */
+        if (!c->val[S_DATE] && !c->date_typed)
+            berr(b, c->row, b->col[VT_COL_DATE] != (size_t)-1 ? VT_COL_DATE
+                                                                : VT_COL_WHEN,
+                 "cluster \"%s\" has no date; type it on one of its rows",
+                 c->name);
+        if (!c->val[S_VENUE])
+            berr(b, c->row, VT_COL_VENUE,
+                 "cluster \"%s\" has no địa điểm; type it on one of its rows",
+                 c->name);
+    }
     school *sorted = malloc((b->nschools ? b->nschools : 1) * sizeof *sorted);
     if (!sorted) {
         b->arena.oom = 1;
@@ -1615,7 +1662,7 @@ vt_error vt_sheet_clusters(const vt_sheet *s, const char *indent, vt_buf *xml,
         else
             read_rows_into_clusters(&b);
         if (!b.arena.oom)
-            check_schools(&b);
+            check_clusters(&b);
         if (!b.errors && !b.arena.oom && b.nclusters == 0)
             berr(&b, s->rows[b.head_row].number, VT_COL__COUNT,
                  "no rows below the heading; nothing to import");

@@ -233,6 +233,9 @@ def test_clusters(vanthu, src, tmp, env, office):
               'CSV %s gives the same <clusters> as the XLSX' % label)
     check(frag.stdout.strip() == re.search(r'<clusters>.*</clusters>', got, re.S).group(0).replace('\n  ', '\n'),
           'without --into: the element alone on standard output')
+    r = run([vanthu, 'clusters', xlsx, '--sheet', 'CUM'], env=env)
+    check(r.returncode == 0 and r.stdout == frag.stdout,
+          '--sheet typed without marks or case finds the one sheet it can mean')
     # 1904 dates, inline strings, the first sheet by default
     x1904 = os.path.join(d, 'mac.xlsx')
     rows1904 = [[('n', str(v - 1462)) if isinstance(v, int) and v > 40000 else v for v in r] if r else r
