@@ -114,12 +114,18 @@ static vt_error splice(const clusters_opts *o, const vt_sheet *s, vt_buf *out,
         rc = indent.oom ? VT_ERR_NOMEM
                         : vt_sheet_clusters(s, indent.data, &frag, nc, ns, d);
     if (rc == VT_OK) {
+        /* a plan saved on Windows keeps its CRLF line ends throughout */
+        const char *nl = memmem(plan, len, "\r\n", 2) ? "\r\n" : "\n";
         vt_buf_put(out, plan, start);
         if (where == 1)
             vt_buf_puts(out, indent.data);
-        vt_buf_put(out, frag.data, frag.len);
+        for (size_t i = 0; i < frag.len; i++)
+            if (frag.data[i] == '\n')
+                vt_buf_puts(out, nl);
+            else
+                vt_buf_putc(out, frag.data[i]);
         if (where == 1)
-            vt_buf_putc(out, '\n');
+            vt_buf_puts(out, nl);
         vt_buf_put(out, plan + end, len - end);
         rc = out->oom ? VT_ERR_NOMEM : VT_OK;
     }

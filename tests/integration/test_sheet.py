@@ -265,6 +265,13 @@ def test_clusters(vanthu, src, tmp, env, office):
     r = run([vanthu, 'clusters', lo_xlsx], env=env)
     check(re.search(r'<c r="D4"[^>]*t="n"><v>43173</v>', sheet) and r.returncode == 0 and r.stdout == frag.stdout,
           'an XLSX saved by LibreOffice Calc (dates as date serials) gives the same <clusters>')
+    # a plan saved with CRLF line ends keeps them
+    crlf = os.path.join(d, 'crlf.xml')
+    open(crlf, 'wb').write(blank.replace('\n', '\r\n').encode())
+    r = run([vanthu, 'clusters', xlsx, '--sheet', 'Cụm', '--into', crlf], env=env)
+    data = open(crlf, 'rb').read()
+    check(r.returncode == 0 and data == got.replace('\n', '\r\n').encode(),
+          'a CRLF plan gets CRLF clusters, nothing else changes')
     # a plan without <clusters> gets one before <copies-to>
     noclusters = os.path.join(d, 'none.xml')
     open(noclusters, 'w', encoding='utf-8').write(re.sub(r'  <clusters>.*</clusters>\n', '', seed, flags=re.S))
