@@ -40,6 +40,8 @@ static const char USAGE[] =
     "                       render it and archive it\n"
     "  register list|show|void|note|export|verify|agency [options]\n"
     "                       the register of outgoing documents\n"
+    "  import FILE.txt [-o PLAN.xml]\n"
+    "                       turn a document typed as text into a plan\n"
     "  pack DIR... -o OUT.docx\n"
     "                       pack unpacked template folders into a DOCX\n"
     "\n"
@@ -963,6 +965,8 @@ int main(int argc, char **argv)
         return cmd_issue(argc - 1, argv + 1);
     if (strcmp(cmd, "register") == 0)
         return cmd_register(argc - 1, argv + 1);
+    if (strcmp(cmd, "import") == 0)
+        return vt_cmd_import(argc - 1, argv + 1);
     fprintf(stderr, "vanthu: unknown command \"%s\"\n%s", cmd, USAGE);
     return VT_EXIT_USAGE;
 }

@@ -16,4 +16,7 @@
  * code: the last step of every command. */
 int vt_cli_finish(vt_error rc, vt_diags *d);
 
+/* vanthu import FILE.txt: cli_import.c */
+int vt_cmd_import(int argc, char **argv);
+
 #endif
