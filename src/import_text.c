@@ -406,6 +406,7 @@ enum { K_ROMAN = 1, K_DEC, K_DOT, K_SUB, K_LETTER };
 typedef struct node node;
 struct node {
     int kind, skind, num;
+    int flattened; /* a "1.2." point with no "1." above, kept as a point */
     char *text; /* owned */
     node *first, *last, *next, *parent;
     /* a table: cells[r * ncols + c] (NULL: covered by a rowspan) */
@@ -571,7 +572,8 @@ static void dotted_heading(ictx *c, int a, int b, const char *title, int line)
     pop_items(c);
     for (size_t i = c->depth; i-- > 1;) {
         node *s = c->stack[i];
-        if (s->kind == N_SECTION && s->skind == K_DEC && s->num == a) {
+        if (s->kind == N_SECTION && s->skind == K_DEC && s->num == a &&
+            !s->flattened) {
             c->depth = i + 1;
             open_section(c, K_DOT, b, title);
             return;
@@ -581,6 +583,8 @@ static void dotted_heading(ictx *c, int a, int b, const char *title, int line)
                   "it: imported as a point of its section, numbered by vanthu",
          a == b ? "\"n. n.\"" : "\"n.m.\"");
     decimal_heading(c, b, title, line);
+    if (c->depth > 1 && top(c)->kind == N_SECTION)
+        top(c)->flattened = 1;
 }
 
 static void letter_heading(ictx *c, const char *title)
@@ -1069,6 +1073,11 @@ static size_t parse_header(ictx *c, const line_t *lines, size_t n, doc_t *doc)
                     }
                     break;
                 }
+                /* a trích yếu is a few lines without a full stop; a
+                 * sentence after the first line is the body beginning */
+                if (mode != NONE && !subject_closed && doc->nsubject &&
+                    (ends_sentence(pc[k]) || strlen(pc[k]) > 200))
+                    subject_closed = 1;
                 if (mode != NONE && !subject_closed && doc->nsubject < 4 &&
                     (in.kind == VT_L_TEXT || in.kind == VT_L_UPPER)) {
                     if (mode == VV && doc->nsubject) {
@@ -1498,7 +1507,8 @@ static void write_plan(ictx *c, doc_t *doc, const line_t *lines, size_t nl,
     }
     vt_buf_puts(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     vt_buf_puts(b, "<!-- Imported by vanthu import from ");
-    vt_xml_text(b, c->name);
+    const char *base = strrchr(c->name, '/');
+    vt_xml_text(b, base ? base + 1 : c->name);
     vt_buf_puts(b, "; check the lines it warned about.  Fields marked "
                    "\"[THIẾU: ...]\" were missing from the text. -->\n");
     vt_buf_printf(b, "<plan type=\"%s\">\n  <agency>\n", slug);
