@@ -1510,7 +1510,7 @@ static void write_plan(ictx *c, doc_t *doc, const line_t *lines, size_t nl,
     const char *base = strrchr(c->name, '/');
     vt_xml_text(b, base ? base + 1 : c->name);
     vt_buf_puts(b, "; check the lines it warned about.  Fields marked "
-                   "\"[THIẾU: ...]\" were missing from the text. -->\n");
+                   "[THIẾU: ...] were missing from the text. -->\n");
     vt_buf_printf(b, "<plan type=\"%s\">\n  <agency>\n", slug);
     if (doc->parent)
         put_el(b, 2, "parent", doc->parent);
