@@ -17,18 +17,21 @@
 #include "buf.h"
 #include "cli.h"
 #include "fileio.h"
+#include "import_docx.h"
 #include "import_text.h"
 #include "legacy_enc.h"
 #include "vanthu.h"
 
 static const char IMPORT_HELP[] =
-    "usage: vanthu import FILE.txt [-o PLAN.xml] [--max-bytes N]\n"
+    "usage: vanthu import FILE.txt|FILE.docx [-o PLAN.xml] [--max-bytes N]\n"
     "\n"
     "Turn a document typed as plain text into a plan: header, type name and\n"
     "trích yếu (or V/v), Kính gửi, Căn cứ, the numbered body, tables (lines\n"
     "of tab-separated cells), Nơi nhận, signature and appendices.  The text\n"
     "may be UTF-8 (with or without BOM), UTF-16 with BOM, TCVN3 (ABC) or\n"
-    "VNI; legacy encodings are converted to Unicode.\n"
+    "VNI; legacy encodings are converted to Unicode.  A DOCX is read as the\n"
+    "same lines: paragraphs, layout tables cell by cell, data tables as\n"
+    "tab-separated rows, bold and italic inside a paragraph.\n"
     "  -o, --output FILE    write the plan to FILE (default, or \"-\": stdout)\n"
     "  --max-bytes N        refuse text files larger than N bytes (16 MiB)\n"
     "Warnings name file:line and what was guessed; missing fields are\n"
@@ -61,11 +64,37 @@ static vt_error import_file(const char *path, size_t max_bytes, vt_buf *xml,
         vt_diags_addf(d, "%s: cannot read the file: %s", path, strerror(errno));
         return VT_ERR_IO;
     }
-    vt_buf text;
+    vt_buf text, docx;
     vt_buf_init(&text);
+    vt_buf_init(&docx);
     vt_encoding enc;
-    vt_error rc = vt_text_decode(path, data, len, &text, &enc, d);
-    free(data);
+    vt_error rc = VT_OK;
+    if (vt_is_zip(data, len)) {
+        /* a DOCX: its paragraphs and tables as typed lines, then the same
+         * importer as for text */
+        vt_limits lim = vt_limits_default();
+        vt_buf xml_part;
+        vt_buf_init(&xml_part);
+        rc = vt_docx_read_document(path, data, len, lim.max_part_bytes,
+                                   lim.max_parts, &xml_part, d);
+        if (rc == VT_OK)
+            rc = vt_docx_to_text(path, xml_part.data ? xml_part.data : "",
+                                 xml_part.len, &docx, d);
+        vt_buf_free(&xml_part);
+        free(data);
+        data = docx.data ? docx.data : NULL;
+        len = docx.len;
+        if (rc == VT_OK && !len) {
+            vt_diags_addf(d, "%s: the document has no text; there is nothing "
+                             "to import", path);
+            rc = VT_ERR_PLAN;
+        }
+    }
+    if (rc == VT_OK)
+        rc = vt_text_decode(path, data, len, &text, &enc, d);
+    if (data != docx.data)
+        free(data);
+    vt_buf_free(&docx);
     if (rc == VT_OK && (enc == VT_ENC_TCVN3 || enc == VT_ENC_VNI ||
                         enc == VT_ENC_TCVN3_IN_UTF8 || enc == VT_ENC_VNI_IN_UTF8))
         vt_diags_addf(d, "%s: the text is in %s; converted to Unicode (check "

@@ -386,6 +386,10 @@ int vt_import_parse_date(const char *line, char *place, size_t size, int *y,
         strcmp(skip_sp(s), "**") != 0)
         return -1;
     copy_trim(place, size, line, fd.off[at]);
+    /* "Thời gian: 7 giờ 30 phút, ngày 14 tháng 3 năm 2018" is not a date
+     * line: a place name has no colon and no digits */
+    if (strpbrk(place, ":0123456789"))
+        return -1;
     char *p = place;
     while (*p == '*')
         p++;
@@ -856,6 +860,7 @@ typedef struct {
     char *signer;
     node *body;
     node *appendices; /* N_SECTION nodes: text = title, first = blocks */
+    char *inv[5];     /* a giấy mời: invitee, event, chair, time, venue */
 } doc_t;
 
 static void list_add(ictx *c, char ***v, size_t *n, const char *s)
@@ -887,9 +892,20 @@ static size_t pieces(ictx *c, const char *s, char **out, size_t max)
         s = skip_sp(s);
         if (!*s)
             break;
-        const char *e = s;
-        while (*e && *e != '\t' && strncmp(e, "   ", 3) != 0)
-            e++;
+        const char *tab = strchr(s, '\t');
+        const char *e = tab ? tab : s + strlen(s);
+        /* runs of spaces separate columns too, unless they are the blanks
+         * of a draft's "Số:      /KH" or "ngày      tháng" */
+        char *whole = dupn(c, s, (size_t)(e - s));
+        vt_line_info in;
+        int split = whole && (vt_import_classify(whole, &in) == VT_L_TEXT ||
+                              in.kind == VT_L_UPPER);
+        free(whole);
+        if (split) {
+            const char *sp = strstr(s, "   ");
+            if (sp && sp < e)
+                e = sp;
+        }
         size_t len = (size_t)(e - s);
         while (len && s[len - 1] == ' ')
             len--;
@@ -1272,6 +1288,82 @@ static void parse_appendices(ictx *c, const line_t *lines, size_t i, size_t n,
     }
 }
 
+
+/* ---- a giấy mời's fixed sentences -------------------------------------- */
+
+/* s without ** and * marks and without the final "." or "./.". */
+static char *inv_value(ictx *c, const char *s)
+{
+    char *v = dup(c, skip_sp(s));
+    if (!v)
+        return NULL;
+    char *w = v;
+    for (char *r = v; *r; r++)
+        if (*r != '*')
+            *w++ = *r;
+    *w = '\0';
+    size_t n = strlen(v);
+    while (n && strchr(" ./", v[n - 1]))
+        v[--n] = '\0';
+    return v;
+}
+
+/* Mẫu 1.7 prints the invitation as sentences: "<agency> trân trọng kính
+ * mời: …", "Tới dự …", "Chủ trì: …", "Thời gian: …", "Địa điểm: …".  They
+ * go back into <invitation>; the agency's name as written there replaces
+ * the capitals of the header. */
+static void giay_moi_fields(ictx *c, doc_t *doc)
+{
+    static const char *const labels[] = {NULL, "toi du ", "chu tri:", "thoi gian:",
+                                         "dia diem:"};
+    node **link = &doc->body->first, *prev = NULL;
+    while (*link) {
+        node *n = *link;
+        int field = -1;
+        size_t skip = 0;
+        if (n->kind == N_P) {
+            folded fd;
+            fold(n->text, &fd);
+            char *km = strstr(fd.f, " tran trong kinh moi");
+            if (km && !doc->inv[0]) {
+                field = 0;
+                const char *colon = strchr(fd.f + (km - fd.f), ':');
+                skip = colon ? (size_t)(colon - fd.f) + 1 : fd.n;
+                size_t at = (size_t)(km - fd.f);
+                char *name = dupn(c, n->text, fd.off[at]);
+                folded a, b;
+                if (name && doc->agency) {
+                    fold(name, &a);
+                    fold(doc->agency, &b);
+                }
+                if (name && (!doc->agency || strcmp(a.f, b.f) == 0)) {
+                    free(doc->agency);
+                    doc->agency = name;
+                } else {
+                    free(name);
+                }
+            }
+            for (int k = 1; k < 5 && field < 0; k++)
+                if (!doc->inv[k] && starts(&fd, labels[k])) {
+                    field = k;
+                    skip = strlen(labels[k]);
+                }
+            if (field >= 0)
+                doc->inv[field] = inv_value(c, n->text + fd.off[skip < fd.n ? skip : fd.n]);
+        }
+        if (field < 0) {
+            prev = n;
+            link = &n->next;
+            continue;
+        }
+        *link = n->next;
+        if (doc->body->last == n)
+            doc->body->last = prev;
+        n->next = NULL;
+        free_node(n);
+    }
+}
+
 /* ---- writing the plan -------------------------------------------------- */
 
 /* Plan inline text: "**bold**" and "*italic*" as typed in the seeds
@@ -1591,6 +1683,23 @@ static void write_plan(ictx *c, doc_t *doc, const line_t *lines, size_t nl,
         }
         vt_buf_puts(b, "  </grounds>\n");
     }
+    int invitation = strcmp(slug, "giay-moi") == 0;
+    if (invitation) {
+        static const char *const el[] = {"invitee", "event", "chair", "time", "venue"};
+        static const char *const what[] = {"người được mời", "nội dung mời", NULL,
+                                           "thời gian", "địa điểm"};
+        vt_buf_puts(b, "  <invitation>\n");
+        for (int i = 0; i < 5; i++) {
+            char *m = doc->inv[i] || !what[i] ? NULL : missing(c, what[i], l1);
+            if (doc->inv[i] || m)
+                put_el(b, 2, el[i], m ? m : doc->inv[i]);
+            free(m);
+        }
+        vt_buf_puts(b, "  </invitation>\n");
+    }
+    if (invitation && !(doc->body && doc->body->first)) {
+        /* a giấy mời may have no text besides its invitation */
+    } else {
     vt_buf_puts(b, "  <body>\n");
     if (doc->body && doc->body->first) {
         const node *top_sec = NULL;
@@ -1607,7 +1716,9 @@ static void write_plan(ictx *c, doc_t *doc, const line_t *lines, size_t nl,
         put_el(b, 2, "p", m ? m : "");
         free(m);
     }
-    vt_buf_puts(b, "  </body>\n  <copies-to>\n");
+    vt_buf_puts(b, "  </body>\n");
+    }
+    vt_buf_puts(b, "  <copies-to>\n");
     for (size_t i = 0; i < doc->ncopies; i++)
         put_el(b, 2, "to", doc->copies[i]);
     char *arch = doc->archive ? NULL : missing(c, "dòng Lưu", l1);
@@ -1648,6 +1759,8 @@ static void write_plan(ictx *c, doc_t *doc, const line_t *lines, size_t nl,
 
 static void doc_free(doc_t *d)
 {
+    for (int i = 0; i < 5; i++)
+        free(d->inv[i]);
     free(d->parent), free(d->agency), free(d->abbr), free(d->unit);
     free(d->place), free(d->type_abbr), free(d->archive), free(d->signer);
     list_free(d->subject, d->nsubject);
@@ -1715,6 +1828,8 @@ vt_error vt_import_text(const char *name, const char *text, vt_buf *xml,
         doc.body = new_node(&c, NULL, N_BODY, NULL);
         if (doc.body)
             parse_body(&c, lines, body, close, doc.body);
+        if (doc.type && strcmp(doc.type->slug, "giay-moi") == 0 && doc.body)
+            giay_moi_fields(&c, &doc);
         size_t app = parse_closing(&c, lines, close, nl, &doc);
         parse_appendices(&c, lines, app, nl, &doc);
         for (const node *a = doc.appendices ? doc.appendices->first : NULL; a; a = a->next)

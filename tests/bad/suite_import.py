@@ -9,6 +9,7 @@ import gzip
 import os
 import sys
 import tempfile
+import zipfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from run import check, expect, parse_args, run_case, RESULTS  # noqa: E402
@@ -30,8 +31,8 @@ CASES = [
      r'nul-in-text\.txt:6:1: the file is binary'),
     ('gzip', gzip.compress(SEED.encode(), mtime=0), [], 1,
      r'gzip\.txt:\d+:\d+: the (file is binary|text is in an unknown encoding)'),
-    ('docx-as-text', b'PK\x03\x04' + b'\x00' * 40, [], 1,
-     r'docx-as-text\.txt: this is a zip package .* save the document as plain text'),
+    ('broken-zip', b'PK\x03\x04' + b'\x00' * 40, [], 1,
+     r'broken-zip\.txt: not a readable DOCX \(zip\) package'),
     ('pdf', b'%PDF-1.7\n%\xe2\xe3\xcf\xd3\n', [], 1, r'pdf\.txt: this is a PDF, not text'),
     ('utf16-odd', b'\xff\xfeK\x00\xed', [], 1, r'utf16-odd\.txt: the file is marked UTF-16 but has an odd'),
     ('utf16-lone-surrogate', b'\xff\xfeA\x00\n\x00\x00\xd8B\x00', [], 1,
@@ -45,6 +46,44 @@ CASES = [
     ('unknown-option', SEED.encode(), ['--frobnicate'], 2, r'unknown option "--frobnicate"'),
     ('two-files', SEED.encode(), ['other.txt'], 2, r'give one file to import'),
 ]
+
+
+def docx(path, document=None, extra=()):
+    """A minimal DOCX whose word/document.xml is document (None: left out)."""
+    with zipfile.ZipFile(path, 'w', zipfile.ZIP_DEFLATED) as z:
+        z.writestr('[Content_Types].xml', '<?xml version="1.0"?><Types xmlns='
+                   '"http://schemas.openxmlformats.org/package/2006/content-types"/>')
+        if document is not None:
+            z.writestr('word/document.xml', document)
+        for name, data in extra:
+            z.writestr(name, data)
+
+
+W_NS = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+DOCX_CASES = [
+    ('no-text', lambda p: docx(p, '<w:document %s><w:body><w:p/><w:p><w:r><w:t> </w:t></w:r></w:p>'
+                                  '</w:body></w:document>' % W_NS), 1,
+     r'no-text\.docx: the (document|file) has no text'),
+    ('no-document-part', lambda p: docx(p, None, [('word/other.xml', '<x/>')]), 1,
+     r'no-document-part\.docx: a zip package without word/document\.xml is not a DOCX'),
+    ('doctype', lambda p: docx(p, '<!DOCTYPE w:document [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+                                  '<w:document %s><w:body><w:p><w:r><w:t>&x;</w:t></w:r></w:p>'
+                                  '</w:body></w:document>' % W_NS), 1,
+     r'doctype\.docx: word/document\.xml has a DOCTYPE'),
+    ('not-xml', lambda p: docx(p, '<w:document %s><w:body><w:p>' % W_NS), 1,
+     r'not-xml\.docx: word/document\.xml is not well-formed XML'),
+    ('not-word', lambda p: docx(p, '<html><body/></html>'), 1,
+     r'not-word\.docx: word/document\.xml has no <w:body>'),
+    ('bomb', lambda p: bomb(p), 1, r'bomb\.docx: word/document\.xml inflates past the limit of 67108864 bytes'),
+]
+
+
+def bomb(path):
+    with zipfile.ZipFile(path, 'w', zipfile.ZIP_DEFLATED) as z:
+        with z.open('word/document.xml', 'w', force_zip64=True) as w:
+            chunk = b' ' * (1 << 20)
+            for _ in range(70):
+                w.write(chunk)
 
 
 def main():
@@ -67,6 +106,13 @@ def main():
             expect('import %s' % name, r, code, pattern, out)
             if r is not None:
                 check(r.stdout == '' and r.returncode >= 0, 'import %s: nothing on stdout, no signal' % name)
+        for name, make, code, pattern in DOCX_CASES:
+            path = os.path.join(tmp, name + '.docx')
+            make(path)
+            out = os.path.join(tmp, 'out-docx-' + name)
+            os.makedirs(out)
+            r = run_case(a.vanthu, ['import', path, '-o', os.path.join(out, 'plan.xml')], env)
+            expect('import DOCX %s' % name, r, code, pattern, out)
         # missing file: an I/O error, exit 3
         out = os.path.join(tmp, 'out-missing')
         os.makedirs(out)

@@ -121,6 +121,52 @@ def encodings_of(text):
     return out
 
 
+def docx_paragraphs(path):
+    with zipfile.ZipFile(path) as z:
+        root = ET.fromstring(z.read('word/document.xml'))
+    return [''.join(t.text or '' for t in p.iter(W + 't')) for p in root.iter(W + 'p')]
+
+
+def docx_round_trips(vanthu, src, tmp, env):
+    """For every plan in plans/: render, import the DOCX, render again: the
+    same paragraphs, word for word.  A batch plan's letters (vanthu invite)
+    each make the round trip on their own."""
+    rng = os.path.join(src, 'plans', 'vanthu-plan.rng')
+    for plan in sorted(glob.glob(os.path.join(src, 'plans', '*.xml'))):
+        base = os.path.splitext(os.path.basename(plan))[0]
+        first = os.path.join(tmp, 'rt-' + base + '.docx')
+        r = run([vanthu, 'render', plan, '-o', first], env=env)
+        docs = [first]
+        if r.returncode:
+            d = os.path.join(tmp, 'rt-' + base)
+            r = run([vanthu, 'invite', plan, '-o', d], env=env)
+            docs = sorted(glob.glob(os.path.join(d, '*.docx')))
+        check(r.returncode == 0 and docs, base + ': rendered for the DOCX round trip')
+        for doc in docs:
+            name = base + (': ' + os.path.basename(doc) if doc != first else '')
+            again = doc[:-5] + '.xml'
+            r = run([vanthu, 'import', doc, '-o', again])
+            check(r.returncode == 0, name + ': the DOCX imports (%s)' % r.stderr.strip()[:200])
+            if r.returncode:
+                continue
+            x = run(['xmllint', '--noout', '--nonet', '--relaxng', rng, again])
+            check(x.returncode == 0, name + ': the imported plan is valid against vanthu-plan.rng')
+            out = doc[:-5] + '-again.docx'
+            r = run([vanthu, 'render', again, '-o', out], env=env)
+            check(r.returncode == 0, name + ': the imported plan renders')
+            if r.returncode:
+                continue
+            a, b = docx_paragraphs(doc), docx_paragraphs(out)
+            diff = [(x, y) for x, y in zip(a, b) if x != y]
+            check(a == b, name + ': render -> import DOCX -> render gives the same %d paragraphs%s'
+                  % (len(a), '' if a == b else ' (first difference: %r)' % (diff[:1] or len(a) - len(b))))
+            if 'muong-cha' in name:
+                t = open(again, encoding='utf-8').read()
+                check('<i>Nghiên cứu bài học</i>' in t and '<b>TH Thị trấn</b>' in t
+                      and 'rowspan="8"' in t,
+                      name + ': bold, italic and merged cells come back from the DOCX')
+
+
 def main():
     a = parse_args()
     vanthu, src = a.vanthu, a.source
@@ -179,6 +225,7 @@ def main():
                     check(r3.returncode == 0 and same == r2.stdout,
                           '%s: %s imports to the same plan' % (base, suffix))
         legacy(vanthu, src, tmp)
+        docx_round_trips(vanthu, src, tmp, env)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print('%d passed, %d failed' % (RESULTS['passed'], RESULTS['failed']))
