@@ -9,6 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "import_docx.h"
 #include "import_text.h"
 #include "legacy_enc.h"
 
@@ -299,6 +300,44 @@ static void test_import_small(void **state)
     vt_diags_free(&w);
 }
 
+/* A DOCX body as lines: a borderless table cell by cell, a data table
+ * row by row with tabs (a merged continuation empty), emphasis on part of
+ * a paragraph as ** and *, a paragraph bold throughout without marks. */
+static void test_docx_text(void **state)
+{
+    (void)state;
+    const char *xml =
+        "<w:document xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\"><w:body>"
+        "<w:tbl><w:tblPr><w:tblBorders><w:top w:val=\"nil\"/></w:tblBorders></w:tblPr>"
+        "<w:tr><w:tc><w:p><w:r><w:t>UBND HUYỆN</w:t></w:r></w:p><w:p><w:r><w:t>PHÒNG GD</w:t></w:r></w:p></w:tc>"
+        "<w:tc><w:p><w:r><w:t>CỘNG HÒA</w:t></w:r></w:p></w:tc></w:tr></w:tbl>"
+        "<w:p><w:r><w:rPr><w:b/></w:rPr><w:t>KẾ HOẠCH</w:t></w:r></w:p>"
+        "<w:p><w:r><w:t xml:space=\"preserve\">Giao cho </w:t></w:r><w:r><w:rPr><w:b/></w:rPr>"
+        "<w:t>TH Kim Anh</w:t></w:r><w:r><w:t xml:space=\"preserve\"> và </w:t></w:r>"
+        "<w:r><w:rPr><w:i/></w:rPr><w:t>cụm 2</w:t></w:r><w:del><w:r><w:delText>xóa</w:delText></w:r></w:del></w:p>"
+        "<w:tbl><w:tblPr><w:tblStyle w:val=\"Grid\"/></w:tblPr>"
+        "<w:tr><w:tc><w:p><w:r><w:t>Stt</w:t></w:r></w:p></w:tc><w:tc><w:p><w:r><w:t>Tên</w:t></w:r></w:p></w:tc></w:tr>"
+        "<w:tr><w:tc><w:tcPr><w:vMerge w:val=\"restart\"/></w:tcPr><w:p><w:r><w:t>1</w:t></w:r></w:p></w:tc>"
+        "<w:tc><w:p><w:r><w:t>An</w:t></w:r></w:p><w:p><w:r><w:t>Bình</w:t></w:r></w:p></w:tc></w:tr>"
+        "<w:tr><w:tc><w:tcPr><w:vMerge/></w:tcPr><w:p/></w:tc><w:tc><w:p><w:r><w:t>Chi</w:t></w:r></w:p></w:tc></w:tr>"
+        "</w:tbl></w:body></w:document>";
+    vt_buf t;
+    vt_buf_init(&t);
+    vt_diags d;
+    vt_diags_init(&d);
+    assert_int_equal(vt_docx_to_text("x.docx", xml, strlen(xml), &t, &d), VT_OK);
+    assert_string_equal(t.data, "UBND HUYỆN\nPHÒNG GD\nCỘNG HÒA\nKẾ HOẠCH\n"
+                                "Giao cho **TH Kim Anh** và *cụm 2*\n"
+                                "Stt\tTên\n1\tAn Bình\n\tChi\n\n");
+    vt_buf_reset(&t);
+    const char *dtd = "<!DOCTYPE x [<!ENTITY e \"e\">]><x/>";
+    assert_int_equal(vt_docx_to_text("x.docx", dtd, strlen(dtd), &t, &d), VT_ERR_XML);
+    assert_int_equal(d.count, 1);
+    assert_non_null(strstr(d.msgs[0], "DOCTYPE"));
+    vt_buf_free(&t);
+    vt_diags_free(&d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -311,6 +350,7 @@ int main(void)
         cmocka_unit_test(test_vni),
         cmocka_unit_test(test_decode),
         cmocka_unit_test(test_import_small),
+        cmocka_unit_test(test_docx_text),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
