@@ -111,9 +111,15 @@ static vt_error import_file(const char *path, size_t max_bytes, vt_buf *xml,
     vt_diags_init(&v);
     rc = vt_plan_load_mem(path, xml->data, xml->len, &lim, &plan, &v);
     vt_plan_free(plan);
-    for (size_t i = 0; i < v.count; i++)
-        vt_diags_addf(d, "%s: the imported plan does not validate: %s", path,
-                      v.msgs[i]);
+    /* the validator's positions are in the plan, not in the text */
+    size_t plen = strlen(path);
+    for (size_t i = 0; i < v.count; i++) {
+        const char *m = v.msgs[i];
+        if (strncmp(m, path, plen) == 0 && m[plen] == ':')
+            m += plen + 1;
+        vt_diags_addf(d, "%s: the imported plan does not validate (at plan "
+                         "line:col) %s", path, m);
+    }
     vt_diags_free(&v);
     return rc;
 }

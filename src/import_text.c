@@ -224,7 +224,7 @@ vt_line_kind vt_import_classify(const char *line, vt_line_info *in)
     size_t r = 0;
     while (s[r] && strchr("IVX", s[r]))
         r++;
-    if (r && strchr(".-/)", s[r]) && (s[r + 1] == ' ' || !s[r + 1]) &&
+    if (r && s[r] && strchr(".-/)", s[r]) && (s[r + 1] == ' ' || !s[r + 1]) &&
         (in->num = roman_value(s, r)))
         return set(in, VT_L_ROMAN, s + r + 1);
     if (isdigit((unsigned char)s[0])) {
@@ -410,9 +410,11 @@ enum { K_ROMAN = 1, K_DEC, K_DOT, K_SUB, K_LETTER };
 typedef struct node node;
 struct node {
     int kind, skind, num;
+    size_t len, cap; /* of text, so that joining lines stays linear */
     int flattened; /* a "1.2." point with no "1." above, kept as a point */
     char *text; /* owned */
     node *first, *last, *next, *parent;
+    node *ref; /* an appendix's "(Kèm theo …)" line */
     /* a table: cells[r * ncols + c] (NULL: covered by a rowspan) */
     char **cells;
     int *rowspan;
@@ -425,13 +427,20 @@ typedef struct {
     int oom;
     node *stack[64];
     size_t depth;
+    size_t warnings, unshown; /* at most MAX_WARNINGS are listed */
 } ictx;
+
+enum { MAX_WARNINGS = 100 };
 
 static void warn(ictx *c, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static void warn(ictx *c, int line, const char *fmt, ...)
 {
+    if (c->warnings++ >= MAX_WARNINGS) {
+        c->unshown++;
+        return;
+    }
     vt_buf b;
     vt_buf_init(&b);
     vt_buf_printf(&b, "%s:%d: ", c->name, line);
@@ -458,8 +467,19 @@ static char *dupn(ictx *c, const char *s, size_t n)
 
 static char *dup(ictx *c, const char *s) { return dupn(c, s, strlen(s)); }
 
+/* Text with nothing but blanks and emphasis stars: no words to keep, and
+ * an element the plan would refuse as empty. */
+static int blankish(const char *s)
+{
+    return s && s[strspn(s, " \t*")] == '\0';
+}
+
 static node *new_node(ictx *c, node *parent, int kind, const char *text)
 {
+    if ((kind == N_P || kind == N_ITEM) && blankish(text))
+        return NULL;
+    if (kind == N_SECTION && text && blankish(text))
+        text = VT_MISSING "tên mục]";
     node *n = calloc(1, sizeof *n);
     if (!n) {
         c->oom = 1;
@@ -468,6 +488,8 @@ static node *new_node(ictx *c, node *parent, int kind, const char *text)
     n->kind = kind;
     n->parent = parent;
     n->text = text ? dup(c, text) : NULL;
+    n->len = n->text ? strlen(n->text) : 0;
+    n->cap = n->len + 1;
     if (parent) {
         if (parent->last)
             parent->last->next = n;
@@ -483,6 +505,7 @@ static void free_node(node *n)
     while (n) {
         node *next = n->next;
         free_node(n->first);
+        free_node(n->ref);
         free(n->text);
         if (n->cells)
             for (size_t i = 0; i < n->nrows * n->ncols; i++)
@@ -497,15 +520,20 @@ static void free_node(node *n)
 /* Append " more" to a node's text (a line cut in two). */
 static void join_text(ictx *c, node *n, const char *more)
 {
-    size_t a = strlen(n->text), b = strlen(more);
-    char *t = realloc(n->text, a + b + 2);
-    if (!t) {
-        c->oom = 1;
-        return;
+    size_t a = n->len, b = strlen(more);
+    if (a + b + 2 > n->cap) {
+        size_t cap = n->cap * 2 > a + b + 2 ? n->cap * 2 : a + b + 2;
+        char *t = realloc(n->text, cap);
+        if (!t) {
+            c->oom = 1;
+            return;
+        }
+        n->text = t;
+        n->cap = cap;
     }
-    t[a] = ' ';
-    memcpy(t + a + 1, more, b + 1);
-    n->text = t;
+    n->text[a] = ' ';
+    memcpy(n->text + a + 1, more, b + 1);
+    n->len = a + 1 + b;
 }
 
 /* ---- the body ---------------------------------------------------------- */
@@ -597,14 +625,15 @@ static void letter_heading(ictx *c, const char *title)
     open_section(c, K_LETTER, 0, title);
 }
 
-static int ends_sentence(const char *s)
+static int ends_sentence_n(const char *s, size_t n)
 {
-    size_t n = strlen(s);
     while (n && (s[n - 1] == ' ' || s[n - 1] == '*'))
         n--;
     return n == 0 || strchr(".;:!?)/\"", s[n - 1]) != NULL ||
            (n >= 3 && strncmp(s + n - 3, "”", 3) == 0);
 }
+
+static int ends_sentence(const char *s) { return ends_sentence_n(s, strlen(s)); }
 
 static int starts_lower(const char *s)
 {
@@ -709,7 +738,11 @@ static size_t read_table(ictx *c, const line_t *lines, size_t i, size_t end)
             c->oom = 1;
     }
     int merged = 0;
-    for (size_t r = 0; r < nrows && t && t->cells && t->rowspan; r++)
+    /* the row of the cell each column's empty cells continue */
+    size_t *anchor = calloc(ncols ? ncols : 1, sizeof *anchor);
+    if (!anchor)
+        c->oom = 1;
+    for (size_t r = 0; r < nrows && t && t->cells && t->rowspan && anchor; r++)
         for (size_t k = 0; k < ncols; k++) {
             char *v = cells[r * MAX_COLS + k];
             cells[r * MAX_COLS + k] = NULL;
@@ -717,22 +750,22 @@ static size_t read_table(ictx *c, const line_t *lines, size_t i, size_t end)
                 v = dup(c, "");
             if (!v)
                 continue;
-            size_t above = r;
-            while (above > 1 && !t->cells[(above - 1) * ncols + k])
-                above--;
-            if (r >= 2 && !*v && above >= 1 && t->cells[(above - 1) * ncols + k] &&
-                *t->cells[(above - 1) * ncols + k]) {
-                t->rowspan[(above - 1) * ncols + k]++;
+            size_t above = anchor[k];
+            if (r >= 2 && !*v && above >= 1 && *t->cells[above * ncols + k] &&
+                t->rowspan[above * ncols + k] < 10000) {
+                t->rowspan[above * ncols + k]++;
                 free(v);
                 merged = 1;
                 continue;
             }
             t->cells[r * ncols + k] = v;
             t->rowspan[r * ncols + k] = 1;
+            anchor[k] = r;
         }
     for (size_t k = 0; k < rows_cap * MAX_COLS; k++)
         free(cells[k]);
     free(cells);
+    free(anchor);
     if (merged)
         warn(c, lines[i].no, "table: a cell left empty under a filled one is "
                              "taken as merged with it (rowspan); check the "
@@ -801,9 +834,11 @@ static void parse_body(ictx *c, const line_t *lines, size_t from, size_t to,
         case VT_L_LUU:
             pop_items(c);
             last_text = new_node(c, top(c), N_ITEM, in.kind == VT_L_LUU ? flat + 1 : rest);
-            if (last_text && in.kind == VT_L_LUU)
+            if (last_text && in.kind == VT_L_LUU) {
                 memmove(last_text->text, skip_sp(last_text->text),
                         strlen(skip_sp(last_text->text)) + 1);
+                last_text->len = strlen(last_text->text);
+            }
             push(c, last_text);
             break;
         case VT_L_PLUS:
@@ -818,7 +853,8 @@ static void parse_body(ictx *c, const line_t *lines, size_t from, size_t to,
             break;
         default:
             if (last_text && (last_text->kind == N_P || last_text->kind == N_ITEM) &&
-                !ends_sentence(last_text->text) && starts_lower(flat)) {
+                !ends_sentence_n(last_text->text, last_text->len) &&
+                starts_lower(flat)) {
                 warn(c, no, "joined to the line above, which looked cut off "
                             "in mid-sentence");
                 join_text(c, last_text, flat);
@@ -865,6 +901,8 @@ typedef struct {
 
 static void list_add(ictx *c, char ***v, size_t *n, const char *s)
 {
+    if (blankish(s))
+        return;
     char **m = realloc(*v, (*n + 1) * sizeof **v);
     if (!m) {
         c->oom = 1;
@@ -874,6 +912,23 @@ static void list_add(ictx *c, char ***v, size_t *n, const char *s)
     m[*n] = dup(c, s);
     if (m[*n])
         (*n)++;
+}
+
+static char *strip_end_punct(char *s);
+
+/* The list's entries with their final ";" "." "," removed, dropping an
+ * entry that was nothing else. */
+static void list_strip(char **v, size_t *n)
+{
+    size_t w = 0;
+    for (size_t i = 0; i < *n; i++) {
+        strip_end_punct(v[i]);
+        if (blankish(v[i]))
+            free(v[i]);
+        else
+            v[w++] = v[i];
+    }
+    *n = w;
 }
 
 static void list_free(char **v, size_t n)
@@ -951,7 +1006,7 @@ static const vt_doctype *type_named(const char *s)
 static size_t parse_header(ictx *c, const line_t *lines, size_t n, doc_t *doc)
 {
     enum { NONE, SUBJECT, VV } mode = NONE;
-    int subject_closed = 0, saw_blank_in_subject = 0;
+    int subject_closed = 0, saw_blank_in_subject = 0, vv_lines = 0;
     size_t i = 0;
     char *pc[8];
     for (; i < n && !c->oom; i++) {
@@ -1021,15 +1076,15 @@ static size_t parse_header(ictx *c, const line_t *lines, size_t n, doc_t *doc)
                     list_add(c, &doc->to, &doc->nto, skip_sp(lines[j].s));
                     i = j;
                 }
-                for (size_t r = 0; r < doc->nto && doc->nto > 1; r++)
-                    strip_end_punct(doc->to[r]);
+                if (doc->nto > 1)
+                    list_strip(doc->to, &doc->nto);
                 if (mode != NONE)
                     subject_closed = 1;
                 break;
             }
             case VT_L_CANCU:
                 list_add(c, &doc->grounds, &doc->ngrounds, pc[k]);
-                while (i + 1 < n && doc->ngrounds) {
+                for (int joins = 0; i + 1 < n && doc->ngrounds && joins < 20; joins++) {
                     vt_line_info nx;
                     char *g = doc->grounds[doc->ngrounds - 1];
                     if (vt_import_classify(lines[i + 1].s, &nx) != VT_L_TEXT ||
@@ -1055,7 +1110,8 @@ static size_t parse_header(ictx *c, const line_t *lines, size_t n, doc_t *doc)
                     saw_blank_in_subject = 0;
                     break;
                 }
-                if (mode == NONE && !doc->nsubject) {
+                if (mode == NONE && !doc->nsubject &&
+                    !(doc->agency && strlen(doc->agency) > 300)) {
                     if (!doc->agency && !doc->parent)
                         doc->agency = dup(c, pc[k]);
                     else if (!doc->parent) {
@@ -1094,6 +1150,8 @@ static size_t parse_header(ictx *c, const line_t *lines, size_t n, doc_t *doc)
                 if (mode != NONE && !subject_closed && doc->nsubject &&
                     (ends_sentence(pc[k]) || strlen(pc[k]) > 200))
                     subject_closed = 1;
+                if (mode == VV && doc->nsubject && ++vv_lines > 6)
+                    subject_closed = 1; /* a V/v runs to a few lines */
                 if (mode != NONE && !subject_closed && doc->nsubject < 4 &&
                     (in.kind == VT_L_TEXT || in.kind == VT_L_UPPER)) {
                     if (mode == VV && doc->nsubject) {
@@ -1176,9 +1234,12 @@ static size_t parse_closing(ictx *c, const line_t *lines, size_t i, size_t n,
                 }
                 break;
             case VT_L_DASH:
-                list_add(c, &doc->copies, &doc->ncopies, in.rest);
-                if (doc->ncopies)
-                    strip_end_punct(doc->copies[doc->ncopies - 1]);
+                if (!blankish(in.rest)) {
+                    char *e = dup(c, in.rest);
+                    if (e && !blankish(strip_end_punct(e)))
+                        list_add(c, &doc->copies, &doc->ncopies, e);
+                    free(e);
+                }
                 break;
             case VT_L_DAKY:
                 doc->signed_copy = 1;
@@ -1250,8 +1311,8 @@ static void parse_appendices(ictx *c, const line_t *lines, size_t i, size_t n,
             }
             if (in.kind == VT_L_KEMTHEO) {
                 a->num = 1;
-                node *ref = new_node(c, NULL, N_P, in.rest);
-                a->parent = ref; /* the ref line, kept aside */
+                free_node(a->ref);
+                a->ref = new_node(c, NULL, N_P, in.rest);
                 i++;
                 break;
             }
@@ -1576,7 +1637,7 @@ static int year_in_text(const line_t *lines, size_t n)
     int best = 0;
     for (size_t i = 0; i < n; i++)
         for (const char *p = lines[i].s; *p; p++)
-            if (isdigit((unsigned char)*p) && (p == lines[i].s || !isdigit((unsigned char)p[-1]))) {
+            if (isdigit((unsigned char)*p) && (p == lines[i].s || !isalnum((unsigned char)p[-1]))) {
                 char *e;
                 long v = strtol(p, &e, 10);
                 if (e - p == 4 && v >= 1945 && v <= 2100 && v > best)
@@ -1749,8 +1810,8 @@ static void write_plan(ictx *c, doc_t *doc, const line_t *lines, size_t nl,
     for (const node *a = doc->appendices ? doc->appendices->first : NULL; a; a = a->next) {
         vt_buf_puts(b, "  <appendix>\n");
         put_el(b, 2, "title", a->text);
-        if (a->parent && a->parent->text)
-            put_el(b, 2, "ref", a->parent->text);
+        if (a->ref && a->ref->text)
+            put_el(b, 2, "ref", a->ref->text);
         put_blocks(b, a->first, 2, 1, c);
         vt_buf_puts(b, "  </appendix>\n");
     }
@@ -1769,12 +1830,6 @@ static void doc_free(doc_t *d)
     list_free(d->copies, d->ncopies);
     list_free(d->titles, d->ntitles);
     free_node(d->body);
-    if (d->appendices)
-        for (node *a = d->appendices->first; a; a = a->next)
-            if (a->parent) {
-                free_node(a->parent);
-                a->parent = NULL;
-            }
     free_node(d->appendices);
 }
 
@@ -1833,11 +1888,13 @@ vt_error vt_import_text(const char *name, const char *text, vt_buf *xml,
         size_t app = parse_closing(&c, lines, close, nl, &doc);
         parse_appendices(&c, lines, app, nl, &doc);
         for (const node *a = doc.appendices ? doc.appendices->first : NULL; a; a = a->next)
-            if (a->parent && a->parent->text)
-                fill_from_ref(&c, &doc, a->parent->text, nl ? lines[0].no : 1);
+            if (a->ref && a->ref->text)
+                fill_from_ref(&c, &doc, a->ref->text, nl ? lines[0].no : 1);
         if (!c.oom)
             write_plan(&c, &doc, lines, nl, xml);
     }
+    if (c.unshown)
+        vt_diags_addf(warn_to, "%s: %zu more warnings not shown", name, c.unshown);
     for (size_t i = 0; lines && i < nl; i++)
         free(lines[i].s);
     free(lines);
