@@ -149,6 +149,11 @@ static void run_text(const xmlNode *r, segs *s)
     for (xmlNode *c = r->children; c; c = c->next) {
         if (is_w(c, "t")) {
             xmlChar *t = xmlNodeGetContent(c);
+            /* a raw tab or line end inside w:t is a space: tabs and lines
+             * mean cells and paragraphs to the importer */
+            for (xmlChar *p = t; p && *p; p++)
+                if (*p == '\t' || *p == '\n' || *p == '\r')
+                    *p = ' ';
             if (t)
                 vt_buf_puts(&g->text, (const char *)t);
             xmlFree(t);
