@@ -158,7 +158,8 @@ static void run_text(const xmlNode *r, segs *s)
                 vt_buf_puts(&g->text, (const char *)t);
             xmlFree(t);
         } else if (is_w(c, "tab")) {
-            vt_buf_putc(&g->text, ' ');
+            /* a tab typed in Word separates columns as in a text file */
+            vt_buf_putc(&g->text, '\t');
         } else if (is_w(c, "br") || is_w(c, "cr")) {
             vt_buf_putc(&g->text, '\n');
         } else if (is_w(c, "noBreakHyphen")) {

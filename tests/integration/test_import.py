@@ -18,7 +18,7 @@ import zipfile
 import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from test_render import (RESULTS, W, check, norm, parse_args, read_expected,  # noqa: E402
+from test_render import (RESULTS, W, Office, check, parse_args, read_expected,  # noqa: E402
                          run, words_in_order)
 
 # seed -> the hand-written plan (and expected wording) made from it
@@ -167,6 +167,29 @@ def docx_round_trips(vanthu, src, tmp, env):
                       name + ': bold, italic and merged cells come back from the DOCX')
 
 
+def word_processor(vanthu, seeds, tmp):
+    """The seeds opened in a word processor (LibreOffice) and saved as
+    DOCX import to the same plan as the text itself: paragraphs as lines,
+    Word's tabs as the text's tabs."""
+    d = os.path.join(tmp, 'lo')
+    os.makedirs(d)
+    for seed in seeds:
+        shutil.copy(seed, d)
+    texts = sorted(glob.glob(os.path.join(d, '*.txt')))
+    Office(tmp).convert(texts, 'docx:MS Word 2007 XML', d)
+    for t in texts:
+        base = os.path.splitext(os.path.basename(t))[0]
+        doc = t[:-4] + '.docx'
+        check(os.path.exists(doc), base + ': LibreOffice saved the text as DOCX')
+        if not os.path.exists(doc):
+            continue
+        a, b = run([vanthu, 'import', t]), run([vanthu, 'import', doc])
+        # the plans differ only in the file name in the leading comment
+        strip = lambda x: '\n'.join(x.splitlines()[2:])  # noqa: E731
+        check(a.returncode == 0 and b.returncode == 0 and strip(a.stdout) == strip(b.stdout),
+              base + ': the DOCX a word processor saved imports to the plan of the text')
+
+
 def main():
     a = parse_args()
     vanthu, src = a.vanthu, a.source
@@ -226,6 +249,7 @@ def main():
                           '%s: %s imports to the same plan' % (base, suffix))
         legacy(vanthu, src, tmp)
         docx_round_trips(vanthu, src, tmp, env)
+        word_processor(vanthu, seeds, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print('%d passed, %d failed' % (RESULTS['passed'], RESULTS['failed']))
