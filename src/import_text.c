@@ -1049,7 +1049,9 @@ static size_t parse_header(ictx *c, const line_t *lines, size_t n, doc_t *doc)
                 vt_import_parse_date(pc[k], place, sizeof place, &doc->y, &doc->m, &doc->d);
                 free(doc->place);
                 doc->place = *place ? dup(c, place) : NULL;
-                if (mode == VV)
+                /* a date on a line of its own ends a wrapped V/v; beside
+                 * it (two columns) the V/v goes on below */
+                if (mode == VV && np == 1)
                     subject_closed = 1;
                 break;
             }

@@ -300,6 +300,50 @@ static void test_import_small(void **state)
     vt_diags_free(&w);
 }
 
+/* A công văn typed in two columns: the V/v beside the date goes on
+ * below it; Kính gửi with a list; a "+" under a paragraph is kept. */
+static void test_import_cong_van(void **state)
+{
+    (void)state;
+    const char *text =
+        "Số: 394/GDĐT\tCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n"
+        "V/v Sinh hoạt chuyên môn\tHà Nội, ngày 01 tháng 12 năm 2024\n"
+        "cho học sinh tiểu học\n"
+        "\n"
+        "Kính gửi:\n"
+        "- Trường A;\n"
+        "- Trường B.\n"
+        "Phòng đề nghị như sau:\n"
+        "+ Một ý lẻ.\n"
+        "Nơi nhận:\n- Như trên;\n- Lưu VT.\nTRƯỞNG PHÒNG\n(Đã kí)\nLê Văn Bình\n";
+    vt_buf xml;
+    vt_buf_init(&xml);
+    vt_diags w;
+    vt_diags_init(&w);
+    assert_int_equal(vt_import_text("cv.txt", text, &xml, &w), VT_OK);
+    const char *want[] = {
+        "<plan type=\"cong-van\">", "<number>394</number>", "name abbr=\"GDĐT\"",
+        "<place>Hà Nội</place>", "<date>2024-12-01</date>",
+        "<subject>Sinh hoạt chuyên môn cho học sinh tiểu học</subject>",
+        "<to>Trường A</to>", "<to>Trường B</to>", "<p>Phòng đề nghị như sau:</p>",
+        "<item>Một ý lẻ.</item>", "<archive>VT</archive>", "<signature signed=\"yes\">",
+        "<name>Lê Văn Bình</name>",
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        if (!strstr(xml.data, want[i]))
+            fail_msg("missing %s in\n%s", want[i], xml.data);
+    /* the guesses are reported with their line */
+    int plus = 0, agency = 0;
+    for (size_t i = 0; i < w.count; i++) {
+        plus |= strncmp(w.msgs[i], "cv.txt:9: a \"+\" line", 20) == 0;
+        agency |= strstr(w.msgs[i], "tên cơ quan ban hành") != NULL;
+    }
+    assert_true(plus);
+    assert_true(agency);
+    vt_buf_free(&xml);
+    vt_diags_free(&w);
+}
+
 /* A DOCX body as lines: a borderless table cell by cell, a data table
  * row by row with tabs (a merged continuation empty), emphasis on part of
  * a paragraph as ** and *, a paragraph bold throughout without marks. */
@@ -351,6 +395,7 @@ int main(void)
         cmocka_unit_test(test_decode),
         cmocka_unit_test(test_import_small),
         cmocka_unit_test(test_docx_text),
+        cmocka_unit_test(test_import_cong_van),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
