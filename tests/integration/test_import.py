@@ -115,6 +115,8 @@ def docx_text(path):
 def encodings_of(text):
     """The seed in the encodings a clerk's file may come in."""
     out = {'utf-8-bom.txt': b'\xef\xbb\xbf' + text.encode(),
+           'vni.txt': vni(text),
+           'tcvn3.txt': tcvn3(text),
            'crlf.txt': text.replace('\n', '\r\n').encode(),
            'utf-16le.txt': b'\xff\xfe' + text.encode('utf-16-le'),
            'utf-16be.txt': b'\xfe\xff' + text.encode('utf-16-be')}
@@ -238,14 +240,20 @@ def main():
                       'apart from %d allowed differences%s'
                       % (base, len(lines), ROUND_TRIPS[base], len(ALLOWED[base]),
                          '' if missing is None else ' (first missing: %r)' % missing))
-                # the same seed in other encodings gives the same plan
+                # the same seed in other encodings gives the same plan; a
+                # TCVN3 text may differ only in the case of a capital with a
+                # tone mark starting a word, which its fonts could not encode
                 for suffix, data in encodings_of(text).items():
                     p = os.path.join(tmp, base + '-' + suffix)
                     with open(p, 'wb') as f:
                         f.write(data)
                     r3 = run([vanthu, 'import', p])
                     same = r3.stdout.replace(os.path.basename(p), os.path.basename(seed))
-                    check(r3.returncode == 0 and same == r2.stdout,
+                    if suffix == 'tcvn3.txt':
+                        same, want = same.lower(), r2.stdout.lower()
+                    else:
+                        want = r2.stdout
+                    check(r3.returncode == 0 and same == want,
                           '%s: %s imports to the same plan' % (base, suffix))
         legacy(vanthu, src, tmp)
         docx_round_trips(vanthu, src, tmp, env)
@@ -292,7 +300,7 @@ def tcvn3(s):
         elif ch.lower() in low:
             out.append(low[ch.lower()])
         else:
-            out.extend(ch.encode('ascii'))
+            out.extend(ch.encode('cp1252'))  # quotes and dashes as Windows saved them
     return bytes(out)
 
 
@@ -334,7 +342,7 @@ def vni(s):
             out.extend(base.encode())
             out.append(cased(tone[t]))
         else:
-            out.extend(ch.encode('ascii'))
+            out.extend(ch.encode('cp1252'))
     return bytes(out)
 
 
