@@ -73,14 +73,17 @@ static vt_error import_file(const char *path, size_t max_bytes, vt_buf *xml,
         /* a DOCX: its paragraphs and tables as typed lines, then the same
          * importer as for text */
         vt_limits lim = vt_limits_default();
-        vt_buf xml_part;
+        vt_buf xml_part, num_part;
         vt_buf_init(&xml_part);
+        vt_buf_init(&num_part);
         rc = vt_docx_read_document(path, data, len, lim.max_part_bytes,
-                                   lim.max_parts, &xml_part, d);
+                                   lim.max_parts, &xml_part, &num_part, d);
         if (rc == VT_OK)
             rc = vt_docx_to_text(path, xml_part.data ? xml_part.data : "",
-                                 xml_part.len, &docx, d);
+                                 xml_part.len, num_part.data, num_part.len,
+                                 &docx, d);
         vt_buf_free(&xml_part);
+        vt_buf_free(&num_part);
         free(data);
         data = docx.data ? docx.data : NULL;
         len = docx.len;

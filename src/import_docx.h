@@ -21,16 +21,20 @@
 /* 1 if data looks like a zip package (a DOCX). */
 int vt_is_zip(const char *data, size_t len);
 
-/* The bytes of word/document.xml of the DOCX in data, refusing an entry
- * that inflates past max_part bytes and packages of more than max_parts
- * entries.  The one place that opens the package: switch it to the shared
- * package reader (src/package.c) when that exists. */
+/* The bytes of word/document.xml of the DOCX in data, and of
+ * word/numbering.xml when numbering is given (left empty if the package has
+ * none), refusing an entry that inflates past max_part bytes and packages
+ * of more than max_parts entries.  The one place that opens the package:
+ * switch it to the shared package reader (src/package.c) when that
+ * exists. */
 vt_error vt_docx_read_document(const char *name, const char *data, size_t len,
                                size_t max_part, size_t max_parts,
-                               vt_buf *xml, vt_diags *d);
+                               vt_buf *xml, vt_buf *numbering, vt_diags *d);
 
-/* The document's text as lines (see above) into text. */
+/* The document's text as lines (see above) into text; num_xml (may be
+ * NULL) is word/numbering.xml, for the numbers Word draws itself. */
 vt_error vt_docx_to_text(const char *name, const char *xml, size_t len,
-                         vt_buf *text, vt_diags *d);
+                         const char *num_xml, size_t num_len, vt_buf *text,
+                         vt_diags *d);
 
 #endif

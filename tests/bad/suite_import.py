@@ -70,6 +70,10 @@ DOCX_CASES = [
                                   '<w:document %s><w:body><w:p><w:r><w:t>&x;</w:t></w:r></w:p>'
                                   '</w:body></w:document>' % W_NS), 1,
      r'doctype\.docx: word/document\.xml has a DOCTYPE'),
+    ('numbering-doctype', lambda p: docx(p, '<w:document %s><w:body><w:p><w:r><w:t>x</w:t></w:r></w:p>'
+                                            '</w:body></w:document>' % W_NS,
+                                            [('word/numbering.xml', '<!DOCTYPE x [<!ENTITY a "a">]><x/>')]), 1,
+     r'numbering-doctype\.docx: word/numbering\.xml has a DOCTYPE'),
     ('not-xml', lambda p: docx(p, '<w:document %s><w:body><w:p>' % W_NS), 1,
      r'not-xml\.docx: word/document\.xml is not well-formed XML'),
     ('not-word', lambda p: docx(p, '<html><body/></html>'), 1,
