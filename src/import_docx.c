@@ -195,7 +195,8 @@ static void numbering_read(const xmlNode *root, numbering *nb)
                     continue;
                 wval(child(l, "numFmt"), "val", a->lvl[k].fmt, sizeof a->lvl[k].fmt);
                 wval(child(l, "lvlText"), "val", a->lvl[k].text, sizeof a->lvl[k].text);
-                a->lvl[k].start = (int)wnum(child(l, "start"), "val", 1);
+                long st = wnum(child(l, "start"), "val", 1);
+                a->lvl[k].start = st < 0 ? 0 : st > 100000 ? 100000 : (int)st;
             }
         } else if (is_w(c, "num")) {
             num_list *m = realloc(nb->l, (nb->nl + 1) * sizeof *m);
