@@ -650,8 +650,6 @@ static size_t split_tabs(ictx *c, const char *s, char **out, size_t max)
     while (n < max) {
         const char *tab = strchr(s, '\t');
         size_t len = tab ? (size_t)(tab - s) : strlen(s);
-        char tmp[1];
-        (void)tmp;
         const char *a = s;
         while (len && *a == ' ')
             a++, len--;
@@ -1006,7 +1004,7 @@ static const vt_doctype *type_named(const char *s)
 static size_t parse_header(ictx *c, const line_t *lines, size_t n, doc_t *doc)
 {
     enum { NONE, SUBJECT, VV } mode = NONE;
-    int subject_closed = 0, saw_blank_in_subject = 0, vv_lines = 0;
+    int subject_closed = 0, vv_lines = 0;
     size_t i = 0;
     char *pc[8];
     for (; i < n && !c->oom; i++) {
@@ -1014,7 +1012,6 @@ static size_t parse_header(ictx *c, const line_t *lines, size_t n, doc_t *doc)
         if (vt_import_classify(lines[i].s, &in) == VT_L_BLANK) {
             if (mode != NONE && doc->nsubject)
                 subject_closed = 1;
-            saw_blank_in_subject = 1;
             continue;
         }
         size_t np = pieces(c, lines[i].s, pc, 8);
@@ -1109,7 +1106,6 @@ static size_t parse_header(ictx *c, const line_t *lines, size_t n, doc_t *doc)
                 if (mode == NONE && !doc->type && (t = type_named(pc[k]))) {
                     doc->type = t;
                     mode = SUBJECT;
-                    saw_blank_in_subject = 0;
                     break;
                 }
                 if (mode == NONE && !doc->nsubject &&
@@ -1173,7 +1169,6 @@ static size_t parse_header(ictx *c, const line_t *lines, size_t n, doc_t *doc)
                 consumed = 0;
             }
         }
-        (void)saw_blank_in_subject;
         for (size_t k = 0; k < np; k++)
             free(pc[k]);
         if (!consumed)
