@@ -42,6 +42,8 @@ static const char USAGE[] =
     "                       the register of outgoing documents\n"
     "  clusters SCHOOLS.xlsx|.csv [--into PLAN.xml] [-o OUT] [--sheet NAME]\n"
     "                       a batch plan's clusters from a spreadsheet\n"
+    "  import FILE.txt|FILE.docx [-o PLAN.xml]\n"
+    "                       turn a typed document or a DOCX into a plan\n"
     "  pack DIR... -o OUT.docx\n"
     "                       pack unpacked template folders into a DOCX\n"
     "\n"
@@ -970,6 +972,8 @@ int main(int argc, char **argv)
         return cmd_register(argc - 1, argv + 1);
     if (strcmp(cmd, "clusters") == 0)
         return vt_cmd_clusters(argc - 1, argv + 1);
+    if (strcmp(cmd, "import") == 0)
+        return vt_cmd_import(argc - 1, argv + 1);
     fprintf(stderr, "vanthu: unknown command \"%s\"\n%s", cmd, USAGE);
     return VT_EXIT_USAGE;
 }

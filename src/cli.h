@@ -19,5 +19,7 @@ int vt_cli_finish(vt_error rc, vt_diags *d);
 /* vanthu clusters / import --clusters: a batch plan's clusters from a
  * spreadsheet (cli_clusters.c). */
 int vt_cmd_clusters(int argc, char **argv);
+/* vanthu import FILE.txt: cli_import.c */
+int vt_cmd_import(int argc, char **argv);
 
 #endif

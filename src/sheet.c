@@ -999,9 +999,13 @@ static size_t time_at(const char *p, char out[6])
         return 0;
     else
         m = 0;
-    if (h > 23 || m > 59)
+    if (h < 0 || h > 23 || m < 0 || m > 59)
         return 0;
-    snprintf(out, 6, "%02d:%02d", h, m);
+    /* h and m are two digits each: 5 characters and the NUL */
+    out[0] = (char)('0' + h / 10), out[1] = (char)('0' + h % 10);
+    out[2] = ':';
+    out[3] = (char)('0' + m / 10), out[4] = (char)('0' + m % 10);
+    out[5] = '\0';
     return at;
 }
 

@@ -1,0 +1,568 @@
+/*
+ * import_docx.c - a DOCX's main document as the lines of a typed text.
+ *
+ * The package is read from memory with libzip (consistency checked, every
+ * entry read with a byte limit whatever its header claims) and
+ * word/document.xml is parsed from memory with the network off, no entity
+ * expansion and any DOCTYPE refused before parsing.  Only the body's
+ * paragraphs and tables matter to the importer; headers, footers, comments
+ * and drawings are not read.
+ */
+#include "import_docx.h"
+
+#include <libxml/parser.h>
+#include <stdlib.h>
+#include <libxml/tree.h>
+#include <string.h>
+#include <stdio.h>
+#include <zip.h>
+
+#include "vn_text.h"
+
+int vt_is_zip(const char *data, size_t len)
+{
+    return len >= 4 && memcmp(data, "PK\3\4", 4) == 0;
+}
+
+/* One entry into out, refusing more than max bytes whatever its header
+ * says (a zip bomb lies in its header).  A missing optional entry leaves
+ * out empty. */
+static vt_error read_part(const char *name, zip_t *z, const char *part,
+                          int required, size_t max, vt_buf *out, vt_diags *d)
+{
+    zip_int64_t i = zip_name_locate(z, part, 0);
+    if (i < 0) {
+        if (!required)
+            return VT_OK;
+        vt_diags_addf(d, "%s: a zip package without %s is not a DOCX", name, part);
+        return VT_ERR_ZIP;
+    }
+    zip_file_t *f = zip_fopen_index(z, (zip_uint64_t)i, 0);
+    if (!f) {
+        vt_diags_addf(d, "%s: %s cannot be read: %s", name, part, zip_strerror(z));
+        return VT_ERR_ZIP;
+    }
+    vt_error rc = VT_OK;
+    char chunk[65536];
+    zip_int64_t got;
+    while ((got = zip_fread(f, chunk, sizeof chunk)) > 0) {
+        if (out->len + (size_t)got > max) {
+            vt_diags_addf(d, "%s: %s inflates past the limit of %zu bytes", name,
+                          part, max);
+            rc = VT_ERR_LIMIT;
+            break;
+        }
+        vt_buf_put(out, chunk, (size_t)got);
+    }
+    if (rc == VT_OK && got < 0) {
+        vt_diags_addf(d, "%s: %s is damaged: %s", name, part, zip_file_strerror(f));
+        rc = VT_ERR_ZIP;
+    }
+    if (rc == VT_OK && out->oom)
+        rc = VT_ERR_NOMEM;
+    zip_fclose(f);
+    return rc;
+}
+
+vt_error vt_docx_read_document(const char *name, const char *data, size_t len,
+                               size_t max_part, size_t max_parts,
+                               vt_buf *xml, vt_buf *numbering, vt_diags *d)
+{
+    zip_error_t ze;
+    zip_error_init(&ze);
+    zip_source_t *src = zip_source_buffer_create(data, len, 0, &ze);
+    zip_t *z = src ? zip_open_from_source(src, ZIP_RDONLY | ZIP_CHECKCONS, &ze) : NULL;
+    if (!z) {
+        vt_diags_addf(d, "%s: not a readable DOCX (zip) package: %s", name,
+                      zip_error_strerror(&ze));
+        zip_source_free(src);
+        zip_error_fini(&ze);
+        return VT_ERR_ZIP;
+    }
+    zip_error_fini(&ze);
+    vt_error rc = VT_OK;
+    zip_int64_t n = zip_get_num_entries(z, 0);
+    if (n < 0 || (size_t)n > max_parts) {
+        vt_diags_addf(d, "%s: the package has more than %zu entries", name, max_parts);
+        rc = VT_ERR_LIMIT;
+    }
+    if (rc == VT_OK)
+        rc = read_part(name, z, "word/document.xml", 1, max_part, xml, d);
+    if (rc == VT_OK && numbering)
+        rc = read_part(name, z, "word/numbering.xml", 0, max_part, numbering, d);
+    zip_discard(z);
+    return rc;
+}
+
+/* ---- walking the document ---------------------------------------------- */
+
+static int is_w(const xmlNode *n, const char *name)
+{
+    return n && n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0 &&
+           n->ns && n->ns->href &&
+           strcmp((const char *)n->ns->href,
+                  "http://schemas.openxmlformats.org/wordprocessingml/2006/main") == 0;
+}
+
+static xmlNode *child(const xmlNode *n, const char *name)
+{
+    for (xmlNode *c = n ? n->children : NULL; c; c = c->next)
+        if (is_w(c, name))
+            return c;
+    return NULL;
+}
+
+/* w:b, w:i: on unless w:val says 0/false/off. */
+static int on(const xmlNode *rpr, const char *name)
+{
+    xmlNode *p = child(rpr, name);
+    if (!p)
+        return 0;
+    xmlChar *v = xmlGetNsProp(p, (const xmlChar *)"val",
+                              (const xmlChar *)"http://schemas.openxmlformats.org/wordprocessingml/2006/main");
+    int r = !v || !(strcmp((char *)v, "0") == 0 || strcmp((char *)v, "false") == 0 ||
+                    strcmp((char *)v, "off") == 0);
+    xmlFree(v);
+    return r;
+}
+
+/* ---- Word's automatic numbering ----------------------------------------- */
+
+/* The numbers Word draws before a numbered paragraph are not in its text:
+ * they come from word/numbering.xml (a format and a pattern such as "%1."
+ * per level) and a counter per list.  They are rebuilt here so that the
+ * importer sees "I.", "1.", "a)" as a clerk would have typed them. */
+typedef struct {
+    char fmt[24];
+    char text[48];
+    int start;
+} num_level;
+
+typedef struct {
+    long id;
+    num_level lvl[9];
+} num_abstract;
+
+typedef struct {
+    long id, abstract;
+    int count[9];
+    unsigned char started[9];
+    int dash_level; /* the level of the last "-" bullet, -1 if none */
+} num_list;
+
+typedef struct {
+    num_abstract *a;
+    size_t na;
+    num_list *l;
+    size_t nl;
+} numbering;
+
+static const char W_NS[] = "http://schemas.openxmlformats.org/wordprocessingml/2006/main";
+
+
+static void wval(const xmlNode *n, const char *attr, char *out, size_t size)
+{
+    out[0] = '\0';
+    xmlChar *v = n ? xmlGetNsProp(n, (const xmlChar *)attr, (const xmlChar *)W_NS) : NULL;
+    if (v)
+        snprintf(out, size, "%s", (const char *)v);
+    xmlFree(v);
+}
+
+static long wnum(const xmlNode *n, const char *attr, long dflt)
+{
+    char v[32];
+    wval(n, attr, v, sizeof v);
+    char *end;
+    long r = strtol(v, &end, 10);
+    return *v && !*end ? r : dflt;
+}
+
+static void numbering_read(const xmlNode *root, numbering *nb)
+{
+    for (const xmlNode *c = root ? root->children : NULL; c; c = c->next) {
+        if (is_w(c, "abstractNum")) {
+            num_abstract *m = realloc(nb->a, (nb->na + 1) * sizeof *m);
+            if (!m)
+                return;
+            nb->a = m;
+            num_abstract *a = &m[nb->na++];
+            memset(a, 0, sizeof *a);
+            a->id = wnum(c, "abstractNumId", -1);
+            for (const xmlNode *l = c->children; l; l = l->next) {
+                long k = is_w(l, "lvl") ? wnum(l, "ilvl", -1) : -1;
+                if (k < 0 || k > 8)
+                    continue;
+                wval(child(l, "numFmt"), "val", a->lvl[k].fmt, sizeof a->lvl[k].fmt);
+                wval(child(l, "lvlText"), "val", a->lvl[k].text, sizeof a->lvl[k].text);
+                long st = wnum(child(l, "start"), "val", 1);
+                a->lvl[k].start = st < 0 ? 0 : st > 100000 ? 100000 : (int)st;
+            }
+        } else if (is_w(c, "num")) {
+            num_list *m = realloc(nb->l, (nb->nl + 1) * sizeof *m);
+            if (!m)
+                return;
+            nb->l = m;
+            num_list *l = &m[nb->nl++];
+            memset(l, 0, sizeof *l);
+            l->id = wnum(c, "numId", -1);
+            l->abstract = wnum(child(c, "abstractNumId"), "val", -1);
+            l->dash_level = -1;
+        }
+    }
+}
+
+static void format_number(const char *fmt, int n, vt_buf *out)
+{
+    char roman[16];
+    if (n < 1)
+        n = 1;
+    if ((strcmp(fmt, "upperRoman") == 0 || strcmp(fmt, "lowerRoman") == 0) &&
+        vt_roman(n, roman, sizeof roman) == 0) {
+        for (char *p = roman; *p && fmt[0] == 'l'; p++)
+            *p = (char)(*p - 'A' + 'a');
+        vt_buf_puts(out, roman);
+    } else if (strcmp(fmt, "lowerLetter") == 0 || strcmp(fmt, "upperLetter") == 0) {
+        char l = (char)((fmt[0] == 'l' ? 'a' : 'A') + (n - 1) % 26);
+        for (int i = 0; i <= (n - 1) / 26 && i < 8; i++)
+            vt_buf_putc(out, l);
+    } else if (strcmp(fmt, "none") != 0) {
+        vt_buf_printf(out, "%d", n);
+    }
+}
+
+/* The number Word shows before paragraph p, with its space, into out. */
+static void number_prefix(const xmlNode *p, numbering *nb, vt_buf *out)
+{
+    xmlNode *np = child(child(p, "pPr"), "numPr");
+    if (!np)
+        return;
+    long id = wnum(child(np, "numId"), "val", 0), k = wnum(child(np, "ilvl"), "val", 0);
+    if (id == 0)
+        return; /* numbering switched off */
+    num_list *l = NULL;
+    num_abstract *a = NULL;
+    for (size_t i = 0; i < nb->nl && !l; i++)
+        if (nb->l[i].id == id)
+            l = &nb->l[i];
+    for (size_t i = 0; l && i < nb->na && !a; i++)
+        if (nb->a[i].id == l->abstract)
+            a = &nb->a[i];
+    if (k < 0 || k > 8 || !a) {
+        vt_buf_puts(out, "- ");
+        return;
+    }
+    const num_level *lv = &a->lvl[k];
+    l->count[k] = l->started[k] ? l->count[k] + 1 : lv->start;
+    l->started[k] = 1;
+    for (long j = k + 1; j < 9; j++)
+        l->started[j] = 0;
+    /* a bullet is "-", one deeper than the "-" above it "+" */
+    if (strcmp(lv->fmt, "bullet") == 0) {
+        if (l->dash_level >= 0 && k > l->dash_level) {
+            vt_buf_puts(out, "+ ");
+        } else {
+            vt_buf_puts(out, "- ");
+            l->dash_level = (int)k;
+        }
+        return;
+    }
+    l->dash_level = -1;
+    for (const char *t = lv->text; *t; t++) {
+        if (t[0] == '%' && t[1] >= '1' && t[1] <= '9') {
+            int j = t[1] - '1';
+            format_number(a->lvl[j].fmt, l->started[j] ? l->count[j] : a->lvl[j].start, out);
+            t++;
+        } else {
+            vt_buf_putc(out, *t);
+        }
+    }
+    vt_buf_putc(out, ' ');
+}
+
+static void numbering_free(numbering *nb)
+{
+    free(nb->a);
+    free(nb->l);
+}
+
+
+typedef struct {
+    vt_buf text;
+    int bold, italic;
+} seg;
+
+typedef struct {
+    seg *v;
+    size_t n, cap;
+    int oom;
+} segs;
+
+static seg *seg_new(segs *s, int bold, int italic)
+{
+    if (s->n && s->v[s->n - 1].bold == bold && s->v[s->n - 1].italic == italic)
+        return &s->v[s->n - 1];
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 8;
+        seg *m = realloc(s->v, cap * sizeof *m);
+        if (!m) {
+            s->oom = 1;
+            return NULL;
+        }
+        s->v = m;
+        s->cap = cap;
+    }
+    seg *g = &s->v[s->n++];
+    vt_buf_init(&g->text);
+    g->bold = bold, g->italic = italic;
+    return g;
+}
+
+static void run_text(const xmlNode *r, segs *s)
+{
+    xmlNode *rpr = child(r, "rPr");
+    seg *g = seg_new(s, on(rpr, "b"), on(rpr, "i"));
+    if (!g)
+        return;
+    for (xmlNode *c = r->children; c; c = c->next) {
+        if (is_w(c, "t")) {
+            xmlChar *t = xmlNodeGetContent(c);
+            /* a raw tab or line end inside w:t is a space: tabs and lines
+             * mean cells and paragraphs to the importer */
+            for (xmlChar *p = t; p && *p; p++)
+                if (*p == '\t' || *p == '\n' || *p == '\r')
+                    *p = ' ';
+            if (t)
+                vt_buf_puts(&g->text, (const char *)t);
+            xmlFree(t);
+        } else if (is_w(c, "tab")) {
+            /* a tab typed in Word separates columns as in a text file */
+            vt_buf_putc(&g->text, '\t');
+        } else if (is_w(c, "br") || is_w(c, "cr")) {
+            vt_buf_putc(&g->text, '\n');
+        } else if (is_w(c, "noBreakHyphen")) {
+            vt_buf_putc(&g->text, '-');
+        }
+    }
+}
+
+/* Runs anywhere under n, in order (hyperlinks, insertions, smart tags,
+ * simple fields), but not deleted text. */
+static void collect(const xmlNode *n, segs *s)
+{
+    for (xmlNode *c = n->children; c; c = c->next) {
+        if (c->type != XML_ELEMENT_NODE || is_w(c, "del") || is_w(c, "pPr") ||
+            is_w(c, "moveFrom"))
+            continue;
+        if (is_w(c, "r"))
+            run_text(c, s);
+        else
+            collect(c, s);
+    }
+}
+
+static int has_text(const vt_buf *b)
+{
+    for (size_t i = 0; i < b->len; i++)
+        if (b->data[i] != ' ' && b->data[i] != '\n')
+            return 1;
+    return 0;
+}
+
+/* A paragraph as one line (a w:br starts another); emphasis on part of
+ * the paragraph as ** and *; a paragraph bold or italic throughout is
+ * style, not emphasis. */
+static void paragraph(const xmlNode *p, numbering *nb, vt_buf *out)
+{
+    segs s = {0};
+    collect(p, &s);
+    int all_b = 1, all_i = 1, any = 0;
+    for (size_t i = 0; i < s.n; i++)
+        if (has_text(&s.v[i].text)) {
+            any = 1;
+            all_b &= s.v[i].bold;
+            all_i &= s.v[i].italic;
+        }
+    if (any)
+        number_prefix(p, nb, out);
+    for (size_t i = 0; i < s.n; i++) {
+        const seg *g = &s.v[i];
+        int b = g->bold && !all_b && has_text(&g->text);
+        int it = g->italic && !all_i && has_text(&g->text);
+        const char *t = g->text.data ? g->text.data : "";
+        /* the marks go round the words, not round the spaces */
+        size_t lead = strspn(t, " "), n = strlen(t);
+        while (n > lead && t[n - 1] == ' ')
+            n--;
+        vt_buf_put(out, t, lead);
+        if (b)
+            vt_buf_puts(out, "**");
+        if (it)
+            vt_buf_puts(out, "*");
+        vt_buf_put(out, t + lead, n - lead);
+        if (it)
+            vt_buf_puts(out, "*");
+        if (b)
+            vt_buf_puts(out, "**");
+        vt_buf_puts(out, t + n);
+        vt_buf_free(&s.v[i].text);
+    }
+    if (s.oom)
+        out->oom = 1;
+    free(s.v);
+    vt_buf_putc(out, '\n');
+}
+
+
+
+static void blocks(const xmlNode *parent, numbering *nb, vt_buf *out);
+
+/* A table drawn without borders lays text out; one with borders (or a
+ * table style) holds data. */
+static int layout_table(const xmlNode *tbl)
+{
+    xmlNode *pr = child(tbl, "tblPr");
+    xmlNode *borders = child(pr, "tblBorders");
+    if (!borders)
+        return child(pr, "tblStyle") == NULL;
+    for (xmlNode *b = borders->children; b; b = b->next) {
+        if (b->type != XML_ELEMENT_NODE)
+            continue;
+        xmlChar *v = xmlGetNsProp(b, (const xmlChar *)"val",
+                                  (const xmlChar *)"http://schemas.openxmlformats.org/wordprocessingml/2006/main");
+        int none = v && (strcmp((char *)v, "nil") == 0 || strcmp((char *)v, "none") == 0);
+        xmlFree(v);
+        if (!none)
+            return 0;
+    }
+    return 1;
+}
+
+/* One cell of a data table on one line: its paragraphs joined by spaces,
+ * tabs and line breaks removed; a merged cell's continuation is empty. */
+static void cell_text(const xmlNode *tc, numbering *nb, vt_buf *out)
+{
+    vt_buf t;
+    vt_buf_init(&t);
+    blocks(tc, nb, &t);
+    int space = 0, started = 0;
+    for (size_t i = 0; i < t.len; i++) {
+        char c = t.data[i];
+        if (c == '\n' || c == '\t' || c == ' ') {
+            space = started;
+            continue;
+        }
+        if (space)
+            vt_buf_putc(out, ' ');
+        space = 0;
+        started = 1;
+        vt_buf_putc(out, c);
+    }
+    if (t.oom)
+        out->oom = 1;
+    vt_buf_free(&t);
+}
+
+static void table(const xmlNode *tbl, numbering *nb, vt_buf *out)
+{
+    int layout = layout_table(tbl);
+    for (xmlNode *tr = tbl->children; tr; tr = tr->next) {
+        if (!is_w(tr, "tr"))
+            continue;
+        int first = 1;
+        for (xmlNode *tc = tr->children; tc; tc = tc->next) {
+            if (!is_w(tc, "tc"))
+                continue;
+            if (layout) {
+                blocks(tc, nb, out);
+                continue;
+            }
+            if (!first)
+                vt_buf_putc(out, '\t');
+            first = 0;
+            xmlNode *vm = child(child(tc, "tcPr"), "vMerge");
+            xmlChar *v = vm ? xmlGetNsProp(vm, (const xmlChar *)"val",
+                                          (const xmlChar *)"http://schemas.openxmlformats.org/wordprocessingml/2006/main")
+                            : NULL;
+            int cont = vm && (!v || strcmp((char *)v, "restart") != 0);
+            xmlFree(v);
+            if (!cont)
+                cell_text(tc, nb, out);
+        }
+        if (!layout)
+            vt_buf_putc(out, '\n');
+    }
+    if (!layout)
+        vt_buf_putc(out, '\n'); /* a blank line ends the run of rows */
+}
+
+static void blocks(const xmlNode *parent, numbering *nb, vt_buf *out)
+{
+    for (xmlNode *c = parent->children; c; c = c->next) {
+        if (is_w(c, "p"))
+            paragraph(c, nb, out);
+        else if (is_w(c, "tbl"))
+            table(c, nb, out);
+        else if (is_w(c, "sdt"))
+            blocks(child(c, "sdtContent") ? child(c, "sdtContent") : c, nb, out);
+        else if (is_w(c, "customXml") || is_w(c, "ins"))
+            blocks(c, nb, out);
+    }
+}
+
+/* Parse a part from memory: no network, no entities, no DOCTYPE. */
+static xmlDocPtr parse_part(const char *name, const char *part, const char *xml,
+                            size_t len, vt_diags *d)
+{
+    if (memmem(xml, len, "<!DOCTYPE", 9)) {
+        vt_diags_addf(d, "%s: %s has a DOCTYPE, which a DOCX never needs; "
+                         "refusing it", name, part);
+        return NULL;
+    }
+    if (len > (size_t)0x7fffffff)
+        return NULL;
+    xmlDocPtr doc = xmlReadMemory(xml, (int)len, part, NULL,
+                                  XML_PARSE_NONET | XML_PARSE_NOERROR |
+                                      XML_PARSE_NOWARNING);
+    if (!doc) {
+        const xmlError *e = xmlGetLastError();
+        const char *m = e && e->message ? e->message : "";
+        vt_diags_addf(d, "%s: %s is not well-formed XML%s%.*s", name, part,
+                      *m ? ": " : "", (int)strcspn(m, "\n"), m);
+    }
+    return doc;
+}
+
+vt_error vt_docx_to_text(const char *name, const char *xml, size_t len,
+                         const char *num_xml, size_t num_len, vt_buf *text,
+                         vt_diags *d)
+{
+    numbering nb = {0};
+    if (num_xml && num_len) {
+        xmlDocPtr nd = parse_part(name, "word/numbering.xml", num_xml, num_len, d);
+        if (!nd)
+            return VT_ERR_XML;
+        numbering_read(xmlDocGetRootElement(nd), &nb);
+        xmlFreeDoc(nd);
+    }
+    xmlDocPtr doc = parse_part(name, "word/document.xml", xml, len, d);
+    if (!doc) {
+        numbering_free(&nb);
+        return VT_ERR_XML;
+    }
+    xmlNode *root = xmlDocGetRootElement(doc);
+    xmlNode *body = is_w(root, "document") ? child(root, "body") : NULL;
+    vt_error rc = VT_OK;
+    if (!body) {
+        vt_diags_addf(d, "%s: word/document.xml has no <w:body>; not a Word "
+                         "document", name);
+        rc = VT_ERR_ZIP;
+    } else {
+        blocks(body, &nb, text);
+        if (text->oom)
+            rc = VT_ERR_NOMEM;
+    }
+    xmlFreeDoc(doc);
+    numbering_free(&nb);
+    return rc;
+}

@@ -1,0 +1,40 @@
+/*
+ * import_docx.h - the text of a DOCX, laid out as a clerk would type it,
+ * for the text importer.
+ *
+ * A DOCX is read into the same lines a typed document has: one line per
+ * paragraph; a layout table (the header, the Nơi nhận / signature table:
+ * no borders) cell after cell, as the lines read down each column; a data
+ * table row by row with its cells separated by tabs, a merged cell's
+ * continuation left empty.  Emphasis inside a paragraph is kept as
+ * **bold** and *italic*, which the text importer turns into <b> and <i>.
+ * So one importer reads both, and what works for text works for Word.
+ */
+#ifndef VT_IMPORT_DOCX_H
+#define VT_IMPORT_DOCX_H
+
+#include <stddef.h>
+
+#include "buf.h"
+#include "vanthu.h"
+
+/* 1 if data looks like a zip package (a DOCX). */
+int vt_is_zip(const char *data, size_t len);
+
+/* The bytes of word/document.xml of the DOCX in data, and of
+ * word/numbering.xml when numbering is given (left empty if the package has
+ * none), refusing an entry that inflates past max_part bytes and packages
+ * of more than max_parts entries.  The one place that opens the package:
+ * switch it to the shared package reader (src/package.c) when that
+ * exists. */
+vt_error vt_docx_read_document(const char *name, const char *data, size_t len,
+                               size_t max_part, size_t max_parts,
+                               vt_buf *xml, vt_buf *numbering, vt_diags *d);
+
+/* The document's text as lines (see above) into text; num_xml (may be
+ * NULL) is word/numbering.xml, for the numbers Word draws itself. */
+vt_error vt_docx_to_text(const char *name, const char *xml, size_t len,
+                         const char *num_xml, size_t num_len, vt_buf *text,
+                         vt_diags *d);
+
+#endif

@@ -1,0 +1,145 @@
+#!/usr/bin/env python3
+"""Bad input for "vanthu import": text files that are not text, not in any
+encoding vanthu knows, empty, or too big; and bad usage.  Each case runs
+the real binary with -o into its own folder and must end with the exit
+code and message given, nothing written (no plan, no temporary file), no
+signal, and nothing on stdout.  Run by ctest as "bad_suite_import".
+"""
+import gzip
+import os
+import sys
+import tempfile
+import zipfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from run import check, expect, parse_args, run_case, RESULTS  # noqa: E402
+
+SEED = 'Số: 12/TB-PGDĐT\nTHÔNG BÁO\nLịch họp\n\nNội dung.\n'
+
+CASES = [
+    # (name, bytes of the file, extra args, exit, message)
+    ('empty', b'', [], 1, r'empty\.txt: the file is empty; there is no text to import'),
+    ('blank-lines', b'\n \n\t\r\n\n', [], 1, r'blank-lines\.txt: the file has no text'),
+    ('bom-only', b'\xef\xbb\xbf', [], 1, r'bom-only\.txt: the file has no text'),
+    ('unknown-encoding', b'Ph\x81\x8d\x8f\x90 ng\n\x9d\n', [], 1,
+     r'unknown-encoding\.txt:1:3: the text is in an unknown encoding \(byte 0x81'),
+    ('latin1-no-vietnamese', 'Stra\u00dfe M\u00fcller\ncaf\u00e9\n'.encode('latin-1'), [], 1,
+     r'latin1-no-vietnamese\.txt:1:5: the text is in an unknown encoding'),
+    ('binary', bytes(range(256)) * 4, [], 1,
+     r'binary\.txt:1:1: the file is binary \(it holds NUL bytes\), not text'),
+    ('nul-in-text', SEED.encode() + b'\x00more\n', [], 1,
+     r'nul-in-text\.txt:6:1: the file is binary'),
+    ('gzip', gzip.compress(SEED.encode(), mtime=0), [], 1,
+     r'gzip\.txt:\d+:\d+: the (file is binary|text is in an unknown encoding)'),
+    ('broken-zip', b'PK\x03\x04' + b'\x00' * 40, [], 1,
+     r'broken-zip\.txt: not a readable DOCX \(zip\) package'),
+    ('pdf', b'%PDF-1.7\n%\xe2\xe3\xcf\xd3\n', [], 1, r'pdf\.txt: this is a PDF, not text'),
+    ('utf16-odd', b'\xff\xfeK\x00\xed', [], 1, r'utf16-odd\.txt: the file is marked UTF-16 but has an odd'),
+    ('utf16-lone-surrogate', b'\xff\xfeA\x00\n\x00\x00\xd8B\x00', [], 1,
+     r'utf16-lone-surrogate\.txt:2: not valid UTF-16 \(an unpaired surrogate'),
+    ('huge', None, ['--max-bytes', '1000'], 1,
+     r'huge\.txt: the file is larger than the limit of 1000 bytes \(raise it with --max-bytes\)'),
+    ('huge-default', None, [], 1,
+     r'huge-default\.txt: the file is larger than the limit of 16777216 bytes'),
+    ('bad-max-bytes', SEED.encode(), ['--max-bytes', '-5'], 2,
+     r'--max-bytes needs a positive whole number'),
+    ('unknown-option', SEED.encode(), ['--frobnicate'], 2, r'unknown option "--frobnicate"'),
+    ('two-files', SEED.encode(), ['other.txt'], 2, r'give one file to import'),
+]
+
+
+def docx(path, document=None, extra=()):
+    """A minimal DOCX whose word/document.xml is document (None: left out)."""
+    with zipfile.ZipFile(path, 'w', zipfile.ZIP_DEFLATED) as z:
+        z.writestr('[Content_Types].xml', '<?xml version="1.0"?><Types xmlns='
+                   '"http://schemas.openxmlformats.org/package/2006/content-types"/>')
+        if document is not None:
+            z.writestr('word/document.xml', document)
+        for name, data in extra:
+            z.writestr(name, data)
+
+
+W_NS = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+DOCX_CASES = [
+    ('no-text', lambda p: docx(p, '<w:document %s><w:body><w:p/><w:p><w:r><w:t> </w:t></w:r></w:p>'
+                                  '</w:body></w:document>' % W_NS), 1,
+     r'no-text\.docx: the (document|file) has no text'),
+    ('no-document-part', lambda p: docx(p, None, [('word/other.xml', '<x/>')]), 1,
+     r'no-document-part\.docx: a zip package without word/document\.xml is not a DOCX'),
+    ('doctype', lambda p: docx(p, '<!DOCTYPE w:document [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+                                  '<w:document %s><w:body><w:p><w:r><w:t>&x;</w:t></w:r></w:p>'
+                                  '</w:body></w:document>' % W_NS), 1,
+     r'doctype\.docx: word/document\.xml has a DOCTYPE'),
+    ('numbering-doctype', lambda p: docx(p, '<w:document %s><w:body><w:p><w:r><w:t>x</w:t></w:r></w:p>'
+                                            '</w:body></w:document>' % W_NS,
+                                            [('word/numbering.xml', '<!DOCTYPE x [<!ENTITY a "a">]><x/>')]), 1,
+     r'numbering-doctype\.docx: word/numbering\.xml has a DOCTYPE'),
+    ('not-xml', lambda p: docx(p, '<w:document %s><w:body><w:p>' % W_NS), 1,
+     r'not-xml\.docx: word/document\.xml is not well-formed XML'),
+    ('not-word', lambda p: docx(p, '<html><body/></html>'), 1,
+     r'not-word\.docx: word/document\.xml has no <w:body>'),
+    ('bomb', lambda p: bomb(p), 1, r'bomb\.docx: word/document\.xml inflates past the limit of 67108864 bytes'),
+]
+
+
+def bomb(path):
+    with zipfile.ZipFile(path, 'w', zipfile.ZIP_DEFLATED) as z:
+        with z.open('word/document.xml', 'w', force_zip64=True) as w:
+            chunk = b' ' * (1 << 20)
+            for _ in range(70):
+                w.write(chunk)
+
+
+def main():
+    a = parse_args()
+    env = dict(os.environ)
+    with tempfile.TemporaryDirectory(prefix='vt-bad-import-') as tmp:
+        for name, data, extra, code, pattern in CASES:
+            path = os.path.join(tmp, name + '.txt')
+            with open(path, 'wb') as f:
+                if data is None:
+                    limit = 1000 if name == 'huge' else 16 << 20
+                    line = SEED.encode()
+                    while f.tell() <= limit:
+                        f.write(line * 4096)
+                else:
+                    f.write(data)
+            out = os.path.join(tmp, 'out-' + name)
+            os.makedirs(out)
+            r = run_case(a.vanthu, ['import', path, '-o', os.path.join(out, 'plan.xml')] + extra, env)
+            expect('import %s' % name, r, code, pattern, out)
+            if r is not None:
+                check(r.stdout == '' and r.returncode >= 0, 'import %s: nothing on stdout, no signal' % name)
+        for name, make, code, pattern in DOCX_CASES:
+            path = os.path.join(tmp, name + '.docx')
+            make(path)
+            out = os.path.join(tmp, 'out-docx-' + name)
+            os.makedirs(out)
+            r = run_case(a.vanthu, ['import', path, '-o', os.path.join(out, 'plan.xml')], env)
+            expect('import DOCX %s' % name, r, code, pattern, out)
+        # missing file: an I/O error, exit 3
+        out = os.path.join(tmp, 'out-missing')
+        os.makedirs(out)
+        r = run_case(a.vanthu, ['import', os.path.join(tmp, 'nope.txt'), '-o',
+                                os.path.join(out, 'plan.xml')], env)
+        expect('import missing file', r, 3, r'nope\.txt: cannot read the file: No such file', out)
+        # no file at all: usage
+        r = run_case(a.vanthu, ['import'], env)
+        check(r is not None and r.returncode == 2 and 'give the text file to import' in r.stderr,
+              'import with no file: exit 2 and usage')
+        # the output may not replace a folder
+        path = os.path.join(tmp, 'ok.txt')
+        with open(path, 'w', encoding='utf-8') as f:
+            f.write(SEED)
+        target = os.path.join(tmp, 'a-folder')
+        os.makedirs(target)
+        r = run_case(a.vanthu, ['import', path, '-o', target], env)
+        check(r is not None and r.returncode != 0 and os.path.isdir(target) and not os.listdir(target),
+              'import -o onto a folder: refused, the folder untouched (exit %s)'
+              % (r.returncode if r else 'timeout'))
+    print('%d passed, %d failed' % (RESULTS['passed'], RESULTS['failed']))
+    return 1 if RESULTS['failed'] else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
