@@ -496,23 +496,25 @@ static vt_numbering default_numbering(int depth)
 static void section_label(vt_buf *out, vt_numbering num, int n,
                           const char *parent_label)
 {
-    char roman[16];
     switch (num) {
     case VT_NUM_ROMAN:
-        if (vt_roman(n, roman, sizeof roman) == 0)
-            vt_buf_printf(out, "%s.", roman);
+        vt_roman_label(n, out);
+        vt_buf_putc(out, '.');
         break;
-    case VT_NUM_LETTER: {
-        const char *l = vt_vn_letter(n - 1);
-        if (l)
-            vt_buf_printf(out, "%s)", l);
+    case VT_NUM_LETTER:
+        vt_vn_letter_label(n - 1, out);
+        vt_buf_putc(out, ')');
+        break;
+    case VT_NUM_DOTTED: {
+        /* "1.1." under "1."; under a letter "a)" the parenthesis would
+         * read "a)1.", so the letter is joined with a dot: "a.1." */
+        size_t k = parent_label ? strlen(parent_label) : 0;
+        if (k && parent_label[k - 1] == ')')
+            vt_buf_printf(out, "%.*s.%d.", (int)(k - 1), parent_label, n);
         else
-            vt_buf_printf(out, "%d)", n);
+            vt_buf_printf(out, "%s%d.", parent_label ? parent_label : "", n);
         break;
     }
-    case VT_NUM_DOTTED:
-        vt_buf_printf(out, "%s%d.", parent_label ? parent_label : "", n);
-        break;
     default:
         vt_buf_printf(out, "%d.", n);
     }
@@ -679,9 +681,10 @@ void vt_ox_appendices(vt_buf *b, const vt_plan *p, const char *sect_pr)
         vt_buf_printf(b, "<w:p><w:pPr>%s</w:pPr></w:p>", sect_pr);
         vt_buf_reset(&t);
         vt_buf_puts(&t, "Phụ lục");
-        char roman[16];
-        if (p->nappendices > 1 && vt_roman((int)i + 1, roman, sizeof roman) == 0)
-            vt_buf_printf(&t, " %s", roman);
+        if (p->nappendices > 1) {
+            vt_buf_putc(&t, ' ');
+            vt_roman_label((int)i + 1, &t);
+        }
         vt_ox_para(b, "VtPhuLuc", t.data, NULL);
         para_upper(b, "VtPhuLucTitle", a->title);
         vt_buf_reset(&t);

@@ -40,11 +40,27 @@ typedef struct {
     int xml_line, xml_col;
     char xml_msg[256];
     int doctype;
+    int xml_oom; /* the parser's error was running out of memory */
     /* the last position computed, so positions asked in document order
      * (10,000 schools in a batch plan) cost one pass, not one per ask */
     size_t pos_off;
     int pos_line, pos_col;
+    size_t table_cells; /* grid cells of the tables read so far */
+    int oom_said;       /* an out-of-memory message was given */
+    /* the text being read since the last tag, and the element holding a
+     * text past VT_MAX_TEXT_BYTES (its name and offset) if one did */
+    size_t text_len;
+    char huge_el[64];
+    size_t huge_off;
+    int huge;
+    vt_diags *warn; /* lint warnings, or NULL when nobody asked */
 } pctx;
+
+/* libxml2 refuses one text node longer than XML_MAX_TEXT_LENGTH unless
+ * XML_PARSE_HUGE, which vanthu never passes; its own message ("huge text
+ * node") names neither element nor limit, so the limit is checked here
+ * first and named. */
+#define VT_MAX_TEXT_BYTES 10000000
 
 /* ---- positions and messages ------------------------------------------ */
 
@@ -113,6 +129,8 @@ static void on_start(void *ctx, const xmlChar *localname,
     xmlParserCtxtPtr c = ctx;
     xmlSAX2StartElementNs(ctx, localname, prefix, URI, nb_namespaces,
                           namespaces, nb_attributes, nb_defaulted, attributes);
+    if (c->_private)
+        ((pctx *)c->_private)->text_len = 0;
     if (!c->node || !c->input)
         return;
     const xmlChar *q = c->input->cur;
@@ -120,6 +138,37 @@ static void on_start(void *ctx, const xmlChar *localname,
         q--;
     size_t off = (size_t)c->input->consumed + (size_t)(q - c->input->base);
     c->node->psvi = (void *)(uintptr_t)(off + 1);
+}
+
+static void on_end(void *ctx, const xmlChar *localname,
+                   const xmlChar *prefix, const xmlChar *URI)
+{
+    xmlParserCtxtPtr c = ctx;
+    ((pctx *)c->_private)->text_len = 0;
+    xmlSAX2EndElementNs(ctx, localname, prefix, URI);
+}
+
+/* Text between two tags, in chunks: counted against VT_MAX_TEXT_BYTES
+ * before libxml2 sees it (a comment in the middle does not reset the
+ * count, which only makes the check a little stricter than libxml2's). */
+static void on_chars(void *ctx, const xmlChar *ch, int len)
+{
+    xmlParserCtxtPtr c = ctx;
+    pctx *p = c->_private;
+    if (p->huge)
+        return;
+    if (len > 0 && !p->xml_msg[0] && p->text_len + (size_t)len > VT_MAX_TEXT_BYTES) {
+        p->huge = 1;
+        snprintf(p->huge_el, sizeof p->huge_el, "%s",
+                 c->node ? (const char *)c->node->name : "plan");
+        p->huge_off = c->node && c->node->psvi
+                          ? (size_t)(uintptr_t)c->node->psvi - 1
+                          : 0;
+        xmlStopParser(c);
+        return;
+    }
+    p->text_len += len > 0 ? (size_t)len : 0;
+    xmlSAX2Characters(ctx, ch, len);
 }
 
 static void on_doctype(void *ctx, const xmlChar *name, const xmlChar *ext,
@@ -139,10 +188,12 @@ static void on_doctype(void *ctx, const xmlChar *name, const xmlChar *ext,
 static void on_error(void *data, xmlErrorPtr e)
 {
     pctx *p = ((xmlParserCtxtPtr)data)->_private;
-    if (p->xml_msg[0] || p->doctype || !e || e->level < XML_ERR_ERROR)
+    if (p->xml_msg[0] || p->doctype || p->huge || !e ||
+        e->level < XML_ERR_ERROR)
         return;
     p->xml_line = e->line;
     p->xml_col = e->int2;
+    p->xml_oom = e->code == XML_ERR_NO_MEMORY;
     snprintf(p->xml_msg, sizeof p->xml_msg, "%s", e->message ? e->message : "");
     size_t n = strlen(p->xml_msg);
     while (n && (p->xml_msg[n - 1] == '\n' || p->xml_msg[n - 1] == ' '))
@@ -171,15 +222,33 @@ static int blank_text(const xmlNode *n)
     return 1;
 }
 
+/* Allocation failed: the load ends with VT_ERR_NOMEM, and the message
+ * says where rather than leaving the clerk with an empty stderr. */
+static void out_of_memory(pctx *p, const xmlNode *n)
+{
+    if (!p->plan->arena.oom) {
+        int line, col;
+        node_pos(p, n, &line, &col);
+        vt_diags_addf(p->d, "%s:%d:%d: out of memory while reading <%s>",
+                      p->name, line, col, n ? el_name(n) : "plan");
+        p->oom_said = 1;
+    }
+    p->plan->arena.oom = 1;
+}
+
 /* Clean a string for the document (NFC, controls out, spaces folded) and
  * copy it into the plan's arena. */
 static const char *clean_dup(pctx *p, const xmlNode *at, const char *s)
 {
     vt_buf b;
     vt_buf_init(&b);
-    if (vt_text_clean(s, strlen(s), &b) != 0) {
-        perr(p, at, "<%s> contains text that is not valid UTF-8",
-             el_name(at));
+    int rc = vt_text_clean(s, strlen(s), &b);
+    if (rc != 0) {
+        if (rc == -2)
+            out_of_memory(p, at);
+        else
+            perr(p, at, "<%s> contains text that is not valid UTF-8",
+                 el_name(at));
         vt_buf_free(&b);
         return NULL;
     }
@@ -287,8 +356,10 @@ static void runs_flush(pctx *p, runs_tmp *t)
     if (t->count == t->cap) {
         size_t cap = t->cap ? t->cap * 2 : 4;
         vt_run *r = realloc(t->runs, cap * sizeof *r);
-        if (!r)
+        if (!r) {
+            out_of_memory(p, NULL);
             return;
+        }
         t->runs = r;
         t->cap = cap;
     }
@@ -307,7 +378,10 @@ static void runs_text(pctx *p, runs_tmp *t, xmlNode *at, const char *s,
         t->bold = bold;
         t->italic = italic;
     }
-    if (vt_text_clean(s, strlen(s), &t->text) != 0)
+    int rc = vt_text_clean(s, strlen(s), &t->text);
+    if (rc == -2)
+        out_of_memory(p, at);
+    else if (rc != 0)
         perr(p, at, "<%s> contains text that is not valid UTF-8", el_name(at));
 }
 
@@ -432,6 +506,44 @@ static int parse_yes_no(pctx *p, xmlNode *n, const char *name, int def)
     return def;
 }
 
+/* --max-table-cells bounds the grid, not the <cell> elements: a row of one
+ * cell with colspan="40000" under 40,000 rows asks for 1.6 billion slots,
+ * and rendering writes a w:tc for every slot a merged cell covers from
+ * above.  The tables of one plan share the limit, so a plan of many
+ * small-looking tables cannot multiply it either.  Checked before any grid
+ * is allocated. */
+static int table_within_limit(pctx *p, xmlNode *n, const vt_table *t,
+                              size_t cells)
+{
+    size_t max = p->lim->max_table_cells;
+    if (cells > max) {
+        perr(p, n, "<table> has %zu cells, more than the limit of %zu "
+                   "(raise it with --max-table-cells)",
+             cells, max);
+        return 0;
+    }
+    size_t rows = t->nrows ? t->nrows : 1;
+    if (t->ncols > max / rows) {
+        perr(p, n, "<table> has %zu rows of %zu columns, a grid of %llu "
+                   "cells counting those merged cells cover, more than the "
+                   "limit of %zu (raise it with --max-table-cells)",
+             t->nrows, t->ncols,
+             (unsigned long long)t->nrows * (unsigned long long)t->ncols, max);
+        return 0;
+    }
+    size_t grid = rows * t->ncols;
+    if (grid > max - p->table_cells) {
+        perr(p, n, "<table> brings the cells of the plan's tables to %zu "
+                   "(each grid counted whole), more than the limit of %zu "
+                   "for all tables of a plan (raise it with "
+                   "--max-table-cells)",
+             p->table_cells + grid, max);
+        return 0;
+    }
+    p->table_cells += grid;
+    return 1;
+}
+
 static vt_table *parse_table(pctx *p, xmlNode *n)
 {
     static const char *const table_attrs[] = {"repeat-header", NULL};
@@ -486,17 +598,15 @@ static vt_table *parse_table(pctx *p, xmlNode *n)
             perr(p, c, "<table> may contain only <col> and <row> elements");
         }
     }
-    if (cells > p->lim->max_table_cells) {
-        perr(p, n, "<table> has %zu cells, more than the limit of %zu "
-                   "(raise it with --max-table-cells)",
-             cells, p->lim->max_table_cells);
+    if (!table_within_limit(p, n, t, cells))
         return NULL;
-    }
     if (p->errors)
         return t;
     long *grid = malloc((t->nrows ? t->nrows : 1) * t->ncols * sizeof(long));
-    if (!grid)
+    if (!grid) {
+        out_of_memory(p, n);
         return NULL;
+    }
     char msg[200];
     if (vt_table_layout(t, grid, msg, sizeof msg) != 0)
         perr(p, n, "<table>: %s", msg);
@@ -1174,6 +1284,34 @@ static void check_clusters(pctx *p)
     free(refs);
 }
 
+/* The parser's first error, in the clerk's terms where libxml2's words
+ * would not help: a raw "&" ("GD&ĐT", everywhere in these documents) gets
+ * the way to write it, a text past the reader's fixed limit gets the
+ * limit, and running out of memory is said as such (exit 3, not 1). */
+static void xml_error(pctx *p)
+{
+    const char *m = p->xml_msg[0] ? p->xml_msg : "the document is empty";
+    const char *hint = "";
+    if (p->xml_oom && !strstr(m, "huge"))
+        hint = " (out of memory while reading the plan)";
+    else if (strstr(m, "EntityRef") || strstr(m, "Entity '") ||
+             strstr(m, "entity"))
+        hint = "; a \"&\" in text is written &amp; (GD&amp;ĐT), since a "
+               "bare & starts an entity reference";
+    else if (strstr(m, "Name too long"))
+        hint = "; an element or attribute name may have at most 50000 "
+               "characters";
+    else if (strstr(m, "too long") || strstr(m, "too big") ||
+             strstr(m, "huge"))
+        hint = "; one text, attribute value or comment may hold at most "
+               "10000000 bytes (a fixed limit of the XML reader, which "
+               "--max-plan-bytes does not raise); split it";
+    if (strstr(m, "huge") || strstr(m, "too long") || strstr(m, "too big"))
+        p->xml_oom = 0; /* a limit, not a lack of memory: bad input */
+    vt_diags_addf(p->d, "%s:%d:%d: not well-formed XML: %s%s", p->name,
+                  p->xml_line, p->xml_col, m, hint);
+}
+
 vt_error vt_plan_load_mem(const char *name, const char *data, size_t len,
                           const vt_limits *lim, vt_plan **out, vt_diags *d)
 {
@@ -1213,6 +1351,9 @@ vt_error vt_plan_load_mem(const char *name, const char *data, size_t len,
     }
     ctxt->_private = &p;
     ctxt->sax->startElementNs = on_start;
+    ctxt->sax->endElementNs = on_end;
+    ctxt->sax->characters = on_chars;
+    ctxt->sax->ignorableWhitespace = on_chars;
     ctxt->sax->internalSubset = on_doctype;
     ctxt->sax->serror = on_error;
     ctxt->sax->error = NULL;
@@ -1229,19 +1370,31 @@ vt_error vt_plan_load_mem(const char *name, const char *data, size_t len,
                       "pull in other files or expand without end); remove it",
                       name, p.xml_line, p.xml_col);
         rc = VT_ERR_XML;
+    } else if (p.huge) {
+        int line, col;
+        offset_pos(&p, p.huge_off, &line, &col);
+        vt_diags_addf(d,
+                      "%s:%d:%d: <%s> holds a text of more than %d bytes, the "
+                      "most one text may hold (a fixed limit of the XML "
+                      "reader, which --max-plan-bytes does not raise); split "
+                      "it into several elements",
+                      name, line, col, p.huge_el, VT_MAX_TEXT_BYTES);
+        rc = VT_ERR_LIMIT;
     } else if (!doc || !ctxt->wellFormed || p.xml_msg[0]) {
-        vt_diags_addf(d, "%s:%d:%d: not well-formed XML: %s", name,
-                      p.xml_line, p.xml_col,
-                      p.xml_msg[0] ? p.xml_msg : "the document is empty");
-        rc = VT_ERR_XML;
+        xml_error(&p);
+        rc = p.xml_oom ? VT_ERR_NOMEM : VT_ERR_XML;
     } else {
         parse_plan_root(&p, xmlDocGetRootElement(doc));
-        if (p.errors == 0)
+        if (p.errors == 0 && !plan->arena.oom)
             check_clusters(&p);
-        if (p.errors)
+        if (p.errors) {
             rc = VT_ERR_PLAN;
-        else if (plan->arena.oom)
+        } else if (plan->arena.oom) {
+            if (!p.oom_said)
+                vt_diags_addf(d, "%s: out of memory while reading the plan",
+                              name);
             rc = VT_ERR_NOMEM;
+        }
     }
     xmlFreeDoc(doc);
     xmlFreeParserCtxt(ctxt);

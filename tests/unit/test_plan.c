@@ -172,6 +172,137 @@ static void test_draft_and_numbered_dates(void **state)
     vt_diags_free(&d);
 }
 
+static vt_error load_body(const char *body, const vt_limits *lim,
+                          vt_plan **p, vt_diags *d)
+{
+    vt_buf b;
+    vt_buf_init(&b);
+    vt_buf_puts(&b, HEAD "<plan type=\"KH\">\n" AGENCY
+                    "  <date>2020-03-05</date><subject>S</subject>\n  <body>");
+    vt_buf_puts(&b, body);
+    vt_buf_puts(&b, "</body>\n" TAIL);
+    assert_false(b.oom);
+    vt_error rc = vt_plan_load_mem("p.xml", b.data, b.len, lim, p, d);
+    vt_buf_free(&b);
+    return rc;
+}
+
+/* Issue 11, class 9: the limit bounds the grid spans imply (rows x
+ * columns), per table and for all tables of a plan, before any grid is
+ * allocated; a few cells cannot ask for billions of slots. */
+static void test_table_grid_limit(void **state)
+{
+    (void)state;
+    vt_limits lim = vt_limits_default();
+    lim.max_table_cells = 100;
+    vt_diags d;
+    vt_diags_init(&d);
+    vt_plan *p = NULL;
+    vt_buf t;
+    vt_buf_init(&t);
+    /* 11 columns, 10 rows of one cell spanning all: 10 cells, 110 slots */
+    vt_buf_puts(&t, "<table>");
+    for (int i = 0; i < 11; i++)
+        vt_buf_puts(&t, "<col/>");
+    for (int i = 0; i < 10; i++)
+        vt_buf_puts(&t, "<row><cell colspan=\"11\">x</cell></row>");
+    vt_buf_puts(&t, "</table>");
+    assert_int_equal(load_body(t.data, &lim, &p, &d), VT_ERR_PLAN);
+    assert_null(p);
+    assert_int_equal(d.count, 1);
+    assert_non_null(strstr(d.msgs[0], "p.xml:5:9: <table> has 10 rows of 11 "
+                                      "columns, a grid of 110 cells"));
+    assert_non_null(strstr(d.msgs[0], "limit of 100 (raise it with "
+                                      "--max-table-cells)"));
+    vt_diags_free(&d);
+    /* at the limit it is accepted */
+    lim.max_table_cells = 110;
+    assert_int_equal(load_body(t.data, &lim, &p, &d), VT_OK);
+    assert_int_equal(p->body->table->nrows * p->body->table->ncols, 110);
+    vt_plan_free(p);
+    /* two such tables share the limit */
+    vt_buf two;
+    vt_buf_init(&two);
+    vt_buf_printf(&two, "%s<p>giữa</p>%s", t.data, t.data);
+    assert_int_equal(load_body(two.data, &lim, &p, &d), VT_ERR_PLAN);
+    assert_int_equal(d.count, 1);
+    assert_non_null(strstr(d.msgs[0], "brings the cells of the plan's tables "
+                                      "to 220"));
+    assert_non_null(strstr(d.msgs[0], "for all tables of a plan"));
+    vt_diags_free(&d);
+    lim.max_table_cells = 220;
+    assert_int_equal(load_body(two.data, &lim, &p, &d), VT_OK);
+    vt_plan_free(p);
+    vt_buf_free(&two);
+    vt_buf_free(&t);
+    /* 40000 x 40000 from a 40000-column header and one row: refused, not
+     * allocated (1.6 billion slots) */
+    vt_buf_init(&t);
+    vt_buf_puts(&t, "<table>");
+    for (int i = 0; i < 40000; i++)
+        vt_buf_puts(&t, "<col/>");
+    for (int i = 0; i < 40000; i++)
+        vt_buf_puts(&t, "<row><cell colspan=\"40000\"/></row>");
+    vt_buf_puts(&t, "</table>");
+    assert_int_equal(load_body(t.data, NULL, &p, &d), VT_ERR_PLAN);
+    assert_non_null(strstr(d.msgs[0], "40000 rows of 40000 columns, a grid "
+                                      "of 1600000000 cells"));
+    vt_diags_free(&d);
+    vt_buf_free(&t);
+}
+
+/* Issue 11, class 10: a text past libxml2's fixed limit (10,000,000
+ * bytes without XML_PARSE_HUGE) is refused naming the element and the
+ * limit, not as "huge text node"; just under it is read whole. */
+static void test_text_limit(void **state)
+{
+    (void)state;
+    vt_limits lim = vt_limits_default();
+    vt_diags d;
+    vt_diags_init(&d);
+    vt_plan *p = NULL;
+    vt_buf t;
+    vt_buf_init(&t);
+    vt_buf_puts(&t, "<p>");
+    for (int i = 0; i < 10000001; i++)
+        vt_buf_putc(&t, 'a');
+    vt_buf_puts(&t, "</p>");
+    assert_false(t.oom);
+    assert_int_equal(load_body(t.data, &lim, &p, &d), VT_ERR_LIMIT);
+    assert_int_equal(d.count, 1);
+    assert_non_null(strstr(d.msgs[0], "p.xml:5:9: <p> holds a text of more "
+                                      "than 10000000 bytes"));
+    assert_non_null(strstr(d.msgs[0], "--max-plan-bytes does not raise"));
+    assert_null(strstr(d.msgs[0], "huge text node"));
+    vt_diags_free(&d);
+    /* 10,000,000 exactly: read */
+    t.len -= 5;
+    vt_buf_puts(&t, "</p>");
+    assert_int_equal(load_body(t.data, &lim, &p, &d), VT_OK);
+    assert_int_equal(strlen(p->body->text.runs[0].text), 10000000);
+    vt_plan_free(p);
+    vt_buf_free(&t);
+    vt_diags_free(&d);
+}
+
+/* Issue 13, lint: a raw "&" (GD&ĐT) is not well-formed; the message says
+ * how to write it. */
+static void test_raw_ampersand_hint(void **state)
+{
+    (void)state;
+    vt_diags d;
+    vt_diags_init(&d);
+    vt_plan *p = NULL;
+    assert_int_equal(load_body("<p>Phòng GD&ĐT</p>", NULL, &p, &d), VT_ERR_XML);
+    assert_int_equal(d.count, 1);
+    assert_non_null(strstr(d.msgs[0], "p.xml:5:"));
+    assert_non_null(strstr(d.msgs[0], "written &amp; (GD&amp;ĐT)"));
+    vt_diags_free(&d);
+    assert_int_equal(load_body("<p>A & B</p>", NULL, &p, &d), VT_ERR_XML);
+    assert_non_null(strstr(d.msgs[0], "written &amp;"));
+    vt_diags_free(&d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -180,6 +311,9 @@ int main(void)
         cmocka_unit_test(test_refuses_doctype_and_broken_xml),
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_draft_and_numbered_dates),
+        cmocka_unit_test(test_table_grid_limit),
+        cmocka_unit_test(test_text_limit),
+        cmocka_unit_test(test_raw_ampersand_hint),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
