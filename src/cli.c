@@ -72,7 +72,10 @@ static const char VALIDATE_HELP[] =
     "\n"
     "Check plans (*.xml) and templates (*.docx) without writing anything.\n"
     "Every problem is printed as file:line:col: message; the exit code is 1\n"
-    "if any file has a problem.  Takes the --max-* options of render.\n";
+    "if any file has a problem.  Takes the --max-* options of render.\n"
+    "Text that repeats what vanthu prints (a typed \"- \" or number, \"KT.\",\n"
+    "\"V/v\", \"Lưu:\") gives file:line:col: warning: lines; warnings alone\n"
+    "leave the exit code 0.\n";
 
 static const char INVITE_HELP[] =
     "usage: vanthu invite PLAN.xml -o DIR [options]\n"
@@ -892,7 +895,7 @@ static int cmd_validate(int argc, char **argv)
             vt_template_free(t);
         } else {
             vt_plan *p = NULL;
-            rc = vt_plan_load(argv[i], &o.lim, &p, &d);
+            rc = vt_plan_lint(argv[i], &o.lim, &p, &d); /* with warnings */
             vt_plan_free(p);
         }
         if (rc == VT_OK)

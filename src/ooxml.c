@@ -164,12 +164,16 @@ static void runs(vt_buf *b, const vt_inline *in, const vt_rpr *base, int upper)
 
 /* Trailing punctuation a clerk may or may not have typed; the tool adds
  * the decree's own. */
-static size_t strip_end(const char *s, const char *chars)
+static size_t strip_end_n(const char *s, size_t n, const char *chars)
 {
-    size_t n = strlen(s);
     while (n && (strchr(chars, s[n - 1]) || s[n - 1] == ' '))
         n--;
     return n;
+}
+
+static size_t strip_end(const char *s, const char *chars)
+{
+    return strip_end_n(s, strlen(s), chars);
 }
 
 /* The runs of in, with the final punctuation replaced by end. */
@@ -198,6 +202,51 @@ static void text_with_end(vt_buf *out, const char *s, const char *end)
 {
     vt_buf_put(out, s, strip_end(s, ";.,"));
     vt_buf_puts(out, end);
+}
+
+/* Where a remark starts in a Nơi nhận entry: "Như kính gửi; (qua Email
+ * nội bộ)" and "VT, THCS. (CO 23b)" end in a parenthesis that follows
+ * the entry's own punctuation.  Returns the offset of that "(" and sets
+ * *head to the length of the entry before its punctuation; 0 when there
+ * is no remark ("Như trên (để t/h)": the parenthesis belongs to the
+ * entry, which then ends with its punctuation as usual). */
+static size_t remark_start(const char *s, size_t n, size_t *head)
+{
+    if (n < 2 || s[n - 1] != ')')
+        return 0;
+    int depth = 0;
+    size_t i = n;
+    while (i--) {
+        if (s[i] == ')')
+            depth++;
+        else if (s[i] == '(' && --depth == 0)
+            break;
+    }
+    if (depth != 0 || i == (size_t)-1)
+        return 0;
+    size_t q = i;
+    while (i && s[i - 1] == ' ')
+        i--;
+    if (!i || !strchr(";.,", s[i - 1]))
+        return 0;
+    *head = i - 1;
+    return q;
+}
+
+/* A Nơi nhận entry with its end mark: before a remark if it has one
+ * ("- Như kính gửi; (qua Email nội bộ)"), else at the end. */
+static void entry_with_end(vt_buf *out, const char *s, const char *end)
+{
+    size_t n = strip_end(s, ";.,"), head = 0;
+    size_t q = remark_start(s, n, &head);
+    if (!q) {
+        text_with_end(out, s, end);
+        return;
+    }
+    vt_buf_put(out, s, strip_end_n(s, head, ";.,"));
+    vt_buf_puts(out, end);
+    vt_buf_putc(out, ' ');
+    vt_buf_put(out, s + q, n - q);
 }
 
 /* ---- scalar lines ------------------------------------------------------ */
@@ -332,8 +381,10 @@ void vt_ox_recipients(vt_buf *b, const vt_plan *p)
     vt_buf_init(&t);
     vt_buf_printf(&ind, "<w:ind w:left=\"%d\" w:firstLine=\"0\"/>", KG_INDENT);
     if (p->nto == 1) {
+        /* one recipient ends with "." as the last of a list does */
         p_begin(b, "VtKinhGui", ind.data);
-        vt_buf_printf(&t, "Kính gửi: %s", p->to[0]);
+        vt_buf_puts(&t, "Kính gửi: ");
+        text_with_end(&t, p->to[0], ".");
         vt_ox_run(b, t.data, NULL);
         p_end(b);
     } else {
@@ -551,6 +602,30 @@ static void emit_items(body_ctx *c, const vt_block *first, int item_depth)
     }
 }
 
+/* A numbered list: body paragraphs "1. …" (or "a) …"), not headings;
+ * an item's own sub-items are "- " points, theirs "+ ". */
+static void emit_list(body_ctx *c, const vt_block *list)
+{
+    vt_buf label;
+    vt_buf_init(&label);
+    int n = 0;
+    for (const vt_block *it = list->first; it; it = it->next) {
+        vt_buf_reset(&label);
+        if (list->subs == VT_NUM_LETTER) {
+            vt_vn_letter_label(n, &label);
+            vt_buf_puts(&label, ") ");
+        } else {
+            vt_buf_printf(&label, "%d. ", n + 1);
+        }
+        n++;
+        inline_para(c, it, "VtBody", label.data ? label.data : "", NULL, 0);
+        emit_items(c, it->first, 1);
+    }
+    if (label.oom)
+        c->b->oom = 1;
+    vt_buf_free(&label);
+}
+
 static void emit_blocks(body_ctx *c, const vt_block *first, int depth,
                         vt_numbering subs, const char *parent_label)
 {
@@ -559,6 +634,10 @@ static void emit_blocks(body_ctx *c, const vt_block *first, int depth,
         switch (k->kind) {
         case VT_B_PARA:
             inline_para(c, k, "VtBody", NULL, NULL, 0);
+            emit_items(c, k->first, 2); /* "+" points under a paragraph */
+            break;
+        case VT_B_LIST:
+            emit_list(c, k);
             break;
         case VT_B_ITEM:
             inline_para(c, k, "VtBody", "- ", NULL, 0);
@@ -602,7 +681,7 @@ static void noi_nhan(vt_buf *b, const vt_plan *p)
     for (size_t i = 0; i < p->ncopies; i++) {
         vt_buf_reset(&t);
         vt_buf_puts(&t, "- ");
-        text_with_end(&t, p->copies[i], ";");
+        entry_with_end(&t, p->copies[i], ";");
         vt_ox_para(b, "VtNoiNhan", t.data, NULL);
     }
     vt_buf_reset(&t);
@@ -613,7 +692,7 @@ static void noi_nhan(vt_buf *b, const vt_plan *p)
             a++;
     }
     vt_buf_puts(&t, "- Lưu: ");
-    text_with_end(&t, a, ".");
+    entry_with_end(&t, a, ".");
     vt_ox_para(b, "VtNoiNhan", t.data, NULL);
     if (p->drafter) {
         vt_buf_reset(&t);

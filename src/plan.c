@@ -102,20 +102,47 @@ static void node_pos(pctx *p, const xmlNode *n, int *line, int *col)
 static void perr(pctx *p, const xmlNode *n, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-static void perr(pctx *p, const xmlNode *n, const char *fmt, ...)
+/* One "file:line:col: [kind]message" line for the element n. */
+static void vdiag(pctx *p, vt_diags *d, const xmlNode *n, const char *kind,
+                  const char *fmt, va_list ap)
+    __attribute__((format(printf, 5, 0)));
+
+static void vdiag(pctx *p, vt_diags *d, const xmlNode *n, const char *kind,
+                  const char *fmt, va_list ap)
 {
     int line, col;
     node_pos(p, n, &line, &col);
     vt_buf b;
     vt_buf_init(&b);
-    va_list ap;
-    va_start(ap, fmt);
     vt_buf_vprintf(&b, fmt, ap);
-    va_end(ap);
-    vt_diags_addf(p->d, "%s:%d:%d: %s", p->name, line, col,
+    vt_diags_addf(d, "%s:%d:%d: %s%s", p->name, line, col, kind,
                   b.data ? b.data : "out of memory");
     vt_buf_free(&b);
+}
+
+static void perr(pctx *p, const xmlNode *n, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vdiag(p, p->d, n, "", fmt, ap);
+    va_end(ap);
     p->errors++;
+}
+
+/* A lint warning: text that repeats what vanthu generates.  Only
+ * `vanthu validate` asks for them (p->warn set); they never change the
+ * result of a load. */
+static void pwarn(pctx *p, const xmlNode *n, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void pwarn(pctx *p, const xmlNode *n, const char *fmt, ...)
+{
+    if (!p->warn)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vdiag(p, p->warn, n, "warning: ", fmt, ap);
+    va_end(ap);
 }
 
 /* ---- the SAX hooks ----------------------------------------------------- */
@@ -475,6 +502,12 @@ static vt_inline inline_required(pctx *p, xmlNode *n, const char *skip)
 static vt_block *parse_blocks(pctx *p, xmlNode *parent, size_t depth,
                               const char *skip);
 
+static int is_block_name(const xmlNode *c)
+{
+    return is_el(c, "p") || is_el(c, "item") || is_el(c, "section") ||
+           is_el(c, "table") || is_el(c, "list");
+}
+
 static int parse_int_attr(pctx *p, xmlNode *n, const char *name, int def,
                           int lo, int hi)
 {
@@ -636,6 +669,130 @@ static vt_numbering parse_numbering(pctx *p, xmlNode *n)
     return VT_NUM_AUTO;
 }
 
+/* ---- lint: text that repeats what vanthu prints ------------------------ */
+
+static const char *first_text(const vt_inline *in)
+{
+    return in->count && in->runs[0].text ? in->runs[0].text : "";
+}
+
+/* "- ", "+ ", "• " typed before an item: vanthu prints the dash itself. */
+static size_t dash_prefix(const char *s)
+{
+    static const char *const marks[] = {"- ", "+ ", "– ", "— ", "• ", "* "};
+    for (size_t i = 0; i < sizeof marks / sizeof *marks; i++)
+        if (strncmp(s, marks[i], strlen(marks[i])) == 0)
+            return strlen(marks[i]);
+    /* "-Tổng kết": a dash glued to a letter (not "-5", a number) */
+    if ((s[0] == '-' || s[0] == '+') && s[1] && !isdigit((unsigned char)s[1]) &&
+        s[1] != ' ')
+        return 1;
+    return 0;
+}
+
+static void lint_dash(pctx *p, xmlNode *n, const vt_inline *in)
+{
+    const char *s = first_text(in);
+    size_t k = dash_prefix(s);
+    if (!k)
+        return;
+    if (is_el(n, "item"))
+        pwarn(p, n, "<item> starts with \"%.*s\": vanthu prints the dash "
+                    "(\"- \", or \"+ \" for an item inside an item or "
+                    "paragraph) itself; remove it",
+              (int)k, s);
+    else
+        pwarn(p, n, "<%s> starts with \"%.*s\": write it as an <item>, "
+                    "which vanthu prints with its dash",
+              el_name(n), (int)k, s);
+}
+
+/* The length of a number typed before a heading or list item ("4. ",
+ * "1.2. ", "a) ", "II. ", "(3) "), 0 if none.  vanthu numbers these
+ * itself, so a typed one prints twice: "2. 4. Nội dung". */
+static size_t number_prefix(const char *s)
+{
+    const char *q = s;
+    if (*q == '(')
+        q++;
+    const char *start = q;
+    if (isdigit((unsigned char)*q)) {
+        while (isdigit((unsigned char)*q) || (*q == '.' && isdigit((unsigned char)q[1])))
+            q++;
+    } else if (strchr("IVXLCDM", *q) && *q) {
+        while (*q && strchr("IVXLCDM", *q))
+            q++;
+    } else if (*q >= 'a' && *q <= 'z') {
+        q++;
+        if (*q != ')')
+            return 0; /* "a." could be a word; "a)" is a điểm */
+    } else if (strncmp(q, "đ", strlen("đ")) == 0) {
+        q += strlen("đ");
+        if (*q != ')')
+            return 0;
+    }
+    if (q == start || (*q != '.' && *q != ')'))
+        return 0;
+    q++;
+    if (*q != ' ')
+        return 0;
+    return (size_t)(q - s);
+}
+
+static void lint_number(pctx *p, xmlNode *n, const vt_inline *in)
+{
+    const char *s = first_text(in);
+    size_t k = number_prefix(s);
+    if (k)
+        pwarn(p, n, "<%s> starts with the number \"%.*s\": vanthu numbers "
+                    "%s itself, so it would print twice; remove it",
+              el_name(n), (int)k, s,
+              is_el(n, "title") ? "sections" : "list items");
+}
+
+/* <list numbering="decimal|letter">: a numbered list of items that are
+ * body text, not headings (a section's title is a heading). */
+static void parse_list(pctx *p, xmlNode *c, vt_block *b, size_t depth)
+{
+    static const char *const attrs[] = {"numbering", NULL};
+    check_attrs(p, c, attrs);
+    b->kind = VT_B_LIST;
+    b->subs = VT_NUM_DECIMAL;
+    const char *v = get_attr(p, c, "numbering");
+    if (v && strcmp(v, "letter") == 0)
+        b->subs = VT_NUM_LETTER;
+    else if (v && strcmp(v, "decimal") != 0)
+        perr(p, c, "<list numbering=\"%s\"> must be decimal (1. 2. 3.) or "
+                   "letter (a) b) c))", v);
+    vt_block **tail = &b->first;
+    for (xmlNode *k = c->children; k; k = k->next) {
+        if (!is_el(k, "item")) {
+            if (k->type == XML_ELEMENT_NODE || !blank_text(k))
+                perr(p, k, "<list> may contain only <item> elements");
+            continue;
+        }
+        if (depth + 1 > p->lim->max_depth) {
+            perr(p, k, "<item> is nested %zu deep, more than the limit of "
+                       "%zu (raise it with --max-depth)",
+                 depth + 1, p->lim->max_depth);
+            return;
+        }
+        check_attrs(p, k, NULL);
+        vt_block *it = vt_arena_alloc(&p->plan->arena, sizeof *it);
+        if (!it)
+            return;
+        it->kind = VT_B_ITEM;
+        it->text = inline_required(p, k, "item");
+        it->first = parse_blocks(p, k, depth + 2, "item-only");
+        lint_number(p, k, &it->text);
+        lint_dash(p, k, &it->text);
+        *tail = it;
+        tail = &it->next;
+    }
+    if (!b->first)
+        perr(p, c, "<list> needs at least one <item>");
+}
+
 static vt_block *parse_block(pctx *p, xmlNode *c, size_t depth)
 {
     static const char *const section_attrs[] = {"subsections", NULL};
@@ -651,12 +808,17 @@ static vt_block *parse_block(pctx *p, xmlNode *c, size_t depth)
     if (is_el(c, "p")) {
         check_attrs(p, c, NULL);
         b->kind = VT_B_PARA;
-        b->text = inline_required(p, c, NULL);
+        b->text = inline_required(p, c, "item");
+        b->first = parse_blocks(p, c, depth + 1, "item-only");
+        lint_dash(p, c, &b->text);
     } else if (is_el(c, "item")) {
         check_attrs(p, c, NULL);
         b->kind = VT_B_ITEM;
         b->text = inline_required(p, c, "item");
         b->first = parse_blocks(p, c, depth + 1, "item-only");
+        lint_dash(p, c, &b->text);
+    } else if (is_el(c, "list")) {
+        parse_list(p, c, b, depth);
     } else if (is_el(c, "section")) {
         check_attrs(p, c, section_attrs);
         b->kind = VT_B_SECTION;
@@ -671,6 +833,7 @@ static vt_block *parse_block(pctx *p, xmlNode *c, size_t depth)
         } else {
             check_attrs(p, title, NULL);
             b->text = inline_required(p, title, NULL);
+            lint_number(p, title, &b->text);
         }
         b->first = parse_blocks(p, c, depth + 1, "title");
     } else if (is_el(c, "table")) {
@@ -704,11 +867,10 @@ static vt_block *parse_blocks(pctx *p, xmlNode *parent, size_t depth,
         } else if (skip && is_el(c, skip)) {
             continue;
         }
-        if (!is_el(c, "p") && !is_el(c, "item") && !is_el(c, "section") &&
-            !is_el(c, "table")) {
+        if (!is_block_name(c)) {
             perr(p, c,
                  "<%s> is not allowed inside <%s>; expected <p>, <section>, "
-                 "<item> or <table>",
+                 "<item>, <list> or <table>",
                  el_name(c), el_name(parent));
             continue;
         }
@@ -906,6 +1068,57 @@ static void parse_subject(pctx *p, xmlNode *n)
         pl->subject[0] = text_required(p, n);
 }
 
+/* A công văn's subject is printed after "V/v "; a typed "V/v" or "Về"
+ * ("về việc") prints the words twice. */
+static void lint_subject(pctx *p, xmlNode *n)
+{
+    vt_plan *pl = p->plan;
+    if (!vt_doctype_is_cong_van(pl->type) || !pl->nsubject || !pl->subject ||
+        !pl->subject[0])
+        return;
+    const char *s = pl->subject[0];
+    static const char *const typed[] = {"V/v", "v/v", "V/V", "V.v", "Về ",
+                                        "về ", "VỀ "};
+    for (size_t i = 0; i < sizeof typed / sizeof *typed; i++)
+        if (strncmp(s, typed[i], strlen(typed[i])) == 0) {
+            xmlNode *at = child(n, "line") ? child(n, "line") : n;
+            pwarn(p, at, "<%s> starts with \"%.*s\": vanthu prints \"V/v \" "
+                         "(về việc) before a công văn's subject; start with "
+                         "the matter itself",
+                  el_name(at), (int)strcspn(typed[i], " "), s);
+            return;
+        }
+}
+
+/* "KT. Trưởng phòng" typed in a title: the authority is an attribute,
+ * and vanthu prints "KT. " before the first title itself. */
+static void lint_authority(pctx *p, xmlNode *n)
+{
+    static const char *const typed[] = {"KT", "K.T", "TM", "T.M", "TL", "T.L",
+                                        "TUQ", "T.U.Q", "Q"};
+    size_t k = 0;
+    for (xmlNode *c = n->children; c; c = c->next) {
+        if (!is_el(c, "title"))
+            continue;
+        const char *s = p->plan->titles ? p->plan->titles[k++] : NULL;
+        for (size_t i = 0; s && i < sizeof typed / sizeof *typed; i++) {
+            size_t m = strlen(typed[i]);
+            if (strncmp(s, typed[i], m) != 0)
+                continue;
+            /* "KT." or "KT " ("Q" only with its dot: "Quyền …" is a word) */
+            if (s[m] == '.' || (s[m] == ' ' && m > 1)) {
+                pwarn(p, c, "<title> starts with \"%.*s\": write "
+                            "authority=\"%c%s\" on <signature>; vanthu "
+                            "prints \"%c%s. \" before the first title",
+                      (int)m + (s[m] == '.'), s, typed[i][0],
+                      typed[i][1] == '.' ? "" : typed[i] + 1, typed[i][0],
+                      typed[i][1] == '.' ? "" : typed[i] + 1);
+                break;
+            }
+        }
+    }
+}
+
 static void parse_signature(pctx *p, xmlNode *n)
 {
     static const char *const attrs[] = {"authority", "signed", NULL};
@@ -937,6 +1150,7 @@ static void parse_signature(pctx *p, xmlNode *n)
     }
     pl->signed_copy = parse_yes_no(p, n, "signed", 0);
     pl->titles = string_list(p, n, "title", &pl->ntitles);
+    lint_authority(p, n);
     if (pl->ntitles == 0)
         perr(p, n, "<signature> needs at least one <title> (the signer's "
                    "position, e.g. Trưởng phòng)");
@@ -949,19 +1163,72 @@ static void parse_signature(pctx *p, xmlNode *n)
     }
 }
 
+/* A Nơi nhận entry with a remark after it ("Như kính gửi; (qua Email nội
+ * bộ)") is kept as one string in the printed form; remark="…" writes the
+ * same thing for a plan that keeps the two apart.  ooxml.c prints the
+ * entry's punctuation before the remark, never after it. */
+static const char *with_remark(pctx *p, xmlNode *n, const char *text)
+{
+    const char *r = get_attr(p, n, "remark");
+    if (!text || !r || !*r)
+        return text;
+    size_t k = strlen(r);
+    int paren = r[0] == '(' && r[k - 1] == ')';
+    vt_buf b;
+    vt_buf_init(&b);
+    vt_buf_printf(&b, "%s; %s%s%s", text, paren ? "" : "(", r,
+                  paren ? "" : ")");
+    const char *out = b.oom ? NULL
+                            : vt_arena_strndup(&p->plan->arena, b.data, b.len);
+    if (!out)
+        out_of_memory(p, n);
+    vt_buf_free(&b);
+    return out ? out : text;
+}
+
+static int starts_with_luu(const char *s)
+{
+    return strncmp(s, "Lưu", strlen("Lưu")) == 0 ||
+           strncmp(s, "LƯU", strlen("LƯU")) == 0;
+}
+
 static void parse_copies(pctx *p, xmlNode *n)
 {
     static const char *const kids[] = {"to", "archive", NULL};
+    static const char *const attrs[] = {"remark", NULL};
     vt_plan *pl = p->plan;
     check_attrs(p, n, NULL);
     only_children(p, n, kids);
-    pl->copies = string_list(p, n, "to", &pl->ncopies);
+    pl->ncopies = count_children(n, "to");
+    pl->copies = arena_array(p, pl->ncopies, sizeof(char *));
+    size_t k = 0;
+    for (xmlNode *c = n->children; c && pl->copies; c = c->next) {
+        if (!is_el(c, "to"))
+            continue;
+        check_attrs(p, c, attrs);
+        const char *t = text_required(p, c);
+        if (t && starts_with_luu(t))
+            pwarn(p, c, "<to> starts with \"Lưu\": the file copy line is "
+                        "<archive>VT, …</archive>, which vanthu prints as "
+                        "\"- Lưu: VT, ….\" at the end");
+        else if (t && dash_prefix(t))
+            pwarn(p, c, "<to> starts with \"%.*s\": vanthu prints the dash "
+                        "of each Nơi nhận line itself; remove it",
+                  (int)dash_prefix(t), t);
+        pl->copies[k++] = with_remark(p, c, t);
+    }
     xmlNode *c = child_once(p, n, "archive", 1,
                             "(the file copy line \"Lưu: VT, …\"; write e.g. "
                             "<archive>VT, GDTH</archive>)");
     if (c) {
-        check_attrs(p, c, NULL);
-        pl->archive = text_required(p, c);
+        check_attrs(p, c, attrs);
+        const char *t = text_required(p, c);
+        if (t && (starts_with_luu(t) || dash_prefix(t)))
+            pwarn(p, c, "<archive> starts with \"%s\": vanthu prints \"- "
+                        "Lưu: \" itself; give only the units, e.g. "
+                        "<archive>VT, GDTH</archive>",
+                  starts_with_luu(t) ? "Lưu" : "-");
+        pl->archive = with_remark(p, c, t);
     }
 }
 
@@ -1069,11 +1336,11 @@ static void parse_appendix(pctx *p, xmlNode *n, vt_appendix *a)
         }
         vt_block *b = parse_block(p, k, 1);
         if (!b) {
-            if (!is_el(k, "p") && !is_el(k, "item") && !is_el(k, "section") &&
-                !is_el(k, "table"))
+            if (!is_block_name(k))
                 perr(p, k,
                      "<%s> is not allowed inside <appendix>; expected "
-                     "<title>, <ref>, <p>, <section>, <item> or <table>",
+                     "<title>, <ref>, <p>, <section>, <item>, <list> or "
+                     "<table>",
                      el_name(k));
             continue;
         }
@@ -1173,8 +1440,10 @@ static void parse_plan_root(pctx *p, xmlNode *root)
         parse_marks(p, c);
     int cong_van = vt_doctype_is_cong_van(pl->type);
     if ((c = child_once(p, root, "subject", 1,
-                        cong_van ? "(the V/v line)" : "(the trích yếu)")))
+                        cong_van ? "(the V/v line)" : "(the trích yếu)"))) {
         parse_subject(p, c);
+        lint_subject(p, c);
+    }
     if ((c = child_once(p, root, "recipients", 0, NULL))) {
         static const char *const to[] = {"to", NULL};
         check_attrs(p, c, NULL);
@@ -1182,6 +1451,12 @@ static void parse_plan_root(pctx *p, xmlNode *root)
         pl->to = string_list(p, c, "to", &pl->nto);
         if (pl->nto == 0)
             perr(p, c, "<recipients> needs at least one <to>");
+        size_t k = 0;
+        for (xmlNode *t = c->children; t && pl->to; t = t->next)
+            if (is_el(t, "to") && pl->to[k++] && dash_prefix(pl->to[k - 1]))
+                pwarn(p, t, "<to> starts with \"%.*s\": vanthu prints the "
+                            "dash of each Kính gửi line itself; remove it",
+                      (int)dash_prefix(pl->to[k - 1]), pl->to[k - 1]);
     }
     if (cong_van && pl->nto == 0 && pl->type && strcmp(pl->type->slug, "cong-van") == 0)
         perr(p, root, "a công văn needs <recipients> with at least one <to> "
@@ -1312,8 +1587,21 @@ static void xml_error(pctx *p)
                   p->xml_line, p->xml_col, m, hint);
 }
 
+static vt_error load_mem(const char *name, const char *data, size_t len,
+                         const vt_limits *lim, vt_plan **out, vt_diags *d,
+                         vt_diags *warn);
+
 vt_error vt_plan_load_mem(const char *name, const char *data, size_t len,
                           const vt_limits *lim, vt_plan **out, vt_diags *d)
+{
+    return load_mem(name, data, len, lim, out, d, NULL);
+}
+
+/* The load and, into warn (which may be d itself, so warnings come in
+ * document order among the errors), the lint warnings. */
+static vt_error load_mem(const char *name, const char *data, size_t len,
+                         const vt_limits *lim, vt_plan **out, vt_diags *d,
+                         vt_diags *warn)
 {
     vt_limits deflim = vt_limits_default();
     if (!lim)
@@ -1342,7 +1630,7 @@ vt_error vt_plan_load_mem(const char *name, const char *data, size_t len,
     vt_arena_init(&plan->arena);
     plan->path = vt_arena_strdup(&plan->arena, name);
     pctx p = {.plan = plan, .d = d, .name = name, .src = data, .len = len,
-              .lim = lim};
+              .lim = lim, .warn = warn};
 
     xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
     if (!ctxt) {
@@ -1406,8 +1694,29 @@ vt_error vt_plan_load_mem(const char *name, const char *data, size_t len,
     return VT_OK;
 }
 
+static vt_error load_file(const char *path, const vt_limits *lim,
+                          vt_plan **out, vt_diags *d, vt_diags *warn);
+
 vt_error vt_plan_load(const char *path, const vt_limits *lim, vt_plan **out,
                       vt_diags *d)
+{
+    return load_file(path, lim, out, d, NULL);
+}
+
+vt_error vt_plan_lint(const char *path, const vt_limits *lim, vt_plan **out,
+                      vt_diags *d)
+{
+    return load_file(path, lim, out, d, d);
+}
+
+vt_error vt_plan_lint_mem(const char *name, const char *data, size_t len,
+                          const vt_limits *lim, vt_plan **out, vt_diags *d)
+{
+    return load_mem(name, data, len, lim, out, d, d);
+}
+
+static vt_error load_file(const char *path, const vt_limits *lim,
+                          vt_plan **out, vt_diags *d, vt_diags *warn)
 {
     vt_limits deflim = vt_limits_default();
     if (!lim)
@@ -1425,7 +1734,7 @@ vt_error vt_plan_load(const char *path, const vt_limits *lim, vt_plan **out,
         vt_diags_addf(d, "%s: cannot read the plan: %s", path, strerror(errno));
         return VT_ERR_IO;
     }
-    vt_error rc = vt_plan_load_mem(path, data, len, lim, out, d);
+    vt_error rc = load_mem(path, data, len, lim, out, d, warn);
     free(data);
     return rc;
 }

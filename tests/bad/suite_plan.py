@@ -118,6 +118,97 @@ REFUSED = [
 ]
 
 
+# Issue 13: text that repeats what vanthu prints.  (edit of the seed,
+# the warning validate must give, as a regex after "file:line:col: ")
+LINT = [
+    (('<p>Đề nghị', '<item>- Đề nghị'), ('trước ngày 12/3/2018.</p>', 'trước ngày 12/3/2018.</item>'),
+     r'warning: <item> starts with "- ": vanthu prints the dash'),
+    (('<body>', '<body><section><title>4. Nội dung</title><p>x</p></section>'),
+     None, r'warning: <title> starts with the number "4\.": vanthu numbers sections itself'),
+    (('<body>', '<body><section><title>II. Nội dung</title><p>x</p></section>'),
+     None, r'warning: <title> starts with the number "II\."'),
+    (('<body>', '<body><list><item>a) Một</item></list>'), None, r'warning: <item> starts with the number "a\)"'),
+    (('<title>Trưởng phòng</title>', '<title>KT. Trưởng phòng</title>'), None,
+     r'warning: <title> starts with "KT\.": write authority="KT" on <signature>'),
+    (('<to>Như trên</to>', '<to>Như trên</to><to>Lưu: VT</to>'), None, r'warning: <to> starts with "Lưu"'),
+    (('<body>', '<body><p>+ Cụm 1</p>'), None, r'warning: <p> starts with "\+ ": write it as an <item>'),
+]
+
+CONG_VAN = 'plans/kim-thanh-2018-cong-van-sinh-hoat-cum-truong.xml'
+
+
+def lint_and_format(vanthu, env, base, tmp, a):
+    """validate warns (file:line:col: warning:) and keeps exit 0; render
+    says nothing of it; the new plan syntax renders as documented."""
+    for i, (edit, edit2, pattern) in enumerate(LINT):
+        plan = base.replace(*edit, 1)
+        if edit2:
+            plan = plan.replace(*edit2, 1)
+        check(plan != base, 'lint %d: the edit applies' % i)
+        path = os.path.join(tmp, 'lint-%d.xml' % i)
+        open(path, 'w', encoding='utf-8').write(plan)
+        r = run([vanthu, 'validate', path], env=env)
+        warn = re.escape(path) + r':\d+:\d+: ' + pattern
+        check(r.returncode == 0 and re.search(warn, r.stderr) is not None and 'ok' in r.stdout
+              and len(r.stderr.strip().splitlines()) == 1,
+              'lint %d: validate exit 0 with one warning /%s/ (got %d: %s)'
+              % (i, pattern, r.returncode, r.stderr.strip()[:300]))
+        doc = os.path.join(tmp, 'lint-%d.docx' % i)
+        r = run([vanthu, 'render', path, '-o', doc], env=env)
+        check(r.returncode == 0 and 'warning' not in r.stderr,
+              'lint %d: render is silent about it (%d: %s)' % (i, r.returncode, r.stderr.strip()[:200]))
+    # a công văn subject typed with its "V/v"
+    cv = open(os.path.join(a.source, CONG_VAN), encoding='utf-8').read()
+    path = os.path.join(tmp, 'lint-vv.xml')
+    open(path, 'w', encoding='utf-8').write(re.sub(r'<subject>(\s*)', r'<subject>\1V/v ', cv, count=1))
+    r = run([vanthu, 'validate', path], env=env)
+    check(r.returncode == 0 and re.search(r'lint-vv\.xml:\d+:\d+: warning: <subject> starts with "V/v"', r.stderr),
+          'lint: a công văn subject starting "V/v" warns, exit 0 (%d: %s)' % (r.returncode, r.stderr.strip()[:200]))
+    # warnings with an error: both listed, the error sets the exit code
+    path = os.path.join(tmp, 'lint-and-error.xml')
+    open(path, 'w', encoding='utf-8').write(
+        base.replace('2018-03-05', '2018-02-30', 1).replace('<p>Đề nghị', '<p>- Đề nghị', 1))
+    r = run([vanthu, 'validate', path], env=env)
+    check(r.returncode == 1 and 'not a real date' in r.stderr and 'warning: <p> starts with "- "' in r.stderr,
+          'lint with an error: exit 1, error and warning both listed (%d: %s)' % (r.returncode, r.stderr.strip()[:300]))
+    # every shipped plan is lint-clean
+    plans = sorted(os.path.join(a.source, 'plans', f) for f in os.listdir(os.path.join(a.source, 'plans'))
+                   if f.endswith('.xml'))
+    r = run([vanthu, 'validate'] + plans, env=env)
+    check(r.returncode == 0 and r.stderr == '', 'shipped plans validate without warnings (%s)' % r.stderr[:300])
+
+    # the plan format's new blocks, rendered
+    plan = base.replace('<body>', '<body><p>Cụ thể như sau:<item>Cụm số 1</item><item>Cụm số 2</item></p>'
+                        '<list><item>Một</item><item>Hai</item></list>', 1).replace(
+        '<to>Như trên</to>', '<to>Như kính gửi; (qua Email nội bộ)</to><to remark="để b/c">Sở GD&amp;ĐT</to>', 1).replace(
+        '<archive>VT, GDTH</archive>', '<archive remark="CO 23b">VT, GDTH</archive>', 1)
+    path = os.path.join(tmp, 'format.xml')
+    open(path, 'w', encoding='utf-8').write(plan)
+    doc = os.path.join(tmp, 'format.docx')
+    r = run([vanthu, 'render', path, '-o', doc], env=env)
+    texts = []
+    if r.returncode == 0:
+        x = zipfile.ZipFile(doc).read('word/document.xml').decode()
+        for para in re.findall(r'<w:p>.*?</w:p>', x):
+            t = ''.join(re.findall(r'<w:t xml:space="preserve">([^<]*)</w:t>', para))
+            if t:
+                texts.append(t.replace('&amp;', '&'))
+    want = ['Cụ thể như sau:', '+ Cụm số 1', '+ Cụm số 2', '1. Một', '2. Hai']
+    i = texts.index(want[0]) if want[0] in texts else -1
+    check(i >= 0 and texts[i:i + 5] == want, 'new blocks: "+" under a paragraph, a numbered list: %r'
+          % texts[i:i + 5])
+    check('- Như kính gửi; (qua Email nội bộ)' in texts and '- Sở GD&ĐT; (để b/c)' in texts
+          and '- Lưu: VT, GDTH. (CO 23b)' in texts,
+          'Nơi nhận remarks after the punctuation: %r' % [t for t in texts if t.startswith('- ')])
+    v = subprocess.run(['/work/shared/ooxml/validate.sh', doc], capture_output=True, text=True) \
+        if os.path.exists('/work/shared/ooxml/validate.sh') else None
+    # the template's own parts (styles.xml) are another matter: the blocks
+    # this change writes are in document.xml
+    bad = v and re.findall(r'/word/document\.xml:\d+ \[.*', v.stdout + v.stderr)
+    check(v is None or (r.returncode == 0 and not bad),
+          'new blocks: word/document.xml passes the OOXML validator (%s)' % (bad and bad[:3]))
+
+
 def main():
     a = parse_args()
     vanthu = a.vanthu
@@ -178,6 +269,8 @@ def main():
         dotted = [t for t in labels if re.match(r'^1\.\d+\. $', t)]
         check(len(dotted) == 1000 and dotted[-1] == '1.1000. ',
               'dotted subsections 1.1. … 1.1000.: %d, last %r' % (len(dotted), dotted[-1:]))
+
+        lint_and_format(vanthu, env, base, tmp, a)
 
     print('%d passed, %d failed' % (RESULTS['passed'], RESULTS['failed']))
     return 1 if RESULTS['failed'] else 0

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -150,6 +151,118 @@ static void test_number_line(void **state)
     vt_buf_free(&b);
 }
 
+/* The text of each paragraph of b, one line each, for comparing what a
+ * reader sees. */
+static void para_texts(const char *xml, vt_buf *out)
+{
+    const char *p = xml;
+    while ((p = strstr(p, "<w:p>")) != NULL) {
+        const char *end = strstr(p, "</w:p>");
+        size_t before = out->len;
+        for (const char *t = p; (t = strstr(t, "<w:t xml:space=\"preserve\">")) && t < end;) {
+            t += strlen("<w:t xml:space=\"preserve\">");
+            const char *e = strstr(t, "</w:t>");
+            vt_buf_put(out, t, (size_t)(e - t));
+            t = e;
+        }
+        if (out->len > before)
+            vt_buf_putc(out, '\n');
+        p = end;
+    }
+}
+
+static vt_plan *plan_of(const char *type, const char *middle)
+{
+    vt_buf x;
+    vt_buf_init(&x);
+    vt_buf_printf(&x,
+        "<plan type=\"%s\"><agency><name abbr=\"PGDĐT\">Phòng</name>"
+        "<place>Kim Thành</place></agency><date>2020-03-05</date>"
+        "<subject>S</subject>%s<signature><title>T</title><name>N</name>"
+        "</signature></plan>", type, middle);
+    vt_diags d;
+    vt_diags_init(&d);
+    vt_plan *p = NULL;
+    vt_error rc = vt_plan_load_mem("p.xml", x.data, x.len, NULL, &p, &d);
+    for (size_t i = 0; i < d.count; i++)
+        print_error("%s\n", d.msgs[i]);
+    assert_int_equal(rc, VT_OK);
+    vt_diags_free(&d);
+    vt_buf_free(&x);
+    return p;
+}
+
+/* Issue 13: "+" points under a paragraph, numbered lists (1. and a),
+ * past y) too), dotted numbers under a letter, and the "./." on the last
+ * paragraph whatever block it is in. */
+static void test_body_blocks(void **state)
+{
+    (void)state;
+    vt_buf items;
+    vt_buf_init(&items);
+    for (int i = 0; i < 25; i++)
+        vt_buf_printf(&items, "<item>m%d</item>", i);
+    vt_buf mid;
+    vt_buf_init(&mid);
+    vt_buf_printf(&mid,
+        "<body><p>Cụ thể như sau:<item>Cụm 1</item><item>Cụm 2</item></p>"
+        "<list><item>Một<item>con</item></item><item>Hai</item></list>"
+        "<list numbering=\"letter\">%s</list>"
+        "<section><title>A</title><section><title>B</title>"
+        "<section><title>C</title><section><title>D</title>"
+        "<p>Cuối<item>cộng</item></p></section></section></section></section>"
+        "</body><copies-to><archive>VT</archive></copies-to>", items.data);
+    vt_plan *p = plan_of("KH", mid.data);
+    vt_buf b, t;
+    vt_buf_init(&b);
+    vt_buf_init(&t);
+    vt_ox_body(&b, p);
+    assert_false(b.oom);
+    para_texts(b.data, &t);
+    assert_non_null(strstr(t.data, "Cụ thể như sau:\n+ Cụm 1\n+ Cụm 2\n"
+                                   "1. Một\n- con\n2. Hai\na) m0\n"));
+    assert_non_null(strstr(t.data, "y) m22\naa) m23\nab) m24\n"));
+    /* level 4 under the letter c) of level 3: "a.1.", not "a)1." */
+    assert_non_null(strstr(t.data, "I. A\n1. B\na) C\na.1. D\nCuối\n+ cộng./.\n"));
+    vt_buf_free(&b);
+    vt_buf_free(&t);
+    vt_buf_free(&mid);
+    vt_buf_free(&items);
+    vt_plan_free(p);
+}
+
+/* Issue 13: a Nơi nhận remark keeps its place after the entry's
+ * punctuation, typed or given as remark="…"; a parenthesis without
+ * punctuation before it is part of the entry.  One Kính gửi recipient
+ * ends with "." like the last of a list. */
+static void test_noi_nhan_remarks_and_kinh_gui(void **state)
+{
+    (void)state;
+    vt_plan *p = plan_of("cong-van",
+        "<recipients><to>Hiệu trưởng các trường</to></recipients>"
+        "<body><p>x</p></body><copies-to>"
+        "<to>Như kính gửi; (qua Email nội bộ)</to>"
+        "<to remark=\"để b/c\">Sở GD&amp;ĐT</to>"
+        "<to>Như trên (HSCV);</to><to>A. (b);</to>"
+        "<archive>VT, THCS. (CO 23b)</archive></copies-to>");
+    vt_buf b, t;
+    vt_buf_init(&b);
+    vt_buf_init(&t);
+    vt_ox_signature(&b, p);
+    para_texts(b.data, &t);
+    assert_non_null(strstr(t.data, "Nơi nhận:\n- Như kính gửi; (qua Email nội bộ)\n"
+                                   "- Sở GD&amp;ĐT; (để b/c)\n- Như trên (HSCV);\n"
+                                   "- A; (b)\n- Lưu: VT, THCS. (CO 23b)\n"));
+    vt_buf_reset(&b);
+    vt_buf_reset(&t);
+    vt_ox_recipients(&b, p);
+    para_texts(b.data, &t);
+    assert_string_equal(t.data, "Kính gửi: Hiệu trưởng các trường.\n");
+    vt_buf_free(&b);
+    vt_buf_free(&t);
+    vt_plan_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -158,6 +271,8 @@ int main(void)
         cmocka_unit_test(test_rule_length),
         cmocka_unit_test(test_table_merges),
         cmocka_unit_test(test_table_layout_errors),
+        cmocka_unit_test(test_body_blocks),
+        cmocka_unit_test(test_noi_nhan_remarks_and_kinh_gui),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -303,6 +303,109 @@ static void test_raw_ampersand_hint(void **state)
     vt_diags_free(&d);
 }
 
+/* Issue 13, lint: text that repeats what vanthu prints is a warning with
+ * its position, in document order; the load still succeeds, and a plain
+ * vt_plan_load_mem gives no warnings at all. */
+static void test_lint_warnings(void **state)
+{
+    (void)state;
+    const char *xml = HEAD "<plan type=\"cong-van\">\n" AGENCY
+        "  <date>2020-03-05</date><subject>V/v họp</subject>\n"
+        "  <recipients><to>- Các trường</to></recipients>\n"
+        "  <body><item>- Một</item><item>+Hai</item><item>-5 độ</item>\n"
+        "    <section><title>4. Mục</title><p>+ cộng</p></section>\n"
+        "    <section><title>a) Mục</title></section><section><title>II. Mục</title></section>\n"
+        "    <section><title>1.000 giáo viên</title></section>\n"
+        "    <list><item>1. Một</item></list>\n"
+        "  </body>\n"
+        "  <copies-to><to>Lưu: VT</to><to>Như trên</to><archive>Lưu: VT</archive></copies-to>\n"
+        "  <signature><title>KT. Trưởng phòng</title><title>Phó trưởng phòng</title>"
+        "<name>Nguyễn Văn A</name></signature>\n</plan>\n";
+    vt_diags d;
+    vt_diags_init(&d);
+    vt_plan *p = NULL;
+    assert_int_equal(vt_plan_lint_mem("p.xml", xml, strlen(xml), NULL, &p, &d), VT_OK);
+    assert_non_null(p);
+    vt_plan_free(p);
+    const char *want[] = {
+        "p.xml:4:26: warning: <subject> starts with \"V/v\"",
+        "p.xml:5:15: warning: <to> starts with \"- \"",
+        "p.xml:6:9: warning: <item> starts with \"- \"",
+        "p.xml:6:27: warning: <item> starts with \"+\"",
+        "p.xml:7:14: warning: <title> starts with the number \"4.\"",
+        "p.xml:7:35: warning: <p> starts with \"+ \": write it as an <item>",
+        "p.xml:8:14: warning: <title> starts with the number \"a)\"",
+        "p.xml:8:54: warning: <title> starts with the number \"II.\"",
+        "p.xml:10:11: warning: <item> starts with the number \"1.\"",
+        "p.xml:12:14: warning: <to> starts with \"Lưu\"",
+        "p.xml:12:47: warning: <archive> starts with \"Lưu\"",
+        "p.xml:13:14: warning: <title> starts with \"KT.\": write authority=\"KT\"",
+    };
+    for (size_t i = 0; i < d.count && i < sizeof want / sizeof *want; i++)
+        if (!strstr(d.msgs[i], want[i]))
+            fail_msg("warning %zu: got \"%s\", want \"%s\"", i, d.msgs[i], want[i]);
+    assert_int_equal(d.count, sizeof want / sizeof *want);
+    vt_diags_free(&d);
+    /* no lint asked: no warnings */
+    assert_int_equal(load(xml, &p, &d), VT_OK);
+    assert_int_equal(d.count, 0);
+    vt_plan_free(p);
+    /* warnings and errors together, in document order; the error decides */
+    const char *bad = HEAD "<plan type=\"KH\">\n" AGENCY
+        "  <date>2020-02-30</date><subject>S</subject>\n"
+        "  <body><item>- x</item></body>\n" TAIL;
+    assert_int_equal(vt_plan_lint_mem("p.xml", bad, strlen(bad), NULL, &p, &d), VT_ERR_PLAN);
+    assert_int_equal(d.count, 2);
+    assert_non_null(strstr(d.msgs[0], "not a real date"));
+    assert_non_null(strstr(d.msgs[1], "warning: <item> starts with"));
+    vt_diags_free(&d);
+}
+
+/* Issue 13, plan format: "+" points under a paragraph, numbered lists,
+ * Nơi nhận remarks (typed or as remark="…"). */
+static void test_new_blocks(void **state)
+{
+    (void)state;
+    vt_diags d;
+    vt_diags_init(&d);
+    vt_plan *p = NULL;
+    assert_int_equal(load_body("<p>Cụ thể:<item>Cụm 1</item><item>Cụm 2</item></p>"
+                               "<list numbering=\"letter\"><item>x<item>y</item></item></list>",
+                               NULL, &p, &d), VT_OK);
+    const vt_block *para = p->body;
+    assert_int_equal(para->kind, VT_B_PARA);
+    assert_string_equal(para->text.runs[0].text, "Cụ thể:");
+    assert_int_equal(para->first->kind, VT_B_ITEM);
+    assert_string_equal(para->first->next->text.runs[0].text, "Cụm 2");
+    const vt_block *list = para->next;
+    assert_int_equal(list->kind, VT_B_LIST);
+    assert_int_equal(list->subs, VT_NUM_LETTER);
+    assert_string_equal(list->first->first->text.runs[0].text, "y");
+    vt_plan_free(p);
+    assert_int_equal(load_body("<list numbering=\"roman\"><p>x</p></list><list/>",
+                               NULL, &p, &d), VT_ERR_PLAN);
+    assert_int_equal(d.count, 4);
+    assert_non_null(strstr(d.msgs[0], "<list numbering=\"roman\"> must be decimal"));
+    assert_non_null(strstr(d.msgs[1], "<list> may contain only <item>"));
+    assert_non_null(strstr(d.msgs[2], "<list> needs at least one <item>"));
+    assert_non_null(strstr(d.msgs[3], "p.xml:5:48: <list> needs at least one <item>"));
+    vt_diags_free(&d);
+    const char *xml = HEAD "<plan type=\"KH\">\n" AGENCY
+        "  <date>2020-03-05</date><subject>S</subject><body><p>x</p></body>\n"
+        "  <copies-to><to remark=\"qua Email nội bộ\">Như kính gửi</to>"
+        "<to remark=\"(để b/c)\">Sở</to><to>A; (b)</to>"
+        "<archive remark=\"CO 23b\">VT, THCS</archive></copies-to>\n"
+        "  <signature><title>T</title><name>N</name></signature>\n</plan>\n";
+    assert_int_equal(load(xml, &p, &d), VT_OK);
+    assert_int_equal(p->ncopies, 3);
+    assert_string_equal(p->copies[0], "Như kính gửi; (qua Email nội bộ)");
+    assert_string_equal(p->copies[1], "Sở; (để b/c)");
+    assert_string_equal(p->copies[2], "A; (b)");
+    assert_string_equal(p->archive, "VT, THCS; (CO 23b)");
+    vt_plan_free(p);
+    vt_diags_free(&d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -314,6 +417,8 @@ int main(void)
         cmocka_unit_test(test_table_grid_limit),
         cmocka_unit_test(test_text_limit),
         cmocka_unit_test(test_raw_ampersand_hint),
+        cmocka_unit_test(test_lint_warnings),
+        cmocka_unit_test(test_new_blocks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
