@@ -80,6 +80,10 @@ void vt_xml_attr(vt_buf *b, const char *s) { xml_escape(b, s, 1); }
 
 void vt_ox_run(vt_buf *b, const char *text, const vt_rpr *rpr)
 {
+    if (!text) { /* a scratch buffer that ran out of memory */
+        b->oom = 1;
+        return;
+    }
     vt_buf_puts(b, "<w:r>");
     if (rpr && (rpr->bold || rpr->italic || rpr->size)) {
         vt_buf_puts(b, "<w:rPr>");
@@ -105,6 +109,15 @@ static void p_begin(vt_buf *b, const char *style, const char *extra)
 
 static void p_end(vt_buf *b) { vt_buf_puts(b, "</w:p>"); }
 
+/* Free a scratch buffer; if it ran out of memory the document b did too,
+ * so the render fails instead of dropping text in silence. */
+static void buf_done(vt_buf *b, vt_buf *scratch)
+{
+    if (scratch->oom)
+        b->oom = 1;
+    vt_buf_free(scratch);
+}
+
 void vt_ox_para(vt_buf *b, const char *style, const char *text,
                 const vt_rpr *rpr)
 {
@@ -120,7 +133,7 @@ static void para_upper(vt_buf *b, const char *style, const char *text)
     vt_buf_init(&up);
     vt_text_upper(text, &up);
     vt_ox_para(b, style, up.data ? up.data : "", NULL);
-    vt_buf_free(&up);
+    buf_done(b, &up);
 }
 
 long vt_rule_length(const char *text, double size_pt, int bold, long avail)
@@ -155,7 +168,7 @@ static void runs(vt_buf *b, const vt_inline *in, const vt_rpr *base, int upper)
             vt_buf_init(&up);
             vt_text_upper(in->runs[i].text, &up);
             vt_ox_run(b, up.data ? up.data : "", &r);
-            vt_buf_free(&up);
+            buf_done(b, &up);
         } else {
             vt_ox_run(b, in->runs[i].text, &r);
         }
@@ -195,7 +208,7 @@ static void runs_with_end(vt_buf *b, const vt_inline *in, const vt_rpr *base,
     vt_buf_put(&t, last->text, strip_end(last->text, ";.,/"));
     vt_buf_puts(&t, end);
     vt_ox_run(b, t.data, &r);
-    vt_buf_free(&t);
+    buf_done(b, &t);
 }
 
 static void text_with_end(vt_buf *out, const char *s, const char *end)
@@ -346,7 +359,7 @@ void vt_ox_header(vt_buf *b, const vt_plan *p)
     vt_ox_place_date(&tmp, p);
     vt_ox_para(b, "VtDiaDanh", tmp.data, NULL);
     vt_buf_puts(b, "</w:tc></w:tr></w:tbl>");
-    vt_buf_free(&tmp);
+    buf_done(b, &tmp);
 }
 
 /* ---- title (ô 5a) ------------------------------------------------------ */
@@ -405,8 +418,8 @@ void vt_ox_recipients(vt_buf *b, const vt_plan *p)
             p_end(b);
         }
     }
-    vt_buf_free(&ind);
-    vt_buf_free(&t);
+    buf_done(b, &ind);
+    buf_done(b, &t);
 }
 
 /* ---- căn cứ ------------------------------------------------------------ */
@@ -434,6 +447,10 @@ static void cell_props(vt_buf *b, long width, int span, const char *vmerge)
 
 void vt_ox_table(vt_buf *b, const vt_table *t, long width)
 {
+    if (!t || t->ncols == 0) { /* plan.c refuses such a plan first */
+        b->oom = 1;
+        return;
+    }
     long total = 0;
     for (size_t c = 0; c < t->ncols; c++)
         total += t->widths[c];
@@ -621,9 +638,7 @@ static void emit_list(body_ctx *c, const vt_block *list)
         inline_para(c, it, "VtBody", label.data ? label.data : "", NULL, 0);
         emit_items(c, it->first, 1);
     }
-    if (label.oom)
-        c->b->oom = 1;
-    vt_buf_free(&label);
+    buf_done(c->b, &label);
 }
 
 static void emit_blocks(body_ctx *c, const vt_block *first, int depth,
@@ -652,6 +667,10 @@ static void emit_blocks(body_ctx *c, const vt_block *first, int depth,
             vt_buf_init(&label);
             section_label(&label, num, ++n, parent_label);
             vt_buf_putc(&label, ' ');
+            if (label.oom) {
+                buf_done(c->b, &label);
+                break;
+            }
             int upper = num == VT_NUM_ROMAN;
             inline_para(c, k, heading_style(num), label.data, NULL, upper);
             label.data[label.len - 1] = '\0';
@@ -701,7 +720,7 @@ static void noi_nhan(vt_buf *b, const vt_plan *p)
             vt_buf_printf(&t, ".(%d)", p->drafter_copies);
         vt_ox_para(b, "VtDrafter", t.data, NULL);
     }
-    vt_buf_free(&t);
+    buf_done(b, &t);
 }
 
 static void signer(vt_buf *b, const vt_plan *p)
@@ -723,7 +742,7 @@ static void signer(vt_buf *b, const vt_plan *p)
             vt_ox_para(b, "VtDaKy", "", NULL);
     }
     vt_ox_para(b, "VtNguoiKy", p->signer, NULL);
-    vt_buf_free(&t);
+    buf_done(b, &t);
 }
 
 void vt_ox_signature(vt_buf *b, const vt_plan *p)
@@ -776,5 +795,5 @@ void vt_ox_appendices(vt_buf *b, const vt_plan *p, const char *sect_pr)
                    VT_TEXT_WIDTH);
         emit_body(b, a->body);
     }
-    vt_buf_free(&t);
+    buf_done(b, &t);
 }

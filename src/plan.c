@@ -565,12 +565,15 @@ static int table_within_limit(pctx *p, xmlNode *n, const vt_table *t,
         return 0;
     }
     size_t grid = rows * t->ncols;
+    if (p->table_cells > max)
+        return 0; /* the plan's total is past the limit, said once */
     if (grid > max - p->table_cells) {
         perr(p, n, "<table> brings the cells of the plan's tables to %zu "
                    "(each grid counted whole), more than the limit of %zu "
                    "for all tables of a plan (raise it with "
                    "--max-table-cells)",
              p->table_cells + grid, max);
+        p->table_cells = max + 1;
         return 0;
     }
     p->table_cells += grid;
