@@ -205,7 +205,7 @@ static void runs_with_end(vt_buf *b, const vt_inline *in, const vt_rpr *base,
     r.italic |= last->italic;
     vt_buf t;
     vt_buf_init(&t);
-    vt_buf_put(&t, last->text, strip_end(last->text, ";.,/"));
+    vt_buf_put(&t, last->text, strip_end(last->text, ";.,/:"));
     vt_buf_puts(&t, end);
     vt_ox_run(b, t.data, &r);
     buf_done(b, &t);
@@ -346,7 +346,8 @@ void vt_ox_header(vt_buf *b, const vt_plan *p)
             if (i == 0)
                 vt_buf_puts(&tmp, "V/v ");
             vt_buf_puts(&tmp, p->subject[i]);
-            vt_ox_para(b, "VtVv", tmp.data, NULL);
+            vt_ox_balanced_para(b, "VtVv", tmp.data ? tmp.data : "", 12, 0,
+                                left);
         }
     }
     if (p->secrecy)
@@ -362,6 +363,103 @@ void vt_ox_header(vt_buf *b, const vt_plan *p)
     buf_done(b, &tmp);
 }
 
+/* ---- balanced lines ---------------------------------------------------- */
+
+/* Greedy wrapping of words (widths w, n of them, space sp) at width max:
+ * the number of lines, and where each line starts in starts (when not
+ * NULL, room for n).  A word wider than max gets a line of its own. */
+static size_t wrap_lines(const long *w, size_t n, long sp, long max,
+                         size_t *starts, long *widest)
+{
+    size_t lines = 0;
+    long line = -1, top = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (line >= 0 && line + sp + w[i] <= max) {
+            line += sp + w[i];
+        } else {
+            if (starts)
+                starts[lines] = i;
+            lines++;
+            line = w[i];
+        }
+        if (line > top)
+            top = line;
+    }
+    if (widest)
+        *widest = top;
+    return lines;
+}
+
+/* A centred line of text that wraps (a long trích yếu, a V/v line) and
+ * whose last line would be one word alone: break it by hand, with the
+ * same number of lines but each as short as the longest must be, so the
+ * lines come out even ("… hoạt động / trải nghiệm" rather than "… hoạt
+ * động trải / nghiệm").  Widths come from the Times metrics; the lines
+ * are only broken when the balanced ones leave a margin of 5 %, so that
+ * the few per cent by which Word's widths differ cannot wrap them again.
+ * Returns the width of the longest line as printed. */
+long vt_ox_balanced_para(vt_buf *b, const char *style, const char *text,
+                         double size_pt, int bold, long avail)
+{
+    enum { MAX_WORDS = 200 };
+    long w[MAX_WORDS];
+    size_t at[MAX_WORDS], len[MAX_WORDS], starts[MAX_WORDS], n = 0;
+    long full = vt_text_width_twips(text, size_pt, bold);
+    const char *s = text;
+    while (*s && n < MAX_WORDS) {
+        while (*s == ' ')
+            s++;
+        if (!*s)
+            break;
+        size_t k = strcspn(s, " ");
+        vt_buf word;
+        vt_buf_init(&word);
+        vt_buf_put(&word, s, k);
+        w[n] = vt_text_width_twips(word.data ? word.data : "", size_pt, bold);
+        buf_done(b, &word);
+        at[n] = (size_t)(s - text);
+        len[n++] = k;
+        s += k;
+    }
+    long sp = vt_text_width_twips(" ", size_pt, bold), widest = 0;
+    size_t lines = *s ? 0 : wrap_lines(w, n, sp, avail, starts, &widest);
+    if (lines < 2 || n - starts[lines - 1] > 1) {
+        vt_ox_para(b, style, text, NULL);
+        return full < avail ? full : avail;
+    }
+    long lo = widest / 2, hi = widest; /* hi wraps into `lines` lines */
+    while (lo < hi) {
+        long mid = lo + (hi - lo) / 2;
+        if (wrap_lines(w, n, sp, mid, NULL, NULL) <= lines)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    wrap_lines(w, n, sp, hi, starts, &widest);
+    if (widest * 20 > avail * 19 || n - starts[lines - 1] < 2) {
+        vt_ox_para(b, style, text, NULL);
+        return full < avail ? full : avail;
+    }
+    p_begin(b, style, NULL);
+    vt_buf_puts(b, "<w:r>");
+    for (size_t l = 0; l < lines; l++) {
+        size_t first = starts[l], end = l + 1 < lines ? starts[l + 1] : n;
+        size_t from = at[first], to = at[end - 1] + len[end - 1];
+        vt_buf line;
+        vt_buf_init(&line);
+        vt_buf_put(&line, text + from, to - from);
+        if (l)
+            vt_buf_puts(b, "<w:br/>");
+        vt_buf_puts(b, "<w:t xml:space=\"preserve\">");
+        vt_xml_text(b, line.data ? line.data : "");
+        vt_buf_puts(b, "</w:t>");
+        buf_done(b, &line);
+    }
+    vt_buf_puts(b, "</w:r>");
+    p_end(b);
+    return widest;
+}
+
 /* ---- title (ô 5a) ------------------------------------------------------ */
 
 void vt_ox_title(vt_buf *b, const vt_plan *p)
@@ -369,14 +467,15 @@ void vt_ox_title(vt_buf *b, const vt_plan *p)
     if (vt_doctype_is_cong_van(p->type))
         return; /* a công văn has its V/v line in the header instead */
     para_upper(b, "VtTenLoai", p->type->name);
-    const char *longest = "";
+    long longest = 0;
     for (size_t i = 0; i < p->nsubject; i++) {
-        vt_ox_para(b, "VtTrichYeu", p->subject[i], NULL);
-        if (vt_text_width_twips(p->subject[i], 14, 1) >
-            vt_text_width_twips(longest, 14, 1))
-            longest = p->subject[i];
+        long w = vt_ox_balanced_para(b, "VtTrichYeu", p->subject[i], 14, 1,
+                                     VT_TEXT_WIDTH);
+        if (w > longest)
+            longest = w;
     }
-    vt_ox_rule(b, vt_rule_length(longest, 14, 1, VT_TEXT_WIDTH), VT_TEXT_WIDTH);
+    /* the rule is 2/5 of the longest line as printed */
+    vt_ox_rule(b, longest * 2 / 5, VT_TEXT_WIDTH);
 }
 
 /* ---- Kính gửi (ô 9a) --------------------------------------------------- */
@@ -598,10 +697,27 @@ static const char *heading_style(vt_numbering num)
     }
 }
 
+/* 1 if the paragraph's text ends with ":", a lead-in ("Cụ thể như sau:")
+ * that must stay on the page of what it introduces. */
+static int ends_with_colon(const vt_inline *in)
+{
+    if (!in->count || !in->runs[in->count - 1].text)
+        return 0;
+    const char *t = in->runs[in->count - 1].text;
+    size_t n = strlen(t);
+    while (n && t[n - 1] == ' ')
+        n--;
+    return n && t[n - 1] == ':';
+}
+
 static void inline_para(body_ctx *c, const vt_block *k, const char *style,
                         const char *prefix, const vt_rpr *base, int upper)
 {
-    p_begin(c->b, style, NULL);
+    /* headings keep with next through their styles; a lead-in ending in
+     * ":" does here, as it depends on the text */
+    p_begin(c->b, style,
+            k != c->last && ends_with_colon(&k->text) ? "<w:keepNext/>"
+                                                      : NULL);
     if (prefix)
         vt_ox_run(c->b, prefix, base);
     if (k == c->last && !upper)

@@ -263,6 +263,82 @@ static void test_noi_nhan_remarks_and_kinh_gui(void **state)
     vt_plan_free(p);
 }
 
+/* Issue 12, layout: a wrapped trích yếu whose last line would be one
+ * word is broken by hand into even lines; one that fits, or whose last
+ * line has company, is left to Word. */
+static void test_balanced_lines(void **state)
+{
+    (void)state;
+    vt_buf b, t;
+    vt_buf_init(&b);
+    vt_buf_init(&t);
+    const char *lonely = "Tổ chức sinh hoạt chuyên môn theo cụm trường cấp "
+                         "tiểu học năm học 2023-2024";
+    long w = vt_ox_balanced_para(&b, "VtTrichYeu", lonely, 14, 1, VT_TEXT_WIDTH);
+    assert_int_equal(count(b.data, "<w:br/>"), 1);
+    para_texts(b.data, &t);
+    assert_string_equal(t.data, "Tổ chức sinh hoạt chuyên môn theo cụm"
+                                "trường cấp tiểu học năm học 2023-2024\n");
+    /* each line fits, and the longest is well under the width */
+    assert_true(w <= VT_TEXT_WIDTH * 19 / 20);
+    assert_true(vt_text_width_twips("trường cấp tiểu học năm học 2023-2024", 14, 1) <= w);
+    /* greedy wrapping would have left "2023-2024" alone on line 2 */
+    assert_true(vt_text_width_twips(lonely, 14, 1) -
+                    vt_text_width_twips(" 2023-2024", 14, 1) <= VT_TEXT_WIDTH);
+    vt_buf_reset(&b);
+    const char *fits = "Sinh hoạt tổ trưởng chuyên môn";
+    w = vt_ox_balanced_para(&b, "VtTrichYeu", fits, 14, 1, VT_TEXT_WIDTH);
+    assert_int_equal(count(b.data, "<w:br/>"), 0);
+    assert_int_equal(w, vt_text_width_twips(fits, 14, 1));
+    vt_buf_reset(&b);
+    /* the V/v column: narrow, 12 pt; the last line has two words */
+    const char *vv = "V/v Sinh hoạt chuyên môn theo cụm trường về tổ chức các "
+                     "hoạt động trải nghiệm cho học sinh tiểu học";
+    w = vt_ox_balanced_para(&b, "VtVv", vv, 12, 0, 3855);
+    assert_int_equal(count(b.data, "<w:br/>"), 0);
+    assert_int_equal(w, 3855);
+    assert_false(b.oom);
+    vt_buf_free(&b);
+    vt_buf_free(&t);
+}
+
+/* Issue 12, layout: a lead-in ending with ":" keeps with what it
+ * introduces (headings do through their styles); the template turns on
+ * widow and orphan control for every paragraph. */
+static void test_keep_next_and_widows(void **state)
+{
+    (void)state;
+    vt_plan *p = plan_of("KH",
+        "<body><p>Cụ thể như sau:</p><item>Một:</item><p>Thường.</p>"
+        "<p>Cuối:</p></body><copies-to><archive>VT</archive></copies-to>");
+    vt_buf b;
+    vt_buf_init(&b);
+    vt_ox_body(&b, p);
+    assert_int_equal(count(b.data, "<w:keepNext/>"), 2);
+    assert_non_null(strstr(b.data, "<w:keepNext/></w:pPr><w:r><w:t xml:space=\"preserve\">Cụ thể"));
+    assert_non_null(strstr(b.data, "<w:keepNext/></w:pPr><w:r><w:t xml:space=\"preserve\">- </w:t>"));
+    /* the last paragraph ends the document ("./."), nothing to keep with */
+    assert_non_null(strstr(b.data, "Cuối./."));
+    vt_buf_free(&b);
+    vt_plan_free(p);
+    const char *src = getenv("VT_SOURCE_DIR");
+    if (!src)
+        skip();
+    char path[4096];
+    snprintf(path, sizeof path, "%s/templates/common/word/styles.xml", src);
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    static char xml[1 << 16];
+    size_t n = fread(xml, 1, sizeof xml - 1, f);
+    fclose(f);
+    xml[n] = '\0';
+    const char *def = strstr(xml, "<w:pPrDefault>");
+    assert_non_null(def);
+    const char *end = strstr(def, "</w:pPrDefault>");
+    const char *wc = strstr(def, "<w:widowControl/>");
+    assert_true(wc && wc < end);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -273,6 +349,8 @@ int main(void)
         cmocka_unit_test(test_table_layout_errors),
         cmocka_unit_test(test_body_blocks),
         cmocka_unit_test(test_noi_nhan_remarks_and_kinh_gui),
+        cmocka_unit_test(test_balanced_lines),
+        cmocka_unit_test(test_keep_next_and_widows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
