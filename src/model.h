@@ -152,7 +152,10 @@ struct vt_plan {
 const char *vt_authority_prefix(vt_authority a);
 
 /* Lay a table's cells on its grid.  grid gets nrows*ncols entries: the
- * index (row*1000000+cell) of the cell covering each slot.  Returns 0, or
+ * index (row*ncols+cell) of the cell covering each slot: a cell's index
+ * in its row is below ncols, since each cell takes a column of its own
+ * (a fixed 1,000,000 here once sent a row of a million cells to the next
+ * row, past the table's end).  Returns 0, or
  * -1 with a message in err naming the row (1-based) that does not fit. */
 int vt_table_layout(const vt_table *t, long *grid, char *err, size_t errlen);
 

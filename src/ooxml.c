@@ -598,8 +598,8 @@ void vt_ox_table(vt_buf *b, const vt_table *t, long width)
         vt_buf_puts(b, "<w:tr><w:trPr><w:cantSplit/></w:trPr>");
         for (size_t c = 0; c < nc;) {
             long id = grid[r * nc + c];
-            size_t owner_row = (size_t)(id / 1000000L);
-            const vt_cell *cell = &t->rows[owner_row].cells[id % 1000000L];
+            size_t owner_row = (size_t)id / nc;
+            const vt_cell *cell = &t->rows[owner_row].cells[(size_t)id % nc];
             long w = 0;
             for (int k = 0; k < cell->colspan; k++)
                 w += cw[c + (size_t)k];

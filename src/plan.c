@@ -184,7 +184,8 @@ static void on_chars(void *ctx, const xmlChar *ch, int len)
     pctx *p = c->_private;
     if (p->huge)
         return;
-    if (len > 0 && !p->xml_msg[0] && p->text_len + (size_t)len > VT_MAX_TEXT_BYTES) {
+    if (len > 0 && !p->xml_msg[0] &&
+        p->text_len + (size_t)len > VT_MAX_TEXT_BYTES) {
         p->huge = 1;
         snprintf(p->huge_el, sizeof p->huge_el, "%s",
                  c->node ? (const char *)c->node->name : "plan");

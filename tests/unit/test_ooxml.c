@@ -122,6 +122,35 @@ static void test_table_layout_errors(void **state)
     assert_non_null(strstr(err, "fewer cells"));
 }
 
+/* A row of more than a million cells (allowed with a raised
+ * --max-table-cells): each slot names its own cell in its own row.  The
+ * old encoding, row*1000000+cell, sent cell 1,000,000 of row 0 to row 1,
+ * past the table's end (UBSan: a NULL vt_cell in vt_ox_table). */
+static void test_table_layout_wide_row(void **state)
+{
+    (void)state;
+    enum { N = 1000001 };
+    vt_cell *cells = calloc(N, sizeof *cells);
+    int *widths = calloc(N, sizeof *widths);
+    long *grid = calloc(2 * (size_t)N, sizeof *grid);
+    assert_true(cells && widths && grid);
+    for (size_t i = 0; i < N; i++)
+        cells[i] = (vt_cell){txt("x"), 1, 1, 0};
+    vt_row rows[] = {{cells, N, 0}, {cells, N, 0}};
+    vt_table t = {N, widths, NULL, rows, 2, 0};
+    char err[200];
+    assert_int_equal(vt_table_layout(&t, grid, err, sizeof err), 0);
+    /* the last cell of row 0 and the first of row 1 are different cells */
+    assert_true(grid[N - 1] != grid[N]);
+    assert_int_equal(grid[N - 1] / (long)N, 0);
+    assert_int_equal(grid[N - 1] % (long)N, N - 1);
+    assert_int_equal(grid[N] / (long)N, 1);
+    assert_int_equal(grid[N] % (long)N, 0);
+    free(cells);
+    free(widths);
+    free(grid);
+}
+
 /* The "Số:" line as the register fills it (ô 3): typed documents,
  * công văn without a type abbreviation, with and without a unit. */
 static void test_number_line(void **state)
@@ -347,6 +376,7 @@ int main(void)
         cmocka_unit_test(test_rule_length),
         cmocka_unit_test(test_table_merges),
         cmocka_unit_test(test_table_layout_errors),
+        cmocka_unit_test(test_table_layout_wide_row),
         cmocka_unit_test(test_body_blocks),
         cmocka_unit_test(test_noi_nhan_remarks_and_kinh_gui),
         cmocka_unit_test(test_balanced_lines),
