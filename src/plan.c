@@ -1573,6 +1573,10 @@ static void xml_error(pctx *p)
     const char *hint = "";
     if (p->xml_oom && !strstr(m, "huge"))
         hint = " (out of memory while reading the plan)";
+    else if (strstr(m, "Entity '") && strstr(m, "not defined"))
+        hint = "; a plan knows only &amp; &lt; &gt; &quot; &apos; and "
+               "character references such as &#160;, and a \"&\" in text "
+               "is written &amp; (GD&amp;ĐT)";
     else if (strstr(m, "EntityRef") || strstr(m, "Entity '") ||
              strstr(m, "entity"))
         hint = "; a \"&\" in text is written &amp; (GD&amp;ĐT), since a "

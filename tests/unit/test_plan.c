@@ -306,6 +306,11 @@ static void test_raw_ampersand_hint(void **state)
     assert_int_equal(load_body("<p>A & B</p>", NULL, &p, &d), VT_ERR_XML);
     assert_non_null(strstr(d.msgs[0], "written &amp;"));
     vt_diags_free(&d);
+    /* an HTML entity: the ones a plan knows are named */
+    assert_int_equal(load_body("<p>A&nbsp;B</p>", NULL, &p, &d), VT_ERR_XML);
+    assert_non_null(strstr(d.msgs[0], "Entity 'nbsp' not defined"));
+    assert_non_null(strstr(d.msgs[0], "knows only &amp; &lt; &gt; &quot; &apos;"));
+    vt_diags_free(&d);
 }
 
 /* Issue 13, lint: text that repeats what vanthu prints is a warning with
