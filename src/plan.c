@@ -637,8 +637,8 @@ static vt_table *parse_table(pctx *p, xmlNode *n)
     }
     if (!table_within_limit(p, n, t, cells))
         return NULL;
-    if (p->errors)
-        return t;
+    if (p->errors || p->plan->arena.oom)
+        return t; /* refused anyway; a row's cells may be missing */
     long *grid = malloc((t->nrows ? t->nrows : 1) * t->ncols * sizeof(long));
     if (!grid) {
         out_of_memory(p, n);
