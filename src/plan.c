@@ -23,6 +23,7 @@
 #include <libxml/parser.h>
 #include <libxml/SAX2.h>
 #include <libxml/tree.h>
+#include <libxml/xmlerror.h>
 
 #include "model.h"
 #include "vanthu.h"
@@ -1563,6 +1564,11 @@ static void check_clusters(pctx *p)
     free(refs);
 }
 
+static void quiet(void *ctx, const char *msg, ...)
+{
+    (void)ctx, (void)msg;
+}
+
 /* The parser's first error, in the clerk's terms where libxml2's words
  * would not help: a raw "&" ("GD&ĐT", everywhere in these documents) gets
  * the way to write it, a text past the reader's fixed limit gets the
@@ -1656,9 +1662,16 @@ static vt_error load_mem(const char *name, const char *data, size_t len,
     ctxt->sax->warning = NULL;
     ctxt->vctxt.error = NULL;
     ctxt->vctxt.warning = NULL;
+    /* libxml2 prints "out of memory error" on its generic channel (this
+     * thread's), whatever the parser's options; the message vanthu gives
+     * instead is below, so the channel is muted for this parse only */
+    xmlGenericErrorFunc old_err = xmlGenericError;
+    void *old_err_ctx = xmlGenericErrorContext;
+    xmlSetGenericErrorFunc(NULL, quiet);
     xmlDocPtr doc = xmlCtxtReadMemory(ctxt, data, (int)len, name, NULL,
                                       XML_PARSE_NONET | XML_PARSE_NOERROR |
                                           XML_PARSE_NOWARNING);
+    xmlSetGenericErrorFunc(old_err_ctx, old_err);
     vt_error rc = VT_OK;
     if (p.doctype) {
         vt_diags_addf(d,
@@ -1676,6 +1689,13 @@ static vt_error load_mem(const char *name, const char *data, size_t len,
                       "it into several elements",
                       name, line, col, p.huge_el, VT_MAX_TEXT_BYTES);
         rc = VT_ERR_LIMIT;
+    } else if ((ctxt->errNo == XML_ERR_NO_MEMORY || !doc ||
+                !ctxt->wellFormed) && !p.xml_msg[0] && len > 0) {
+        /* libxml2 reports running out of memory on its own channel (or,
+         * with no memory left, not at all), then stops as if the document
+         * ended: a failed parse that names no error ran out of memory */
+        vt_diags_addf(d, "%s: out of memory while reading the plan", name);
+        rc = VT_ERR_NOMEM;
     } else if (!doc || !ctxt->wellFormed || p.xml_msg[0]) {
         xml_error(&p);
         rc = p.xml_oom ? VT_ERR_NOMEM : VT_ERR_XML;
@@ -1683,13 +1703,15 @@ static vt_error load_mem(const char *name, const char *data, size_t len,
         parse_plan_root(&p, xmlDocGetRootElement(doc));
         if (p.errors == 0 && !plan->arena.oom)
             check_clusters(&p);
-        if (p.errors) {
-            rc = VT_ERR_PLAN;
-        } else if (plan->arena.oom) {
+        /* running out of memory outranks the errors it may have caused
+         * (a text that could not be copied reads as empty) */
+        if (plan->arena.oom) {
             if (!p.oom_said)
                 vt_diags_addf(d, "%s: out of memory while reading the plan",
                               name);
             rc = VT_ERR_NOMEM;
+        } else if (p.errors) {
+            rc = VT_ERR_PLAN;
         }
     }
     xmlFreeDoc(doc);

@@ -218,6 +218,38 @@ def lint_and_format(vanthu, env, base, tmp, a):
           'new blocks: word/document.xml passes the OOXML validator (%s)' % (bad and bad[:3]))
 
 
+def out_of_memory(vanthu, env, base, tmp):
+    """Under an address-space limit (ulimit -v) every run either succeeds
+    or fails with exit 3 and a message: never a signal, never an empty
+    stderr, nothing left behind.  (Not under valgrind or ASan, which need
+    their own address space.)"""
+    plans = {
+        'paragraphs': with_body(base, '<p>x</p>' * 500000),
+        'rowspan-grid': with_body(base, rowspan_table(300)),
+    }
+    for name, plan in plans.items():
+        path = os.path.join(tmp, 'oom-%s.xml' % name)
+        open(path, 'w', encoding='utf-8').write(plan)
+        seen = set()
+        # below about 50 MB the loader cannot map vanthu's libraries
+        for kb in (60000, 80000, 110000, 150000, 220000, 400000):
+            out = os.path.join(tmp, 'oom-out-%s-%d' % (name, kb))
+            os.makedirs(out)
+            for cmd in ('validate', 'render'):
+                args = [cmd, path] + (['-o', os.path.join(out, 'x.docx')] if cmd == 'render' else [])
+                r = subprocess.run(['sh', '-c', 'ulimit -v %d; exec "$@"' % kb, 'sh', vanthu] + args,
+                                   capture_output=True, text=True, env=env, timeout=300)
+                left = os.listdir(out)
+                ok = (r.returncode == 0 and (cmd == 'validate' or left == ['x.docx'])) or \
+                     (r.returncode == 3 and r.stderr.strip() != '' and not left)
+                seen.add(r.returncode)
+                check(ok, 'oom %s %s under ulimit -v %d: exit 0, or exit 3 with a message and nothing left '
+                      '(got %d: %s; left %r)' % (name, cmd, kb, r.returncode, r.stderr.strip()[:200], left))
+                for f in left:
+                    os.unlink(os.path.join(out, f))
+        check(3 in seen and 0 in seen, 'oom %s: the sweep saw both outcomes %r' % (name, sorted(seen)))
+
+
 def main():
     global RSS_MB
     a = parse_args()
@@ -283,6 +315,8 @@ def main():
               'dotted subsections 1.1. … 1.1000.: %d, last %r' % (len(dotted), dotted[-1:]))
 
         lint_and_format(vanthu, env, base, tmp, a)
+        if not WRAP and not sanitized(a.build):
+            out_of_memory(vanthu, env, base, tmp)
 
     print('%d passed, %d failed' % (RESULTS['passed'], RESULTS['failed']))
     return 1 if RESULTS['failed'] else 0
