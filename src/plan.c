@@ -701,7 +701,11 @@ static void lint_dash(pctx *p, xmlNode *n, const vt_inline *in)
     size_t k = dash_prefix(s);
     if (!k)
         return;
-    if (is_el(n, "item"))
+    if (is_el(n, "item") && is_el(n->parent, "list"))
+        pwarn(p, n, "<item> starts with \"%.*s\": vanthu numbers the items "
+                    "of a <list> itself; remove it",
+              (int)k, s);
+    else if (is_el(n, "item"))
         pwarn(p, n, "<item> starts with \"%.*s\": vanthu prints the dash "
                     "(\"- \", or \"+ \" for an item inside an item or "
                     "paragraph) itself; remove it",

@@ -326,7 +326,7 @@ static void test_lint_warnings(void **state)
         "    <section><title>4. Mục</title><p>+ cộng</p></section>\n"
         "    <section><title>a) Mục</title></section><section><title>II. Mục</title></section>\n"
         "    <section><title>1.000 giáo viên</title></section>\n"
-        "    <list><item>1. Một</item></list>\n"
+        "    <list><item>1. Một</item><item>- Hai</item></list>\n"
         "  </body>\n"
         "  <copies-to><to>Lưu: VT</to><to>Như trên</to><archive>Lưu: VT</archive></copies-to>\n"
         "  <signature><title>KT. Trưởng phòng</title><title>Phó trưởng phòng</title>"
@@ -347,6 +347,7 @@ static void test_lint_warnings(void **state)
         "p.xml:8:14: warning: <title> starts with the number \"a)\"",
         "p.xml:8:54: warning: <title> starts with the number \"II.\"",
         "p.xml:10:11: warning: <item> starts with the number \"1.\"",
+        "p.xml:10:30: warning: <item> starts with \"- \": vanthu numbers the items of a <list>",
         "p.xml:12:14: warning: <to> starts with \"Lưu\"",
         "p.xml:12:47: warning: <archive> starts with \"Lưu\"",
         "p.xml:13:14: warning: <title> starts with \"KT.\": write authority=\"KT\"",
