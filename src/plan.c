@@ -12,6 +12,12 @@
  * step.  libxml2 keeps no column numbers in its tree, so a SAX hook stores
  * each element's byte offset in node->psvi and positions are computed from
  * that offset when an error is reported.
+ *
+ * The same walk lints when `vanthu validate` asks (vt_plan_lint): text
+ * that repeats what vanthu prints itself (a typed dash, number, "KT.",
+ * "V/v", "Lưu:") gets a warning at its element, which never changes the
+ * result.  Limits are checked before memory is committed: the grid that
+ * table spans imply, and one text's length, which libxml2 caps itself.
  */
 #include <ctype.h>
 #include <errno.h>
