@@ -65,7 +65,8 @@ static const char RENDER_HELP[] =
     "                       vanthu binary in templates/)\n"
     "  --max-plan-bytes N   refuse plans larger than N bytes (16 MiB)\n"
     "  --max-depth N        refuse sections nested deeper than N (32)\n"
-    "  --max-table-cells N  refuse tables with more than N cells (100000)\n"
+    "  --max-table-cells N  refuse tables whose grids (rows x columns) have\n"
+    "                       more than N cells, all tables together (100000)\n"
     "  --max-part-bytes N   refuse template parts inflating past N (64 MiB)\n"
     "  --max-parts N        refuse templates with more than N parts (1000)\n"
     "The file is written to a temporary name and renamed: it appears\n"
@@ -76,7 +77,10 @@ static const char VALIDATE_HELP[] =
     "\n"
     "Check plans (*.xml) and templates (*.docx) without writing anything.\n"
     "Every problem is printed as file:line:col: message; the exit code is 1\n"
-    "if any file has a problem.  Takes the --max-* options of render.\n";
+    "if any file has a problem.  Takes the --max-* options of render.\n"
+    "Text that repeats what vanthu prints (a typed \"- \" or number, \"KT.\",\n"
+    "\"V/v\", \"Lưu:\") gives file:line:col: warning: lines; warnings alone\n"
+    "leave the exit code 0.\n";
 
 static const char INVITE_HELP[] =
     "usage: vanthu invite PLAN.xml -o DIR [options]\n"
@@ -899,7 +903,7 @@ static int cmd_validate(int argc, char **argv)
             vt_template_free(t);
         } else {
             vt_plan *p = NULL;
-            rc = vt_plan_load(argv[i], &o.lim, &p, &d);
+            rc = vt_plan_lint(argv[i], &o.lim, &p, &d); /* with warnings */
             vt_plan_free(p);
         }
         if (rc == VT_OK)

@@ -120,7 +120,7 @@ int vt_table_layout(const vt_table *t, long *grid, char *err, size_t errlen)
                                  r + 1 + (size_t)dr);
                         return -1;
                     }
-                    *slot = (long)r * 1000000L + (long)c;
+                    *slot = (long)(r * nc + c); /* c < nc: see model.h */
                 }
             col += (size_t)cell->colspan;
         }

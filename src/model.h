@@ -68,12 +68,17 @@ typedef struct {
     int repeat_header;
 } vt_table;
 
-typedef enum { VT_B_PARA, VT_B_SECTION, VT_B_ITEM, VT_B_TABLE } vt_block_kind;
+typedef enum { VT_B_PARA, VT_B_SECTION, VT_B_ITEM, VT_B_TABLE,
+               VT_B_LIST } vt_block_kind;
 
+/* A paragraph's children are "+" items under it; an item's are its
+ * sub-items; a list's are its numbered items (1. 2. 3. or a) b) c)),
+ * which are body text, not headings. */
 typedef struct vt_block {
     vt_block_kind kind;
     vt_inline text;    /* paragraph, item, or section title */
-    vt_numbering subs; /* section: how its subsections are numbered */
+    vt_numbering subs; /* section: how its subsections are numbered;
+                          list: VT_NUM_DECIMAL or VT_NUM_LETTER */
     vt_table *table;
     struct vt_block *first, *next; /* children: section contents, sub-items */
 } vt_block;
@@ -129,7 +134,7 @@ struct vt_plan {
     vt_cluster *clusters;
     size_t nclusters;
     vt_pos pos, invitation_pos, clusters_pos; /* <plan>, <invitation>, <clusters> */
-    const char **copies; /* Nơi nhận */
+    const char **copies; /* Nơi nhận; "X; (remark)" keeps a remark */
     size_t ncopies;
     const char *archive; /* "VT, GDTH" of the "- Lưu: VT, GDTH." line */
     vt_authority authority;
@@ -147,7 +152,10 @@ struct vt_plan {
 const char *vt_authority_prefix(vt_authority a);
 
 /* Lay a table's cells on its grid.  grid gets nrows*ncols entries: the
- * index (row*1000000+cell) of the cell covering each slot.  Returns 0, or
+ * index (row*ncols+cell) of the cell covering each slot: a cell's index
+ * in its row is below ncols, since each cell takes a column of its own
+ * (a fixed 1,000,000 here once sent a row of a million cells to the next
+ * row, past the table's end).  Returns 0, or
  * -1 with a message in err naming the row (1-based) that does not fit. */
 int vt_table_layout(const vt_table *t, long *grid, char *err, size_t errlen);
 

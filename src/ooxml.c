@@ -80,6 +80,10 @@ void vt_xml_attr(vt_buf *b, const char *s) { xml_escape(b, s, 1); }
 
 void vt_ox_run(vt_buf *b, const char *text, const vt_rpr *rpr)
 {
+    if (!text) { /* a scratch buffer that ran out of memory */
+        b->oom = 1;
+        return;
+    }
     vt_buf_puts(b, "<w:r>");
     if (rpr && (rpr->bold || rpr->italic || rpr->size)) {
         vt_buf_puts(b, "<w:rPr>");
@@ -105,6 +109,15 @@ static void p_begin(vt_buf *b, const char *style, const char *extra)
 
 static void p_end(vt_buf *b) { vt_buf_puts(b, "</w:p>"); }
 
+/* Free a scratch buffer; if it ran out of memory the document b did too,
+ * so the render fails instead of dropping text in silence. */
+static void buf_done(vt_buf *b, vt_buf *scratch)
+{
+    if (scratch->oom)
+        b->oom = 1;
+    vt_buf_free(scratch);
+}
+
 void vt_ox_para(vt_buf *b, const char *style, const char *text,
                 const vt_rpr *rpr)
 {
@@ -120,7 +133,7 @@ static void para_upper(vt_buf *b, const char *style, const char *text)
     vt_buf_init(&up);
     vt_text_upper(text, &up);
     vt_ox_para(b, style, up.data ? up.data : "", NULL);
-    vt_buf_free(&up);
+    buf_done(b, &up);
 }
 
 long vt_rule_length(const char *text, double size_pt, int bold, long avail)
@@ -155,7 +168,7 @@ static void runs(vt_buf *b, const vt_inline *in, const vt_rpr *base, int upper)
             vt_buf_init(&up);
             vt_text_upper(in->runs[i].text, &up);
             vt_ox_run(b, up.data ? up.data : "", &r);
-            vt_buf_free(&up);
+            buf_done(b, &up);
         } else {
             vt_ox_run(b, in->runs[i].text, &r);
         }
@@ -164,12 +177,16 @@ static void runs(vt_buf *b, const vt_inline *in, const vt_rpr *base, int upper)
 
 /* Trailing punctuation a clerk may or may not have typed; the tool adds
  * the decree's own. */
-static size_t strip_end(const char *s, const char *chars)
+static size_t strip_end_n(const char *s, size_t n, const char *chars)
 {
-    size_t n = strlen(s);
     while (n && (strchr(chars, s[n - 1]) || s[n - 1] == ' '))
         n--;
     return n;
+}
+
+static size_t strip_end(const char *s, const char *chars)
+{
+    return strip_end_n(s, strlen(s), chars);
 }
 
 /* The runs of in, with the final punctuation replaced by end. */
@@ -188,16 +205,61 @@ static void runs_with_end(vt_buf *b, const vt_inline *in, const vt_rpr *base,
     r.italic |= last->italic;
     vt_buf t;
     vt_buf_init(&t);
-    vt_buf_put(&t, last->text, strip_end(last->text, ";.,/"));
+    vt_buf_put(&t, last->text, strip_end(last->text, ";.,/:"));
     vt_buf_puts(&t, end);
     vt_ox_run(b, t.data, &r);
-    vt_buf_free(&t);
+    buf_done(b, &t);
 }
 
 static void text_with_end(vt_buf *out, const char *s, const char *end)
 {
     vt_buf_put(out, s, strip_end(s, ";.,"));
     vt_buf_puts(out, end);
+}
+
+/* Where a remark starts in a Nơi nhận entry: "Như kính gửi; (qua Email
+ * nội bộ)" and "VT, THCS. (CO 23b)" end in a parenthesis that follows
+ * the entry's own punctuation.  Returns the offset of that "(" and sets
+ * *head to the length of the entry before its punctuation; 0 when there
+ * is no remark ("Như trên (để t/h)": the parenthesis belongs to the
+ * entry, which then ends with its punctuation as usual). */
+static size_t remark_start(const char *s, size_t n, size_t *head)
+{
+    if (n < 2 || s[n - 1] != ')')
+        return 0;
+    int depth = 0;
+    size_t i = n;
+    while (i--) {
+        if (s[i] == ')')
+            depth++;
+        else if (s[i] == '(' && --depth == 0)
+            break;
+    }
+    if (depth != 0 || i == (size_t)-1)
+        return 0;
+    size_t q = i;
+    while (i && s[i - 1] == ' ')
+        i--;
+    if (!i || !strchr(";.,", s[i - 1]))
+        return 0;
+    *head = i - 1;
+    return q;
+}
+
+/* A Nơi nhận entry with its end mark: before a remark if it has one
+ * ("- Như kính gửi; (qua Email nội bộ)"), else at the end. */
+static void entry_with_end(vt_buf *out, const char *s, const char *end)
+{
+    size_t n = strip_end(s, ";.,"), head = 0;
+    size_t q = remark_start(s, n, &head);
+    if (!q) {
+        text_with_end(out, s, end);
+        return;
+    }
+    vt_buf_put(out, s, strip_end_n(s, head, ";.,"));
+    vt_buf_puts(out, end);
+    vt_buf_putc(out, ' ');
+    vt_buf_put(out, s + q, n - q);
 }
 
 /* ---- scalar lines ------------------------------------------------------ */
@@ -284,7 +346,8 @@ void vt_ox_header(vt_buf *b, const vt_plan *p)
             if (i == 0)
                 vt_buf_puts(&tmp, "V/v ");
             vt_buf_puts(&tmp, p->subject[i]);
-            vt_ox_para(b, "VtVv", tmp.data, NULL);
+            vt_ox_balanced_para(b, "VtVv", tmp.data ? tmp.data : "", 12, 0,
+                                left);
         }
     }
     if (p->secrecy)
@@ -297,7 +360,104 @@ void vt_ox_header(vt_buf *b, const vt_plan *p)
     vt_ox_place_date(&tmp, p);
     vt_ox_para(b, "VtDiaDanh", tmp.data, NULL);
     vt_buf_puts(b, "</w:tc></w:tr></w:tbl>");
-    vt_buf_free(&tmp);
+    buf_done(b, &tmp);
+}
+
+/* ---- balanced lines ---------------------------------------------------- */
+
+/* Greedy wrapping of words (widths w, n of them, space sp) at width max:
+ * the number of lines, and where each line starts in starts (when not
+ * NULL, room for n).  A word wider than max gets a line of its own. */
+static size_t wrap_lines(const long *w, size_t n, long sp, long max,
+                         size_t *starts, long *widest)
+{
+    size_t lines = 0;
+    long line = -1, top = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (line >= 0 && line + sp + w[i] <= max) {
+            line += sp + w[i];
+        } else {
+            if (starts)
+                starts[lines] = i;
+            lines++;
+            line = w[i];
+        }
+        if (line > top)
+            top = line;
+    }
+    if (widest)
+        *widest = top;
+    return lines;
+}
+
+/* A centred line of text that wraps (a long trích yếu, a V/v line) and
+ * whose last line would be one word alone: break it by hand, with the
+ * same number of lines but each as short as the longest must be, so the
+ * lines come out even ("… hoạt động / trải nghiệm" rather than "… hoạt
+ * động trải / nghiệm").  Widths come from the Times metrics; the lines
+ * are only broken when the balanced ones leave a margin of 5 %, so that
+ * the few per cent by which Word's widths differ cannot wrap them again.
+ * Returns the width of the longest line as printed. */
+long vt_ox_balanced_para(vt_buf *b, const char *style, const char *text,
+                         double size_pt, int bold, long avail)
+{
+    enum { MAX_WORDS = 200 };
+    long w[MAX_WORDS];
+    size_t at[MAX_WORDS], len[MAX_WORDS], starts[MAX_WORDS], n = 0;
+    long full = vt_text_width_twips(text, size_pt, bold);
+    const char *s = text;
+    while (*s && n < MAX_WORDS) {
+        while (*s == ' ')
+            s++;
+        if (!*s)
+            break;
+        size_t k = strcspn(s, " ");
+        vt_buf word;
+        vt_buf_init(&word);
+        vt_buf_put(&word, s, k);
+        w[n] = vt_text_width_twips(word.data ? word.data : "", size_pt, bold);
+        buf_done(b, &word);
+        at[n] = (size_t)(s - text);
+        len[n++] = k;
+        s += k;
+    }
+    long sp = vt_text_width_twips(" ", size_pt, bold), widest = 0;
+    size_t lines = *s ? 0 : wrap_lines(w, n, sp, avail, starts, &widest);
+    if (lines < 2 || n - starts[lines - 1] > 1) {
+        vt_ox_para(b, style, text, NULL);
+        return full < avail ? full : avail;
+    }
+    long lo = widest / 2, hi = widest; /* hi wraps into `lines` lines */
+    while (lo < hi) {
+        long mid = lo + (hi - lo) / 2;
+        if (wrap_lines(w, n, sp, mid, NULL, NULL) <= lines)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    wrap_lines(w, n, sp, hi, starts, &widest);
+    if (widest * 20 > avail * 19 || n - starts[lines - 1] < 2) {
+        vt_ox_para(b, style, text, NULL);
+        return full < avail ? full : avail;
+    }
+    p_begin(b, style, NULL);
+    vt_buf_puts(b, "<w:r>");
+    for (size_t l = 0; l < lines; l++) {
+        size_t first = starts[l], end = l + 1 < lines ? starts[l + 1] : n;
+        size_t from = at[first], to = at[end - 1] + len[end - 1];
+        vt_buf line;
+        vt_buf_init(&line);
+        vt_buf_put(&line, text + from, to - from);
+        if (l)
+            vt_buf_puts(b, "<w:br/>");
+        vt_buf_puts(b, "<w:t xml:space=\"preserve\">");
+        vt_xml_text(b, line.data ? line.data : "");
+        vt_buf_puts(b, "</w:t>");
+        buf_done(b, &line);
+    }
+    vt_buf_puts(b, "</w:r>");
+    p_end(b);
+    return widest;
 }
 
 /* ---- title (ô 5a) ------------------------------------------------------ */
@@ -307,14 +467,15 @@ void vt_ox_title(vt_buf *b, const vt_plan *p)
     if (vt_doctype_is_cong_van(p->type))
         return; /* a công văn has its V/v line in the header instead */
     para_upper(b, "VtTenLoai", p->type->name);
-    const char *longest = "";
+    long longest = 0;
     for (size_t i = 0; i < p->nsubject; i++) {
-        vt_ox_para(b, "VtTrichYeu", p->subject[i], NULL);
-        if (vt_text_width_twips(p->subject[i], 14, 1) >
-            vt_text_width_twips(longest, 14, 1))
-            longest = p->subject[i];
+        long w = vt_ox_balanced_para(b, "VtTrichYeu", p->subject[i], 14, 1,
+                                     VT_TEXT_WIDTH);
+        if (w > longest)
+            longest = w;
     }
-    vt_ox_rule(b, vt_rule_length(longest, 14, 1, VT_TEXT_WIDTH), VT_TEXT_WIDTH);
+    /* the rule is 2/5 of the longest line as printed */
+    vt_ox_rule(b, longest * 2 / 5, VT_TEXT_WIDTH);
 }
 
 /* ---- Kính gửi (ô 9a) --------------------------------------------------- */
@@ -332,8 +493,10 @@ void vt_ox_recipients(vt_buf *b, const vt_plan *p)
     vt_buf_init(&t);
     vt_buf_printf(&ind, "<w:ind w:left=\"%d\" w:firstLine=\"0\"/>", KG_INDENT);
     if (p->nto == 1) {
+        /* one recipient ends with "." as the last of a list does */
         p_begin(b, "VtKinhGui", ind.data);
-        vt_buf_printf(&t, "Kính gửi: %s", p->to[0]);
+        vt_buf_puts(&t, "Kính gửi: ");
+        text_with_end(&t, p->to[0], ".");
         vt_ox_run(b, t.data, NULL);
         p_end(b);
     } else {
@@ -354,8 +517,8 @@ void vt_ox_recipients(vt_buf *b, const vt_plan *p)
             p_end(b);
         }
     }
-    vt_buf_free(&ind);
-    vt_buf_free(&t);
+    buf_done(b, &ind);
+    buf_done(b, &t);
 }
 
 /* ---- căn cứ ------------------------------------------------------------ */
@@ -383,6 +546,10 @@ static void cell_props(vt_buf *b, long width, int span, const char *vmerge)
 
 void vt_ox_table(vt_buf *b, const vt_table *t, long width)
 {
+    if (!t || t->ncols == 0) { /* plan.c refuses such a plan first */
+        b->oom = 1;
+        return;
+    }
     long total = 0;
     for (size_t c = 0; c < t->ncols; c++)
         total += t->widths[c];
@@ -431,8 +598,8 @@ void vt_ox_table(vt_buf *b, const vt_table *t, long width)
         vt_buf_puts(b, "<w:tr><w:trPr><w:cantSplit/></w:trPr>");
         for (size_t c = 0; c < nc;) {
             long id = grid[r * nc + c];
-            size_t owner_row = (size_t)(id / 1000000L);
-            const vt_cell *cell = &t->rows[owner_row].cells[id % 1000000L];
+            size_t owner_row = (size_t)id / nc;
+            const vt_cell *cell = &t->rows[owner_row].cells[(size_t)id % nc];
             long w = 0;
             for (int k = 0; k < cell->colspan; k++)
                 w += cw[c + (size_t)k];
@@ -496,23 +663,25 @@ static vt_numbering default_numbering(int depth)
 static void section_label(vt_buf *out, vt_numbering num, int n,
                           const char *parent_label)
 {
-    char roman[16];
     switch (num) {
     case VT_NUM_ROMAN:
-        if (vt_roman(n, roman, sizeof roman) == 0)
-            vt_buf_printf(out, "%s.", roman);
+        vt_roman_label(n, out);
+        vt_buf_putc(out, '.');
         break;
-    case VT_NUM_LETTER: {
-        const char *l = vt_vn_letter(n - 1);
-        if (l)
-            vt_buf_printf(out, "%s)", l);
+    case VT_NUM_LETTER:
+        vt_vn_letter_label(n - 1, out);
+        vt_buf_putc(out, ')');
+        break;
+    case VT_NUM_DOTTED: {
+        /* "1.1." under "1."; under a letter "a)" the parenthesis would
+         * read "a)1.", so the letter is joined with a dot: "a.1." */
+        size_t k = parent_label ? strlen(parent_label) : 0;
+        if (k && parent_label[k - 1] == ')')
+            vt_buf_printf(out, "%.*s.%d.", (int)(k - 1), parent_label, n);
         else
-            vt_buf_printf(out, "%d)", n);
+            vt_buf_printf(out, "%s%d.", parent_label ? parent_label : "", n);
         break;
     }
-    case VT_NUM_DOTTED:
-        vt_buf_printf(out, "%s%d.", parent_label ? parent_label : "", n);
-        break;
     default:
         vt_buf_printf(out, "%d.", n);
     }
@@ -528,10 +697,27 @@ static const char *heading_style(vt_numbering num)
     }
 }
 
+/* 1 if the paragraph's text ends with ":", a lead-in ("Cụ thể như sau:")
+ * that must stay on the page of what it introduces. */
+static int ends_with_colon(const vt_inline *in)
+{
+    if (!in->count || !in->runs[in->count - 1].text)
+        return 0;
+    const char *t = in->runs[in->count - 1].text;
+    size_t n = strlen(t);
+    while (n && t[n - 1] == ' ')
+        n--;
+    return n && t[n - 1] == ':';
+}
+
 static void inline_para(body_ctx *c, const vt_block *k, const char *style,
                         const char *prefix, const vt_rpr *base, int upper)
 {
-    p_begin(c->b, style, NULL);
+    /* headings keep with next through their styles; a lead-in ending in
+     * ":" does here, as it depends on the text */
+    p_begin(c->b, style,
+            k != c->last && ends_with_colon(&k->text) ? "<w:keepNext/>"
+                                                      : NULL);
     if (prefix)
         vt_ox_run(c->b, prefix, base);
     if (k == c->last && !upper)
@@ -549,6 +735,28 @@ static void emit_items(body_ctx *c, const vt_block *first, int item_depth)
     }
 }
 
+/* A numbered list: body paragraphs "1. …" (or "a) …"), not headings;
+ * an item's own sub-items are "- " points, theirs "+ ". */
+static void emit_list(body_ctx *c, const vt_block *list)
+{
+    vt_buf label;
+    vt_buf_init(&label);
+    int n = 0;
+    for (const vt_block *it = list->first; it; it = it->next) {
+        vt_buf_reset(&label);
+        if (list->subs == VT_NUM_LETTER) {
+            vt_vn_letter_label(n, &label);
+            vt_buf_puts(&label, ") ");
+        } else {
+            vt_buf_printf(&label, "%d. ", n + 1);
+        }
+        n++;
+        inline_para(c, it, "VtBody", label.data ? label.data : "", NULL, 0);
+        emit_items(c, it->first, 1);
+    }
+    buf_done(c->b, &label);
+}
+
 static void emit_blocks(body_ctx *c, const vt_block *first, int depth,
                         vt_numbering subs, const char *parent_label)
 {
@@ -557,6 +765,10 @@ static void emit_blocks(body_ctx *c, const vt_block *first, int depth,
         switch (k->kind) {
         case VT_B_PARA:
             inline_para(c, k, "VtBody", NULL, NULL, 0);
+            emit_items(c, k->first, 2); /* "+" points under a paragraph */
+            break;
+        case VT_B_LIST:
+            emit_list(c, k);
             break;
         case VT_B_ITEM:
             inline_para(c, k, "VtBody", "- ", NULL, 0);
@@ -571,6 +783,10 @@ static void emit_blocks(body_ctx *c, const vt_block *first, int depth,
             vt_buf_init(&label);
             section_label(&label, num, ++n, parent_label);
             vt_buf_putc(&label, ' ');
+            if (label.oom) {
+                buf_done(c->b, &label);
+                break;
+            }
             int upper = num == VT_NUM_ROMAN;
             inline_para(c, k, heading_style(num), label.data, NULL, upper);
             label.data[label.len - 1] = '\0';
@@ -600,7 +816,7 @@ static void noi_nhan(vt_buf *b, const vt_plan *p)
     for (size_t i = 0; i < p->ncopies; i++) {
         vt_buf_reset(&t);
         vt_buf_puts(&t, "- ");
-        text_with_end(&t, p->copies[i], ";");
+        entry_with_end(&t, p->copies[i], ";");
         vt_ox_para(b, "VtNoiNhan", t.data, NULL);
     }
     vt_buf_reset(&t);
@@ -611,7 +827,7 @@ static void noi_nhan(vt_buf *b, const vt_plan *p)
             a++;
     }
     vt_buf_puts(&t, "- Lưu: ");
-    text_with_end(&t, a, ".");
+    entry_with_end(&t, a, ".");
     vt_ox_para(b, "VtNoiNhan", t.data, NULL);
     if (p->drafter) {
         vt_buf_reset(&t);
@@ -620,7 +836,7 @@ static void noi_nhan(vt_buf *b, const vt_plan *p)
             vt_buf_printf(&t, ".(%d)", p->drafter_copies);
         vt_ox_para(b, "VtDrafter", t.data, NULL);
     }
-    vt_buf_free(&t);
+    buf_done(b, &t);
 }
 
 static void signer(vt_buf *b, const vt_plan *p)
@@ -642,7 +858,7 @@ static void signer(vt_buf *b, const vt_plan *p)
             vt_ox_para(b, "VtDaKy", "", NULL);
     }
     vt_ox_para(b, "VtNguoiKy", p->signer, NULL);
-    vt_buf_free(&t);
+    buf_done(b, &t);
 }
 
 void vt_ox_signature(vt_buf *b, const vt_plan *p)
@@ -679,9 +895,10 @@ void vt_ox_appendices(vt_buf *b, const vt_plan *p, const char *sect_pr)
         vt_buf_printf(b, "<w:p><w:pPr>%s</w:pPr></w:p>", sect_pr);
         vt_buf_reset(&t);
         vt_buf_puts(&t, "Phụ lục");
-        char roman[16];
-        if (p->nappendices > 1 && vt_roman((int)i + 1, roman, sizeof roman) == 0)
-            vt_buf_printf(&t, " %s", roman);
+        if (p->nappendices > 1) {
+            vt_buf_putc(&t, ' ');
+            vt_roman_label((int)i + 1, &t);
+        }
         vt_ox_para(b, "VtPhuLuc", t.data, NULL);
         para_upper(b, "VtPhuLucTitle", a->title);
         vt_buf_reset(&t);
@@ -694,5 +911,5 @@ void vt_ox_appendices(vt_buf *b, const vt_plan *p, const char *sect_pr)
                    VT_TEXT_WIDTH);
         emit_body(b, a->body);
     }
-    vt_buf_free(&t);
+    buf_done(b, &t);
 }

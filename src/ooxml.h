@@ -45,6 +45,12 @@ void vt_ox_rule(vt_buf *b, long length, long avail);
  * above it): 0.4 of the line, the line capped at avail. */
 long vt_rule_length(const char *text, double size_pt, int bold, long avail);
 
+/* A paragraph of text that Word will wrap, with its lines balanced by
+ * hand when its last line would be one word alone; returns the width of
+ * its longest line in twips (at most avail). */
+long vt_ox_balanced_para(vt_buf *b, const char *style, const char *text,
+                         double size_pt, int bold, long avail);
+
 /* A table with its grid, heading row and merged cells (gridSpan for
  * colspan, vMerge restart/continue for rowspan). */
 void vt_ox_table(vt_buf *b, const vt_table *t, long width);

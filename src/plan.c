@@ -12,6 +12,12 @@
  * step.  libxml2 keeps no column numbers in its tree, so a SAX hook stores
  * each element's byte offset in node->psvi and positions are computed from
  * that offset when an error is reported.
+ *
+ * The same walk lints when `vanthu validate` asks (vt_plan_lint): text
+ * that repeats what vanthu prints itself (a typed dash, number, "KT.",
+ * "V/v", "Lưu:") gets a warning at its element, which never changes the
+ * result.  Limits are checked before memory is committed: the grid that
+ * table spans imply, and one text's length, which libxml2 caps itself.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -23,6 +29,7 @@
 #include <libxml/parser.h>
 #include <libxml/SAX2.h>
 #include <libxml/tree.h>
+#include <libxml/xmlerror.h>
 
 #include "model.h"
 #include "vanthu.h"
@@ -40,11 +47,27 @@ typedef struct {
     int xml_line, xml_col;
     char xml_msg[256];
     int doctype;
+    int xml_oom; /* the parser's error was running out of memory */
     /* the last position computed, so positions asked in document order
      * (10,000 schools in a batch plan) cost one pass, not one per ask */
     size_t pos_off;
     int pos_line, pos_col;
+    size_t table_cells; /* grid cells of the tables read so far */
+    int oom_said;       /* an out-of-memory message was given */
+    /* the text being read since the last tag, and the element holding a
+     * text past VT_MAX_TEXT_BYTES (its name and offset) if one did */
+    size_t text_len;
+    char huge_el[64];
+    size_t huge_off;
+    int huge;
+    vt_diags *warn; /* lint warnings, or NULL when nobody asked */
 } pctx;
+
+/* libxml2 refuses one text node longer than XML_MAX_TEXT_LENGTH unless
+ * XML_PARSE_HUGE, which vanthu never passes; its own message ("huge text
+ * node") names neither element nor limit, so the limit is checked here
+ * first and named. */
+#define VT_MAX_TEXT_BYTES 10000000
 
 /* ---- positions and messages ------------------------------------------ */
 
@@ -86,20 +109,47 @@ static void node_pos(pctx *p, const xmlNode *n, int *line, int *col)
 static void perr(pctx *p, const xmlNode *n, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-static void perr(pctx *p, const xmlNode *n, const char *fmt, ...)
+/* One "file:line:col: [kind]message" line for the element n. */
+static void vdiag(pctx *p, vt_diags *d, const xmlNode *n, const char *kind,
+                  const char *fmt, va_list ap)
+    __attribute__((format(printf, 5, 0)));
+
+static void vdiag(pctx *p, vt_diags *d, const xmlNode *n, const char *kind,
+                  const char *fmt, va_list ap)
 {
     int line, col;
     node_pos(p, n, &line, &col);
     vt_buf b;
     vt_buf_init(&b);
-    va_list ap;
-    va_start(ap, fmt);
     vt_buf_vprintf(&b, fmt, ap);
-    va_end(ap);
-    vt_diags_addf(p->d, "%s:%d:%d: %s", p->name, line, col,
+    vt_diags_addf(d, "%s:%d:%d: %s%s", p->name, line, col, kind,
                   b.data ? b.data : "out of memory");
     vt_buf_free(&b);
+}
+
+static void perr(pctx *p, const xmlNode *n, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vdiag(p, p->d, n, "", fmt, ap);
+    va_end(ap);
     p->errors++;
+}
+
+/* A lint warning: text that repeats what vanthu generates.  Only
+ * `vanthu validate` asks for them (p->warn set); they never change the
+ * result of a load. */
+static void pwarn(pctx *p, const xmlNode *n, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void pwarn(pctx *p, const xmlNode *n, const char *fmt, ...)
+{
+    if (!p->warn)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vdiag(p, p->warn, n, "warning: ", fmt, ap);
+    va_end(ap);
 }
 
 /* ---- the SAX hooks ----------------------------------------------------- */
@@ -113,6 +163,8 @@ static void on_start(void *ctx, const xmlChar *localname,
     xmlParserCtxtPtr c = ctx;
     xmlSAX2StartElementNs(ctx, localname, prefix, URI, nb_namespaces,
                           namespaces, nb_attributes, nb_defaulted, attributes);
+    if (c->_private)
+        ((pctx *)c->_private)->text_len = 0;
     if (!c->node || !c->input)
         return;
     const xmlChar *q = c->input->cur;
@@ -120,6 +172,38 @@ static void on_start(void *ctx, const xmlChar *localname,
         q--;
     size_t off = (size_t)c->input->consumed + (size_t)(q - c->input->base);
     c->node->psvi = (void *)(uintptr_t)(off + 1);
+}
+
+static void on_end(void *ctx, const xmlChar *localname,
+                   const xmlChar *prefix, const xmlChar *URI)
+{
+    xmlParserCtxtPtr c = ctx;
+    ((pctx *)c->_private)->text_len = 0;
+    xmlSAX2EndElementNs(ctx, localname, prefix, URI);
+}
+
+/* Text between two tags, in chunks: counted against VT_MAX_TEXT_BYTES
+ * before libxml2 sees it (a comment in the middle does not reset the
+ * count, which only makes the check a little stricter than libxml2's). */
+static void on_chars(void *ctx, const xmlChar *ch, int len)
+{
+    xmlParserCtxtPtr c = ctx;
+    pctx *p = c->_private;
+    if (p->huge)
+        return;
+    if (len > 0 && !p->xml_msg[0] &&
+        p->text_len + (size_t)len > VT_MAX_TEXT_BYTES) {
+        p->huge = 1;
+        snprintf(p->huge_el, sizeof p->huge_el, "%s",
+                 c->node ? (const char *)c->node->name : "plan");
+        p->huge_off = c->node && c->node->psvi
+                          ? (size_t)(uintptr_t)c->node->psvi - 1
+                          : 0;
+        xmlStopParser(c);
+        return;
+    }
+    p->text_len += len > 0 ? (size_t)len : 0;
+    xmlSAX2Characters(ctx, ch, len);
 }
 
 static void on_doctype(void *ctx, const xmlChar *name, const xmlChar *ext,
@@ -139,10 +223,12 @@ static void on_doctype(void *ctx, const xmlChar *name, const xmlChar *ext,
 static void on_error(void *data, xmlErrorPtr e)
 {
     pctx *p = ((xmlParserCtxtPtr)data)->_private;
-    if (p->xml_msg[0] || p->doctype || !e || e->level < XML_ERR_ERROR)
+    if (p->xml_msg[0] || p->doctype || p->huge || !e ||
+        e->level < XML_ERR_ERROR)
         return;
     p->xml_line = e->line;
     p->xml_col = e->int2;
+    p->xml_oom = e->code == XML_ERR_NO_MEMORY;
     snprintf(p->xml_msg, sizeof p->xml_msg, "%s", e->message ? e->message : "");
     size_t n = strlen(p->xml_msg);
     while (n && (p->xml_msg[n - 1] == '\n' || p->xml_msg[n - 1] == ' '))
@@ -171,15 +257,33 @@ static int blank_text(const xmlNode *n)
     return 1;
 }
 
+/* Allocation failed: the load ends with VT_ERR_NOMEM, and the message
+ * says where rather than leaving the clerk with an empty stderr. */
+static void out_of_memory(pctx *p, const xmlNode *n)
+{
+    if (!p->plan->arena.oom) {
+        int line, col;
+        node_pos(p, n, &line, &col);
+        vt_diags_addf(p->d, "%s:%d:%d: out of memory while reading <%s>",
+                      p->name, line, col, n ? el_name(n) : "plan");
+        p->oom_said = 1;
+    }
+    p->plan->arena.oom = 1;
+}
+
 /* Clean a string for the document (NFC, controls out, spaces folded) and
  * copy it into the plan's arena. */
 static const char *clean_dup(pctx *p, const xmlNode *at, const char *s)
 {
     vt_buf b;
     vt_buf_init(&b);
-    if (vt_text_clean(s, strlen(s), &b) != 0) {
-        perr(p, at, "<%s> contains text that is not valid UTF-8",
-             el_name(at));
+    int rc = vt_text_clean(s, strlen(s), &b);
+    if (rc != 0) {
+        if (rc == -2)
+            out_of_memory(p, at);
+        else
+            perr(p, at, "<%s> contains text that is not valid UTF-8",
+                 el_name(at));
         vt_buf_free(&b);
         return NULL;
     }
@@ -287,8 +391,10 @@ static void runs_flush(pctx *p, runs_tmp *t)
     if (t->count == t->cap) {
         size_t cap = t->cap ? t->cap * 2 : 4;
         vt_run *r = realloc(t->runs, cap * sizeof *r);
-        if (!r)
+        if (!r) {
+            out_of_memory(p, NULL);
             return;
+        }
         t->runs = r;
         t->cap = cap;
     }
@@ -307,7 +413,10 @@ static void runs_text(pctx *p, runs_tmp *t, xmlNode *at, const char *s,
         t->bold = bold;
         t->italic = italic;
     }
-    if (vt_text_clean(s, strlen(s), &t->text) != 0)
+    int rc = vt_text_clean(s, strlen(s), &t->text);
+    if (rc == -2)
+        out_of_memory(p, at);
+    else if (rc != 0)
         perr(p, at, "<%s> contains text that is not valid UTF-8", el_name(at));
 }
 
@@ -401,6 +510,12 @@ static vt_inline inline_required(pctx *p, xmlNode *n, const char *skip)
 static vt_block *parse_blocks(pctx *p, xmlNode *parent, size_t depth,
                               const char *skip);
 
+static int is_block_name(const xmlNode *c)
+{
+    return is_el(c, "p") || is_el(c, "item") || is_el(c, "section") ||
+           is_el(c, "table") || is_el(c, "list");
+}
+
 static int parse_int_attr(pctx *p, xmlNode *n, const char *name, int def,
                           int lo, int hi)
 {
@@ -430,6 +545,47 @@ static int parse_yes_no(pctx *p, xmlNode *n, const char *name, int def)
     perr(p, n, "<%s %s=\"%s\"> must be \"yes\" or \"no\"", el_name(n), name,
          v);
     return def;
+}
+
+/* --max-table-cells bounds the grid, not the <cell> elements: a row of one
+ * cell with colspan="40000" under 40,000 rows asks for 1.6 billion slots,
+ * and rendering writes a w:tc for every slot a merged cell covers from
+ * above.  The tables of one plan share the limit, so a plan of many
+ * small-looking tables cannot multiply it either.  Checked before any grid
+ * is allocated. */
+static int table_within_limit(pctx *p, xmlNode *n, const vt_table *t,
+                              size_t cells)
+{
+    size_t max = p->lim->max_table_cells;
+    if (cells > max) {
+        perr(p, n, "<table> has %zu cells, more than the limit of %zu "
+                   "(raise it with --max-table-cells)",
+             cells, max);
+        return 0;
+    }
+    size_t rows = t->nrows ? t->nrows : 1;
+    if (t->ncols > max / rows) {
+        perr(p, n, "<table> has %zu rows of %zu columns, a grid of %llu "
+                   "cells counting those merged cells cover, more than the "
+                   "limit of %zu (raise it with --max-table-cells)",
+             t->nrows, t->ncols,
+             (unsigned long long)t->nrows * (unsigned long long)t->ncols, max);
+        return 0;
+    }
+    size_t grid = rows * t->ncols;
+    if (p->table_cells > max)
+        return 0; /* the plan's total is past the limit, said once */
+    if (grid > max - p->table_cells) {
+        perr(p, n, "<table> brings the cells of the plan's tables to %zu "
+                   "(each grid counted whole), more than the limit of %zu "
+                   "for all tables of a plan (raise it with "
+                   "--max-table-cells)",
+             p->table_cells + grid, max);
+        p->table_cells = max + 1;
+        return 0;
+    }
+    p->table_cells += grid;
+    return 1;
 }
 
 static vt_table *parse_table(pctx *p, xmlNode *n)
@@ -486,17 +642,15 @@ static vt_table *parse_table(pctx *p, xmlNode *n)
             perr(p, c, "<table> may contain only <col> and <row> elements");
         }
     }
-    if (cells > p->lim->max_table_cells) {
-        perr(p, n, "<table> has %zu cells, more than the limit of %zu "
-                   "(raise it with --max-table-cells)",
-             cells, p->lim->max_table_cells);
+    if (!table_within_limit(p, n, t, cells))
+        return NULL;
+    if (p->errors || p->plan->arena.oom)
+        return t; /* refused anyway; a row's cells may be missing */
+    long *grid = malloc((t->nrows ? t->nrows : 1) * t->ncols * sizeof(long));
+    if (!grid) {
+        out_of_memory(p, n);
         return NULL;
     }
-    if (p->errors)
-        return t;
-    long *grid = malloc((t->nrows ? t->nrows : 1) * t->ncols * sizeof(long));
-    if (!grid)
-        return NULL;
     char msg[200];
     if (vt_table_layout(t, grid, msg, sizeof msg) != 0)
         perr(p, n, "<table>: %s", msg);
@@ -526,6 +680,134 @@ static vt_numbering parse_numbering(pctx *p, xmlNode *n)
     return VT_NUM_AUTO;
 }
 
+/* ---- lint: text that repeats what vanthu prints ------------------------ */
+
+static const char *first_text(const vt_inline *in)
+{
+    return in->count && in->runs[0].text ? in->runs[0].text : "";
+}
+
+/* "- ", "+ ", "• " typed before an item: vanthu prints the dash itself. */
+static size_t dash_prefix(const char *s)
+{
+    static const char *const marks[] = {"- ", "+ ", "– ", "— ", "• ", "* "};
+    for (size_t i = 0; i < sizeof marks / sizeof *marks; i++)
+        if (strncmp(s, marks[i], strlen(marks[i])) == 0)
+            return strlen(marks[i]);
+    /* "-Tổng kết": a dash glued to a letter (not "-5", a number) */
+    if ((s[0] == '-' || s[0] == '+') && s[1] && !isdigit((unsigned char)s[1]) &&
+        s[1] != ' ')
+        return 1;
+    return 0;
+}
+
+static void lint_dash(pctx *p, xmlNode *n, const vt_inline *in)
+{
+    const char *s = first_text(in);
+    size_t k = dash_prefix(s);
+    if (!k)
+        return;
+    if (is_el(n, "item") && is_el(n->parent, "list"))
+        pwarn(p, n, "<item> starts with \"%.*s\": vanthu numbers the items "
+                    "of a <list> itself; remove it",
+              (int)k, s);
+    else if (is_el(n, "item"))
+        pwarn(p, n, "<item> starts with \"%.*s\": vanthu prints the dash "
+                    "(\"- \", or \"+ \" for an item inside an item or "
+                    "paragraph) itself; remove it",
+              (int)k, s);
+    else
+        pwarn(p, n, "<%s> starts with \"%.*s\": write it as an <item>, "
+                    "which vanthu prints with its dash",
+              el_name(n), (int)k, s);
+}
+
+/* The length of a number typed before a heading or list item ("4. ",
+ * "1.2. ", "a) ", "II. ", "(3) "), 0 if none.  vanthu numbers these
+ * itself, so a typed one prints twice: "2. 4. Nội dung". */
+static size_t number_prefix(const char *s)
+{
+    const char *q = s;
+    if (*q == '(')
+        q++;
+    const char *start = q;
+    if (isdigit((unsigned char)*q)) {
+        while (isdigit((unsigned char)*q) || (*q == '.' && isdigit((unsigned char)q[1])))
+            q++;
+    } else if (strchr("IVXLCDM", *q) && *q) {
+        while (*q && strchr("IVXLCDM", *q))
+            q++;
+    } else if (*q >= 'a' && *q <= 'z') {
+        q++;
+        if (*q != ')')
+            return 0; /* "a." could be a word; "a)" is a điểm */
+    } else if (strncmp(q, "đ", strlen("đ")) == 0) {
+        q += strlen("đ");
+        if (*q != ')')
+            return 0;
+    }
+    if (q == start || (*q != '.' && *q != ')'))
+        return 0;
+    q++;
+    if (*q != ' ')
+        return 0;
+    return (size_t)(q - s);
+}
+
+static void lint_number(pctx *p, xmlNode *n, const vt_inline *in)
+{
+    const char *s = first_text(in);
+    size_t k = number_prefix(s);
+    if (k)
+        pwarn(p, n, "<%s> starts with the number \"%.*s\": vanthu numbers "
+                    "%s itself, so it would print twice; remove it",
+              el_name(n), (int)k, s,
+              is_el(n, "title") ? "sections" : "list items");
+}
+
+/* <list numbering="decimal|letter">: a numbered list of items that are
+ * body text, not headings (a section's title is a heading). */
+static void parse_list(pctx *p, xmlNode *c, vt_block *b, size_t depth)
+{
+    static const char *const attrs[] = {"numbering", NULL};
+    check_attrs(p, c, attrs);
+    b->kind = VT_B_LIST;
+    b->subs = VT_NUM_DECIMAL;
+    const char *v = get_attr(p, c, "numbering");
+    if (v && strcmp(v, "letter") == 0)
+        b->subs = VT_NUM_LETTER;
+    else if (v && strcmp(v, "decimal") != 0)
+        perr(p, c, "<list numbering=\"%s\"> must be decimal (1. 2. 3.) or "
+                   "letter (a) b) c))", v);
+    vt_block **tail = &b->first;
+    for (xmlNode *k = c->children; k; k = k->next) {
+        if (!is_el(k, "item")) {
+            if (k->type == XML_ELEMENT_NODE || !blank_text(k))
+                perr(p, k, "<list> may contain only <item> elements");
+            continue;
+        }
+        if (depth + 1 > p->lim->max_depth) {
+            perr(p, k, "<item> is nested %zu deep, more than the limit of "
+                       "%zu (raise it with --max-depth)",
+                 depth + 1, p->lim->max_depth);
+            return;
+        }
+        check_attrs(p, k, NULL);
+        vt_block *it = vt_arena_alloc(&p->plan->arena, sizeof *it);
+        if (!it)
+            return;
+        it->kind = VT_B_ITEM;
+        it->text = inline_required(p, k, "item");
+        it->first = parse_blocks(p, k, depth + 2, "item-only");
+        lint_number(p, k, &it->text);
+        lint_dash(p, k, &it->text);
+        *tail = it;
+        tail = &it->next;
+    }
+    if (!b->first)
+        perr(p, c, "<list> needs at least one <item>");
+}
+
 static vt_block *parse_block(pctx *p, xmlNode *c, size_t depth)
 {
     static const char *const section_attrs[] = {"subsections", NULL};
@@ -541,12 +823,17 @@ static vt_block *parse_block(pctx *p, xmlNode *c, size_t depth)
     if (is_el(c, "p")) {
         check_attrs(p, c, NULL);
         b->kind = VT_B_PARA;
-        b->text = inline_required(p, c, NULL);
+        b->text = inline_required(p, c, "item");
+        b->first = parse_blocks(p, c, depth + 1, "item-only");
+        lint_dash(p, c, &b->text);
     } else if (is_el(c, "item")) {
         check_attrs(p, c, NULL);
         b->kind = VT_B_ITEM;
         b->text = inline_required(p, c, "item");
         b->first = parse_blocks(p, c, depth + 1, "item-only");
+        lint_dash(p, c, &b->text);
+    } else if (is_el(c, "list")) {
+        parse_list(p, c, b, depth);
     } else if (is_el(c, "section")) {
         check_attrs(p, c, section_attrs);
         b->kind = VT_B_SECTION;
@@ -561,6 +848,7 @@ static vt_block *parse_block(pctx *p, xmlNode *c, size_t depth)
         } else {
             check_attrs(p, title, NULL);
             b->text = inline_required(p, title, NULL);
+            lint_number(p, title, &b->text);
         }
         b->first = parse_blocks(p, c, depth + 1, "title");
     } else if (is_el(c, "table")) {
@@ -594,11 +882,10 @@ static vt_block *parse_blocks(pctx *p, xmlNode *parent, size_t depth,
         } else if (skip && is_el(c, skip)) {
             continue;
         }
-        if (!is_el(c, "p") && !is_el(c, "item") && !is_el(c, "section") &&
-            !is_el(c, "table")) {
+        if (!is_block_name(c)) {
             perr(p, c,
                  "<%s> is not allowed inside <%s>; expected <p>, <section>, "
-                 "<item> or <table>",
+                 "<item>, <list> or <table>",
                  el_name(c), el_name(parent));
             continue;
         }
@@ -796,6 +1083,57 @@ static void parse_subject(pctx *p, xmlNode *n)
         pl->subject[0] = text_required(p, n);
 }
 
+/* A công văn's subject is printed after "V/v "; a typed "V/v" or "Về"
+ * ("về việc") prints the words twice. */
+static void lint_subject(pctx *p, xmlNode *n)
+{
+    vt_plan *pl = p->plan;
+    if (!vt_doctype_is_cong_van(pl->type) || !pl->nsubject || !pl->subject ||
+        !pl->subject[0])
+        return;
+    const char *s = pl->subject[0];
+    static const char *const typed[] = {"V/v", "v/v", "V/V", "V.v", "Về ",
+                                        "về ", "VỀ "};
+    for (size_t i = 0; i < sizeof typed / sizeof *typed; i++)
+        if (strncmp(s, typed[i], strlen(typed[i])) == 0) {
+            xmlNode *at = child(n, "line") ? child(n, "line") : n;
+            pwarn(p, at, "<%s> starts with \"%.*s\": vanthu prints \"V/v \" "
+                         "(về việc) before a công văn's subject; start with "
+                         "the matter itself",
+                  el_name(at), (int)strcspn(typed[i], " "), s);
+            return;
+        }
+}
+
+/* "KT. Trưởng phòng" typed in a title: the authority is an attribute,
+ * and vanthu prints "KT. " before the first title itself. */
+static void lint_authority(pctx *p, xmlNode *n)
+{
+    static const char *const typed[] = {"KT", "K.T", "TM", "T.M", "TL", "T.L",
+                                        "TUQ", "T.U.Q", "Q"};
+    size_t k = 0;
+    for (xmlNode *c = n->children; c; c = c->next) {
+        if (!is_el(c, "title"))
+            continue;
+        const char *s = p->plan->titles ? p->plan->titles[k++] : NULL;
+        for (size_t i = 0; s && i < sizeof typed / sizeof *typed; i++) {
+            size_t m = strlen(typed[i]);
+            if (strncmp(s, typed[i], m) != 0)
+                continue;
+            /* "KT." or "KT " ("Q" only with its dot: "Quyền …" is a word) */
+            if (s[m] == '.' || (s[m] == ' ' && m > 1)) {
+                pwarn(p, c, "<title> starts with \"%.*s\": write "
+                            "authority=\"%c%s\" on <signature>; vanthu "
+                            "prints \"%c%s. \" before the first title",
+                      (int)m + (s[m] == '.'), s, typed[i][0],
+                      typed[i][1] == '.' ? "" : typed[i] + 1, typed[i][0],
+                      typed[i][1] == '.' ? "" : typed[i] + 1);
+                break;
+            }
+        }
+    }
+}
+
 static void parse_signature(pctx *p, xmlNode *n)
 {
     static const char *const attrs[] = {"authority", "signed", NULL};
@@ -827,6 +1165,7 @@ static void parse_signature(pctx *p, xmlNode *n)
     }
     pl->signed_copy = parse_yes_no(p, n, "signed", 0);
     pl->titles = string_list(p, n, "title", &pl->ntitles);
+    lint_authority(p, n);
     if (pl->ntitles == 0)
         perr(p, n, "<signature> needs at least one <title> (the signer's "
                    "position, e.g. Trưởng phòng)");
@@ -839,19 +1178,72 @@ static void parse_signature(pctx *p, xmlNode *n)
     }
 }
 
+/* A Nơi nhận entry with a remark after it ("Như kính gửi; (qua Email nội
+ * bộ)") is kept as one string in the printed form; remark="…" writes the
+ * same thing for a plan that keeps the two apart.  ooxml.c prints the
+ * entry's punctuation before the remark, never after it. */
+static const char *with_remark(pctx *p, xmlNode *n, const char *text)
+{
+    const char *r = get_attr(p, n, "remark");
+    if (!text || !r || !*r)
+        return text;
+    size_t k = strlen(r);
+    int paren = r[0] == '(' && r[k - 1] == ')';
+    vt_buf b;
+    vt_buf_init(&b);
+    vt_buf_printf(&b, "%s; %s%s%s", text, paren ? "" : "(", r,
+                  paren ? "" : ")");
+    const char *out = b.oom ? NULL
+                            : vt_arena_strndup(&p->plan->arena, b.data, b.len);
+    if (!out)
+        out_of_memory(p, n);
+    vt_buf_free(&b);
+    return out ? out : text;
+}
+
+static int starts_with_luu(const char *s)
+{
+    return strncmp(s, "Lưu", strlen("Lưu")) == 0 ||
+           strncmp(s, "LƯU", strlen("LƯU")) == 0;
+}
+
 static void parse_copies(pctx *p, xmlNode *n)
 {
     static const char *const kids[] = {"to", "archive", NULL};
+    static const char *const attrs[] = {"remark", NULL};
     vt_plan *pl = p->plan;
     check_attrs(p, n, NULL);
     only_children(p, n, kids);
-    pl->copies = string_list(p, n, "to", &pl->ncopies);
+    pl->ncopies = count_children(n, "to");
+    pl->copies = arena_array(p, pl->ncopies, sizeof(char *));
+    size_t k = 0;
+    for (xmlNode *c = n->children; c && pl->copies; c = c->next) {
+        if (!is_el(c, "to"))
+            continue;
+        check_attrs(p, c, attrs);
+        const char *t = text_required(p, c);
+        if (t && starts_with_luu(t))
+            pwarn(p, c, "<to> starts with \"Lưu\": the file copy line is "
+                        "<archive>VT, …</archive>, which vanthu prints as "
+                        "\"- Lưu: VT, ….\" at the end");
+        else if (t && dash_prefix(t))
+            pwarn(p, c, "<to> starts with \"%.*s\": vanthu prints the dash "
+                        "of each Nơi nhận line itself; remove it",
+                  (int)dash_prefix(t), t);
+        pl->copies[k++] = with_remark(p, c, t);
+    }
     xmlNode *c = child_once(p, n, "archive", 1,
                             "(the file copy line \"Lưu: VT, …\"; write e.g. "
                             "<archive>VT, GDTH</archive>)");
     if (c) {
-        check_attrs(p, c, NULL);
-        pl->archive = text_required(p, c);
+        check_attrs(p, c, attrs);
+        const char *t = text_required(p, c);
+        if (t && (starts_with_luu(t) || dash_prefix(t)))
+            pwarn(p, c, "<archive> starts with \"%s\": vanthu prints \"- "
+                        "Lưu: \" itself; give only the units, e.g. "
+                        "<archive>VT, GDTH</archive>",
+                  starts_with_luu(t) ? "Lưu" : "-");
+        pl->archive = with_remark(p, c, t);
     }
 }
 
@@ -959,11 +1351,11 @@ static void parse_appendix(pctx *p, xmlNode *n, vt_appendix *a)
         }
         vt_block *b = parse_block(p, k, 1);
         if (!b) {
-            if (!is_el(k, "p") && !is_el(k, "item") && !is_el(k, "section") &&
-                !is_el(k, "table"))
+            if (!is_block_name(k))
                 perr(p, k,
                      "<%s> is not allowed inside <appendix>; expected "
-                     "<title>, <ref>, <p>, <section>, <item> or <table>",
+                     "<title>, <ref>, <p>, <section>, <item>, <list> or "
+                     "<table>",
                      el_name(k));
             continue;
         }
@@ -1063,8 +1455,10 @@ static void parse_plan_root(pctx *p, xmlNode *root)
         parse_marks(p, c);
     int cong_van = vt_doctype_is_cong_van(pl->type);
     if ((c = child_once(p, root, "subject", 1,
-                        cong_van ? "(the V/v line)" : "(the trích yếu)")))
+                        cong_van ? "(the V/v line)" : "(the trích yếu)"))) {
         parse_subject(p, c);
+        lint_subject(p, c);
+    }
     if ((c = child_once(p, root, "recipients", 0, NULL))) {
         static const char *const to[] = {"to", NULL};
         check_attrs(p, c, NULL);
@@ -1072,6 +1466,12 @@ static void parse_plan_root(pctx *p, xmlNode *root)
         pl->to = string_list(p, c, "to", &pl->nto);
         if (pl->nto == 0)
             perr(p, c, "<recipients> needs at least one <to>");
+        size_t k = 0;
+        for (xmlNode *t = c->children; t && pl->to; t = t->next)
+            if (is_el(t, "to") && pl->to[k++] && dash_prefix(pl->to[k - 1]))
+                pwarn(p, t, "<to> starts with \"%.*s\": vanthu prints the "
+                            "dash of each Kính gửi line itself; remove it",
+                      (int)dash_prefix(pl->to[k - 1]), pl->to[k - 1]);
     }
     if (cong_van && pl->nto == 0 && pl->type && strcmp(pl->type->slug, "cong-van") == 0)
         perr(p, root, "a công văn needs <recipients> with at least one <to> "
@@ -1174,8 +1574,58 @@ static void check_clusters(pctx *p)
     free(refs);
 }
 
+static void quiet(void *ctx, const char *msg, ...)
+{
+    (void)ctx, (void)msg;
+}
+
+/* The parser's first error, in the clerk's terms where libxml2's words
+ * would not help: a raw "&" ("GD&ĐT", everywhere in these documents) gets
+ * the way to write it, a text past the reader's fixed limit gets the
+ * limit, and running out of memory is said as such (exit 3, not 1). */
+static void xml_error(pctx *p)
+{
+    const char *m = p->xml_msg[0] ? p->xml_msg : "the document is empty";
+    const char *hint = "";
+    if (p->xml_oom && !strstr(m, "huge"))
+        hint = " (out of memory while reading the plan)";
+    else if (strstr(m, "Entity '") && strstr(m, "not defined"))
+        hint = "; a plan knows only &amp; &lt; &gt; &quot; &apos; and "
+               "character references such as &#160;, and a \"&\" in text "
+               "is written &amp; (GD&amp;ĐT)";
+    else if (strstr(m, "EntityRef") || strstr(m, "Entity '") ||
+             strstr(m, "entity"))
+        hint = "; a \"&\" in text is written &amp; (GD&amp;ĐT), since a "
+               "bare & starts an entity reference";
+    else if (strstr(m, "Name too long"))
+        hint = "; an element or attribute name may have at most 50000 "
+               "characters";
+    else if (strstr(m, "too long") || strstr(m, "too big") ||
+             strstr(m, "huge"))
+        hint = "; one text, attribute value or comment may hold at most "
+               "10000000 bytes (a fixed limit of the XML reader, which "
+               "--max-plan-bytes does not raise); split it";
+    if (strstr(m, "huge") || strstr(m, "too long") || strstr(m, "too big"))
+        p->xml_oom = 0; /* a limit, not a lack of memory: bad input */
+    vt_diags_addf(p->d, "%s:%d:%d: not well-formed XML: %s%s", p->name,
+                  p->xml_line, p->xml_col, m, hint);
+}
+
+static vt_error load_mem(const char *name, const char *data, size_t len,
+                         const vt_limits *lim, vt_plan **out, vt_diags *d,
+                         vt_diags *warn);
+
 vt_error vt_plan_load_mem(const char *name, const char *data, size_t len,
                           const vt_limits *lim, vt_plan **out, vt_diags *d)
+{
+    return load_mem(name, data, len, lim, out, d, NULL);
+}
+
+/* The load and, into warn (which may be d itself, so warnings come in
+ * document order among the errors), the lint warnings. */
+static vt_error load_mem(const char *name, const char *data, size_t len,
+                         const vt_limits *lim, vt_plan **out, vt_diags *d,
+                         vt_diags *warn)
 {
     vt_limits deflim = vt_limits_default();
     if (!lim)
@@ -1204,7 +1654,7 @@ vt_error vt_plan_load_mem(const char *name, const char *data, size_t len,
     vt_arena_init(&plan->arena);
     plan->path = vt_arena_strdup(&plan->arena, name);
     pctx p = {.plan = plan, .d = d, .name = name, .src = data, .len = len,
-              .lim = lim};
+              .lim = lim, .warn = warn};
 
     xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
     if (!ctxt) {
@@ -1213,15 +1663,25 @@ vt_error vt_plan_load_mem(const char *name, const char *data, size_t len,
     }
     ctxt->_private = &p;
     ctxt->sax->startElementNs = on_start;
+    ctxt->sax->endElementNs = on_end;
+    ctxt->sax->characters = on_chars;
+    ctxt->sax->ignorableWhitespace = on_chars;
     ctxt->sax->internalSubset = on_doctype;
     ctxt->sax->serror = on_error;
     ctxt->sax->error = NULL;
     ctxt->sax->warning = NULL;
     ctxt->vctxt.error = NULL;
     ctxt->vctxt.warning = NULL;
+    /* libxml2 prints "out of memory error" on its generic channel (this
+     * thread's), whatever the parser's options; the message vanthu gives
+     * instead is below, so the channel is muted for this parse only */
+    xmlGenericErrorFunc old_err = xmlGenericError;
+    void *old_err_ctx = xmlGenericErrorContext;
+    xmlSetGenericErrorFunc(NULL, quiet);
     xmlDocPtr doc = xmlCtxtReadMemory(ctxt, data, (int)len, name, NULL,
                                       XML_PARSE_NONET | XML_PARSE_NOERROR |
                                           XML_PARSE_NOWARNING);
+    xmlSetGenericErrorFunc(old_err_ctx, old_err);
     vt_error rc = VT_OK;
     if (p.doctype) {
         vt_diags_addf(d,
@@ -1229,19 +1689,40 @@ vt_error vt_plan_load_mem(const char *name, const char *data, size_t len,
                       "pull in other files or expand without end); remove it",
                       name, p.xml_line, p.xml_col);
         rc = VT_ERR_XML;
+    } else if (p.huge) {
+        int line, col;
+        offset_pos(&p, p.huge_off, &line, &col);
+        vt_diags_addf(d,
+                      "%s:%d:%d: <%s> holds a text of more than %d bytes, the "
+                      "most one text may hold (a fixed limit of the XML "
+                      "reader, which --max-plan-bytes does not raise); split "
+                      "it into several elements",
+                      name, line, col, p.huge_el, VT_MAX_TEXT_BYTES);
+        rc = VT_ERR_LIMIT;
+    } else if ((ctxt->errNo == XML_ERR_NO_MEMORY || !doc ||
+                !ctxt->wellFormed) && !p.xml_msg[0] && len > 0) {
+        /* libxml2 reports running out of memory on its own channel (or,
+         * with no memory left, not at all), then stops as if the document
+         * ended: a failed parse that names no error ran out of memory */
+        vt_diags_addf(d, "%s: out of memory while reading the plan", name);
+        rc = VT_ERR_NOMEM;
     } else if (!doc || !ctxt->wellFormed || p.xml_msg[0]) {
-        vt_diags_addf(d, "%s:%d:%d: not well-formed XML: %s", name,
-                      p.xml_line, p.xml_col,
-                      p.xml_msg[0] ? p.xml_msg : "the document is empty");
-        rc = VT_ERR_XML;
+        xml_error(&p);
+        rc = p.xml_oom ? VT_ERR_NOMEM : VT_ERR_XML;
     } else {
         parse_plan_root(&p, xmlDocGetRootElement(doc));
-        if (p.errors == 0)
+        if (p.errors == 0 && !plan->arena.oom)
             check_clusters(&p);
-        if (p.errors)
-            rc = VT_ERR_PLAN;
-        else if (plan->arena.oom)
+        /* running out of memory outranks the errors it may have caused
+         * (a text that could not be copied reads as empty) */
+        if (plan->arena.oom) {
+            if (!p.oom_said)
+                vt_diags_addf(d, "%s: out of memory while reading the plan",
+                              name);
             rc = VT_ERR_NOMEM;
+        } else if (p.errors) {
+            rc = VT_ERR_PLAN;
+        }
     }
     xmlFreeDoc(doc);
     xmlFreeParserCtxt(ctxt);
@@ -1253,8 +1734,29 @@ vt_error vt_plan_load_mem(const char *name, const char *data, size_t len,
     return VT_OK;
 }
 
+static vt_error load_file(const char *path, const vt_limits *lim,
+                          vt_plan **out, vt_diags *d, vt_diags *warn);
+
 vt_error vt_plan_load(const char *path, const vt_limits *lim, vt_plan **out,
                       vt_diags *d)
+{
+    return load_file(path, lim, out, d, NULL);
+}
+
+vt_error vt_plan_lint(const char *path, const vt_limits *lim, vt_plan **out,
+                      vt_diags *d)
+{
+    return load_file(path, lim, out, d, d);
+}
+
+vt_error vt_plan_lint_mem(const char *name, const char *data, size_t len,
+                          const vt_limits *lim, vt_plan **out, vt_diags *d)
+{
+    return load_mem(name, data, len, lim, out, d, d);
+}
+
+static vt_error load_file(const char *path, const vt_limits *lim,
+                          vt_plan **out, vt_diags *d, vt_diags *warn)
 {
     vt_limits deflim = vt_limits_default();
     if (!lim)
@@ -1272,7 +1774,7 @@ vt_error vt_plan_load(const char *path, const vt_limits *lim, vt_plan **out,
         vt_diags_addf(d, "%s: cannot read the plan: %s", path, strerror(errno));
         return VT_ERR_IO;
     }
-    vt_error rc = vt_plan_load_mem(path, data, len, lim, out, d);
+    vt_error rc = load_mem(path, data, len, lim, out, d, warn);
     free(data);
     return rc;
 }

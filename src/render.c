@@ -160,6 +160,15 @@ void vt_renderer_free(vt_renderer *r)
     free(r);
 }
 
+/* Running out of memory is said, not only returned: a clerk must never
+ * see an exit code with nothing on stderr. */
+static vt_error out_of_memory(const vt_plan *p, vt_diags *d)
+{
+    vt_diags_addf(d, "%s: out of memory while building the document",
+                  p->path);
+    return VT_ERR_NOMEM;
+}
+
 vt_error vt_renderer_run(vt_renderer *r, const vt_plan *p,
                          const char *const *letter, vt_buf *pkg, vt_diags *d)
 {
@@ -179,7 +188,7 @@ vt_error vt_renderer_run(vt_renderer *r, const vt_plan *p,
         }
     for (int f = 0; f < VT_F__COUNT; f++)
         if (v[f].oom)
-            return VT_ERR_NOMEM;
+            return out_of_memory(p, d);
     if (check_places(v, r->t, d))
         return VT_ERR_TEMPLATE;
     const char *vals[VT_F__COUNT];
@@ -187,7 +196,7 @@ vt_error vt_renderer_run(vt_renderer *r, const vt_plan *p,
         vals[f] = v[f].data;
     vt_template_fill(r->t, vals, &r->xml);
     if (r->xml.oom || r->tmp.oom)
-        return VT_ERR_NOMEM;
+        return out_of_memory(p, d);
     return vt_docx_writer_build(r->w, r->xml.data, r->xml.len, pkg, d);
 }
 

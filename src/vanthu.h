@@ -80,6 +80,16 @@ vt_error vt_plan_load_mem(const char *name, const char *data, size_t len,
                           const vt_limits *lim, vt_plan **out, vt_diags *d);
 void vt_plan_free(vt_plan *plan);
 
+/* vt_plan_load, plus lint: text that repeats what vanthu prints (a typed
+ * "- " before an item, a number before a title, "KT." in a signature
+ * title, "V/v" before a công văn subject, "Lưu:" in a Nơi nhận entry)
+ * adds "file:line:col: warning: …" lines to d among the errors.  Warnings
+ * never change the result. */
+vt_error vt_plan_lint(const char *path, const vt_limits *lim, vt_plan **out,
+                      vt_diags *d);
+vt_error vt_plan_lint_mem(const char *name, const char *data, size_t len,
+                          const vt_limits *lim, vt_plan **out, vt_diags *d);
+
 /* The template family a plan's document type uses by default: "mau-1.4",
  * "mau-1.5" or "mau-1.7". */
 const char *vt_plan_template_family(const vt_plan *plan);

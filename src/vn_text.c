@@ -88,10 +88,10 @@ int vt_text_clean(const char *s, size_t n, vt_buf *out)
                      UTF8PROC_STABLE | UTF8PROC_COMPOSE);
     vt_buf_free(&kept);
     if (len < 0)
-        return -1;
+        return len == UTF8PROC_ERROR_NOMEM ? -2 : -1;
     vt_buf_put(out, (const char *)nfc, (size_t)len);
     free(nfc);
-    return 0;
+    return out->oom ? -2 : 0;
 }
 
 static int map_case(const char *s, vt_buf *out, int first_only)
@@ -126,27 +126,51 @@ int vt_text_capitalize(const char *s, vt_buf *out)
     return map_case(s, out, 1);
 }
 
-int vt_roman(int n, char *out, size_t size)
+/* Roman numerals stop at 3999 (MMMCMXCIX); past that the classical
+ * vinculum multiplies by 1000: a bar over I̅V̅ makes 4000, so the plain
+ * numeral is extended rather than switched to another style mid-list.
+ * The bar is U+0305 (combining overline) after each letter, doubled for
+ * millions; every int has a numeral. */
+static void roman_bars(unsigned n, int bars, vt_buf *out)
 {
     static const struct {
-        int v;
+        unsigned v;
         const char *s;
     } t[] = {{1000, "M"}, {900, "CM"}, {500, "D"}, {400, "CD"}, {100, "C"},
              {90, "XC"},  {50, "L"},   {40, "XL"}, {10, "X"},   {9, "IX"},
              {5, "V"},    {4, "IV"},   {1, "I"}};
+    if (n >= 4000) {
+        roman_bars(n / 1000, bars + 1, out);
+        n %= 1000;
+    }
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+        for (; n >= t[i].v; n -= t[i].v)
+            for (const char *c = t[i].s; *c; c++) {
+                vt_buf_putc(out, *c);
+                for (int b = 0; b < bars; b++)
+                    vt_buf_puts(out, "\xcc\x85"); /* U+0305 */
+            }
+}
+
+int vt_roman(int n, char *out, size_t size)
+{
     if (n < 1 || n > 3999 || size < 16)
         return -1;
-    size_t len = 0;
-    out[0] = '\0';
-    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
-        while (n >= t[i].v) {
-            size_t k = strlen(t[i].s);
-            memcpy(out + len, t[i].s, k + 1);
-            len += k;
-            n -= t[i].v;
-        }
-    }
-    return 0;
+    vt_buf b;
+    vt_buf_init(&b);
+    roman_bars((unsigned)n, 0, &b);
+    int ok = !b.oom && b.len < size;
+    if (ok)
+        memcpy(out, b.data, b.len + 1);
+    vt_buf_free(&b);
+    return ok ? 0 : -1;
+}
+
+void vt_roman_label(int n, vt_buf *out)
+{
+    if (n < 1)
+        return;
+    roman_bars((unsigned)n, 0, out);
 }
 
 /* Decree 30 writes điểm "theo thứ tự bảng chữ cái tiếng Việt" and shows the
@@ -163,6 +187,25 @@ const char *vt_vn_letter(int n)
     if (n < 0 || n >= vt_vn_letter_count())
         return NULL;
     return vn_letters[n];
+}
+
+/* Past y) the letters go on as columns of a spreadsheet do, in the
+ * decree's own alphabet: y) aa) ab) … ay) ba) …, so a long list keeps
+ * letters rather than switching to digits. */
+void vt_vn_letter_label(int n, vt_buf *out)
+{
+    int k = vt_vn_letter_count();
+    if (n < 0)
+        return;
+    const char *digits[16];
+    int nd = 0;
+    long m = n;
+    do {
+        digits[nd++] = vn_letters[m % k];
+        m = m / k - 1;
+    } while (m >= 0 && nd < 16);
+    while (nd)
+        vt_buf_puts(out, digits[--nd]);
 }
 
 int vt_days_in_month(int year, int month)

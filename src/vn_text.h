@@ -16,7 +16,8 @@ typedef struct {
 
 /* Append s normalised for a document: NFC, C0 controls, bidirectional marks
  * and other invisible format characters removed, white space folded to one
- * space.  Returns -1 on invalid UTF-8 (nothing appended). */
+ * space.  Returns -1 on invalid UTF-8 (nothing appended), -2 when memory
+ * ran out. */
 int vt_text_clean(const char *s, size_t n, vt_buf *out);
 
 /* Append the NFC upper-case form of s (ư -> Ư, đ -> Đ, ạ -> Ạ). */
@@ -27,6 +28,14 @@ int vt_text_capitalize(const char *s, vt_buf *out);
 
 /* Roman numeral for 1..3999 into out (at least 16 bytes); 0 on success. */
 int vt_roman(int n, char *out, size_t size);
+
+/* Roman numeral of any n >= 1: I … MMMCMXCIX, then with the vinculum
+ * (U+0305 over each letter multiplies by 1000): 4000 is I̅V̅, 4001 I̅V̅I. */
+void vt_roman_label(int n, vt_buf *out);
+
+/* The n-th (0-based) điểm letter with no end: a … y, then aa ab … ay,
+ * ba …, in the decree's alphabet. */
+void vt_vn_letter_label(int n, vt_buf *out);
 
 /* The n-th (0-based) letter of the decree's điểm sequence
  * a b c d đ e g h i k l m n o p q r s t u v x y; NULL past the end. */

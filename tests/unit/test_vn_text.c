@@ -104,6 +104,60 @@ static void test_vn_letters(void **state)
     assert_null(vt_vn_letter(-1));
 }
 
+/* Section numbers for any count: the vinculum past 3999 (issue 11, class
+ * 11), each numeral distinct and the plain ones as before. */
+static void test_roman_label(void **state)
+{
+    (void)state;
+    static const struct { int n; const char *s; } t[] = {
+        {1, "I"}, {4, "IV"}, {3999, "MMMCMXCIX"},
+        {4000, "I\u0305V\u0305"}, {4001, "I\u0305V\u0305I"},
+        {5000, "V\u0305"}, {10999, "X\u0305CMXCIX"},
+        {4000000, "I\u0305\u0305V\u0305\u0305"}};
+    vt_buf b;
+    vt_buf_init(&b);
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        vt_buf_reset(&b);
+        vt_roman_label(t[i].n, &b);
+        assert_string_equal(b.data, t[i].s);
+    }
+    vt_buf_reset(&b);
+    vt_roman_label(0, &b);
+    assert_int_equal(b.len, 0);
+    vt_roman_label(2147483647, &b); /* INT_MAX has a numeral too */
+    assert_true(b.len > 0 && !b.oom);
+    /* 1..3999 agree with vt_roman */
+    char r[16];
+    for (int n = 1; n < 4000; n += 7) {
+        vt_buf_reset(&b);
+        vt_roman_label(n, &b);
+        assert_int_equal(vt_roman(n, r, sizeof r), 0);
+        assert_string_equal(b.data, r);
+    }
+    vt_buf_free(&b);
+}
+
+static void test_letter_label(void **state)
+{
+    (void)state;
+    vt_buf b;
+    vt_buf_init(&b);
+    int k = vt_vn_letter_count();
+    static const struct { int n; const char *s; } t[] = {
+        {0, "a"}, {4, "đ"}, {22, "y"}, {23, "aa"}, {24, "ab"}, {27, "ađ"},
+        {23 + 22, "ay"}, {23 + 23, "ba"}, {23 + 23 * 23, "aaa"}};
+    assert_int_equal(k, 23);
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        vt_buf_reset(&b);
+        vt_vn_letter_label(t[i].n, &b);
+        assert_string_equal(b.data, t[i].s);
+    }
+    vt_buf_reset(&b);
+    vt_vn_letter_label(2147483647, &b);
+    assert_true(b.len > 0 && !b.oom);
+    vt_buf_free(&b);
+}
+
 static void test_upper_and_nfc(void **state)
 {
     (void)state;
@@ -199,6 +253,8 @@ int main(void)
         cmocka_unit_test(test_fold),
         cmocka_unit_test(test_roman),
         cmocka_unit_test(test_vn_letters),
+        cmocka_unit_test(test_roman_label),
+        cmocka_unit_test(test_letter_label),
         cmocka_unit_test(test_upper_and_nfc),
         cmocka_unit_test(test_clean_controls),
         cmocka_unit_test(test_width_and_slug),
