@@ -40,6 +40,7 @@ static const char USAGE[] =
     "                       render it and archive it\n"
     "  register list|show|void|note|export|verify|agency [options]\n"
     "                       the register of outgoing documents\n"
+    "  pdf FILE.docx... [-o DIR]  convert documents to PDF/A (LibreOffice)\n"
     "  pack DIR... -o OUT.docx\n"
     "                       pack unpacked template folders into a DOCX\n"
     "\n"
@@ -50,9 +51,12 @@ static const char USAGE[] =
     "exit codes: 0 done, 1 bad input, 2 bad usage, 3 I/O or environment\n";
 
 static const char RENDER_HELP[] =
-    "usage: vanthu render PLAN.xml [-o OUT.docx] [-t TEMPLATE.docx]\n"
+    "usage: vanthu render PLAN.xml [-o OUT.docx|OUT.pdf] [--pdf]\n"
+    "                     [-t TEMPLATE.docx]\n"
     "\n"
     "Render one plan into a Decree-30 DOCX.\n"
+    "  -o FILE.pdf, --pdf   a PDF/A-2b only, or one beside the DOCX\n"
+    "                       (LibreOffice; --pdf-timeout S, see vanthu pdf)\n"
     "  -o, --output FILE    where to write (default: out/ named from type,\n"
     "                       number and date, e.g. out/kh-05-2020-03-05.docx)\n"
     "  -t, --template FILE  the template (default: the one for the plan's\n"
@@ -438,6 +442,9 @@ static int cmd_render(int argc, char **argv)
     vt_template *tpl = NULL;
     char *name = NULL, *out = NULL;
     vt_error rc = VT_OK;
+    vt_cli_pdf pdf;
+    if (vt_cli_pdf_flags(&argc, argv, &pdf) != 0)
+        return VT_EXIT_USAGE;
     int code = one_plan(argc, argv, 0, RENDER_HELP, &o, &plan, &tpl, &rc, &d);
     if (code >= 0)
         return code;
@@ -452,8 +459,8 @@ static int cmd_render(int argc, char **argv)
         }
     }
     if (rc == VT_OK)
-        rc = vt_render(plan, tpl, o.output ? o.output : out, &d);
-    if (rc == VT_OK)
+        rc = vt_cli_render_out(plan, tpl, o.output ? o.output : out, &pdf, &d);
+    if (rc == VT_OK && !pdf.beside)
         printf("%s\n", o.output ? o.output : out);
     free(name);
     free(out);
@@ -963,6 +970,8 @@ int main(int argc, char **argv)
         return cmd_issue(argc - 1, argv + 1);
     if (strcmp(cmd, "register") == 0)
         return cmd_register(argc - 1, argv + 1);
+    if (strcmp(cmd, "pdf") == 0)
+        return vt_cmd_pdf(argc - 1, argv + 1);
     fprintf(stderr, "vanthu: unknown command \"%s\"\n%s", cmd, USAGE);
     return VT_EXIT_USAGE;
 }

@@ -16,4 +16,17 @@
  * code: the last step of every command. */
 int vt_cli_finish(vt_error rc, vt_diags *d);
 
+/* PDF (cli_pdf.c): `vanthu pdf`, and render's flags -o FILE.pdf, --pdf
+ * and --pdf-timeout S, taken out of argv before render parses the rest. */
+typedef struct {
+    int beside;         /* --pdf: the PDF beside the DOCX */
+    unsigned timeout_s; /* --pdf-timeout; 0: the default */
+} vt_cli_pdf;
+int vt_cmd_pdf(int argc, char **argv);
+int vt_cli_pdf_flags(int *argc, char **argv, vt_cli_pdf *f);
+/* Write the rendered plan to out: a DOCX, a DOCX and its PDF (--pdf), or
+ * only a PDF when out ends in ".pdf". */
+vt_error vt_cli_render_out(const vt_plan *plan, const vt_template *tpl,
+                           const char *out, const vt_cli_pdf *f, vt_diags *d);
+
 #endif
