@@ -18,6 +18,7 @@
 
 #include "buf.h"
 #include "cli.h"
+#include "fileio.h"
 #include "model.h"
 #include "pdf.h"
 #include "render.h"
@@ -124,40 +125,38 @@ static vt_error check_output(const char *path, vt_diags *d)
 vt_error vt_cli_render_out(const vt_plan *plan, const vt_template *tpl,
                            const char *out, const vt_cli_pdf *f, vt_diags *d)
 {
-    vt_pdf_opts po;
-    vt_pdf_opts_init(&po);
-    po.timeout_s = f->timeout_s;
-    po.date = plan->date;
-    if (!is_pdf_name(out)) {
-        vt_error rc = vt_render(plan, tpl, out, d);
-        if (rc != VT_OK || !f->beside)
-            return rc;
-        char *pdf = vt_pdf_name(out);
-        if (!pdf)
-            return VT_ERR_NOMEM;
-        const char *in[1] = {out}, *outs[1] = {pdf};
-        rc = check_output(pdf, d);
-        if (rc == VT_OK)
-            rc = vt_pdf_convert(in, outs, 1, &po, d);
-        if (rc == VT_OK)
-            printf("%s\n%s\n", out, pdf);
-        free(pdf);
-        return rc;
-    }
-    if (f->beside) {
+    if (!is_pdf_name(out) && !f->beside)
+        return vt_render(plan, tpl, out, d);
+    if (is_pdf_name(out) && f->beside) {
         vt_diags_addf(d, "%s: --pdf writes the PDF beside a DOCX; with -o "
                          "FILE.pdf only the PDF is written, so leave one out",
                       out);
         return VT_ERR_USAGE;
     }
-    vt_error rc = check_output(out, d);
+    vt_pdf_opts po;
+    vt_pdf_opts_init(&po);
+    po.timeout_s = f->timeout_s;
+    po.date = plan->date;
+    /* the PDF first: if the converter fails, no DOCX was written either */
+    char *pdf = f->beside ? vt_pdf_name(out) : strdup(out);
+    if (!pdf)
+        return VT_ERR_NOMEM;
     vt_buf pkg;
     vt_buf_init(&pkg);
+    vt_error rc = check_output(pdf, d);
     if (rc == VT_OK)
         rc = vt_render_mem(plan, tpl, &pkg, d);
     if (rc == VT_OK)
-        rc = vt_pdf_from_mem(pkg.data, pkg.len, out, &po, d);
+        rc = vt_pdf_from_mem(pkg.data, pkg.len, pdf, &po, d);
+    if (rc == VT_OK && f->beside) {
+        rc = vt_write_atomic(out, pkg.data, pkg.len, VT_WRITE_SYNC, d);
+        if (rc != VT_OK)
+            unlink(pdf); /* the pair or nothing */
+        else
+            printf("%s\n%s\n", out, pdf);
+    }
     vt_buf_free(&pkg);
+    free(pdf);
     return rc;
 }
 

@@ -537,27 +537,39 @@ static vt_error check_docx(const char *path, vt_diags *d)
     return VT_OK;
 }
 
-/* Write every converted PDF to its name, with the document's date. */
+/* Write every converted PDF to its name, with the document's date.  All
+ * are checked before the first is written, and a failure while writing
+ * (a full disk) removes those this run wrote: the batch or nothing. */
 static vt_error place_all(const worker *ws, size_t nw,
                           const char *const *docx, const char *const *pdf,
                           const vt_pdf_opts *o, char (*sha)[65], vt_diags *d)
 {
     vt_error rc = VT_OK;
-    for (size_t k = 0; k < nw && rc == VT_OK; k++)
-        for (size_t j = 0; j < ws[k].count && rc == VT_OK; j++) {
-            size_t i = ws[k].first + j, len = 0;
-            char *data;
-            rc = read_result(&ws[k], i, docx[i], &data, &len, d);
-            if (rc != VT_OK)
-                break;
-            if (o->date.year)
-                vt_pdf_set_dates((unsigned char *)data, len, &o->date);
-            if (sha)
-                vt_sha256_hex(data, len, sha[i]);
-            rc = vt_write_atomic(pdf[i], data, len,
-                                 o->sync ? VT_WRITE_SYNC : VT_WRITE_NOSYNC, d);
-            free(data);
-        }
+    size_t written = 0;
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t k = 0; k < nw && rc == VT_OK; k++)
+            for (size_t j = 0; j < ws[k].count && rc == VT_OK; j++) {
+                size_t i = ws[k].first + j, len = 0;
+                char *data;
+                rc = read_result(&ws[k], i, docx[i], &data, &len, d);
+                if (rc != VT_OK || pass == 0) {
+                    free(rc == VT_OK ? data : NULL);
+                    continue;
+                }
+                if (o->date.year)
+                    vt_pdf_set_dates((unsigned char *)data, len, &o->date);
+                if (sha)
+                    vt_sha256_hex(data, len, sha[i]);
+                rc = vt_write_atomic(pdf[i], data, len,
+                                     o->sync ? VT_WRITE_SYNC : VT_WRITE_NOSYNC,
+                                     d);
+                written += rc == VT_OK;
+                free(data);
+            }
+    if (rc != VT_OK) /* documents are placed in order: the first ones */
+        for (size_t k = 0, i = 0; k < nw && i < written; k++)
+            for (size_t j = 0; j < ws[k].count && i < written; j++, i++)
+                unlink(pdf[ws[k].first + j]);
     return rc;
 }
 
