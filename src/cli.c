@@ -21,6 +21,7 @@
 #include "cli.h"
 #include "issue.h"
 #include "model.h"
+#include "pdf.h"
 #include "register.h"
 #include "vanthu.h"
 
@@ -94,6 +95,8 @@ static const char INVITE_HELP[] =
     "                       byte-identical whatever N is\n"
     "  --dry-run            check and list what would be written; write nothing\n"
     "  --force              write into a folder that is not empty\n"
+    "  --pdf                a PDF/A beside each letter, in the manifests too\n"
+    "                       (LibreOffice, one per job; --pdf-timeout S)\n"
     "  --register FILE      number the letters from the register, one number\n"
     "                       per cluster, and record each letter under it\n"
     "  --date YYYY-MM-DD    with --register: the date of the letters\n"
@@ -504,6 +507,9 @@ static void print_numbers(const vt_plan *plan, const int *numbers)
 static int cmd_invite(int argc, char **argv)
 {
     opts o;
+    vt_cli_pdf pdf;
+    if (vt_cli_pdf_flags(&argc, argv, &pdf) != 0)
+        return VT_EXIT_USAGE;
     int i = parse_opts(argc, argv, &o, G_BATCH | G_ISSUE | G_REG);
     if (i < 0)
         return VT_EXIT_USAGE;
@@ -531,6 +537,11 @@ static int cmd_invite(int argc, char **argv)
     o.inv.progress = isatty(STDERR_FILENO);
     /* a dry run takes no numbers: it only shows what would be written */
     int numbered = o.reg && !o.inv.dry_run;
+    vt_pdf_opts po;
+    vt_pdf_opts_init(&po);
+    po.timeout_s = pdf.timeout_s;
+    if (pdf.beside)
+        o.inv.pdf = &po;
     vt_error rc = vt_plan_load(argv[i], &o.lim, &plan, &d);
     if (rc == VT_OK)
         rc = open_template(&o, plan, &tpl, &d);

@@ -681,6 +681,22 @@ vt_error vt_pdf_from_mem(const void *docx, size_t len, const char *pdf,
     return rc;
 }
 
+vt_error vt_pdf_batch(const vt_pdf_opts *o, const char *dir, unsigned jobs,
+                      const vt_date *date, const char *const *files,
+                      size_t n, char **pdf, char (*sha)[65], vt_diags *d)
+{
+    vt_pdf_opts po = *o;
+    if (!po.jobs)
+        po.jobs = jobs;
+    if (!po.date.year)
+        po.date = *date;
+    po.sync = 0; /* the batch syncs its folder once */
+    for (size_t i = 0; i < n; i++)
+        if (!(pdf[i] = vt_pdf_name(files[i])))
+            return VT_ERR_NOMEM;
+    return vt_pdf_folder(dir, files, n, &po, sha, d);
+}
+
 vt_error vt_pdf_folder(const char *dir, const char *const *names, size_t n,
                        const vt_pdf_opts *o, char (*sha)[65], vt_diags *d)
 {

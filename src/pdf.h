@@ -26,7 +26,7 @@
  * unless $VANTHU_PDF_FONTS names another. */
 #define VT_PDF_FONT_DIR "/usr/share/fonts/truetype/liberation2"
 
-typedef struct {
+typedef struct vt_pdf_opts {
     const char *soffice; /* converter; NULL: $VANTHU_SOFFICE, else "soffice" */
     unsigned timeout_s;  /* per converter process; 0: the default above */
     unsigned jobs;       /* converter processes for a batch; 0: one */
@@ -50,6 +50,14 @@ vt_error vt_pdf_from_mem(const void *docx, size_t len, const char *pdf,
  * each PDF's SHA-256 (hex) into sha[i] when sha is not NULL. */
 vt_error vt_pdf_folder(const char *dir, const char *const *names, size_t n,
                        const vt_pdf_opts *o, char (*sha)[65], vt_diags *d);
+
+/* invite --pdf: in the batch's folder (before it is moved into place),
+ * the PDF beside each of the n letters files[i] (names inside dir), its
+ * name (allocated) into pdf[i] and its SHA-256 into sha[i]; with the
+ * batch's workers as converter processes and the letters' date. */
+vt_error vt_pdf_batch(const vt_pdf_opts *o, const char *dir, unsigned jobs,
+                      const vt_date *date, const char *const *files,
+                      size_t n, char **pdf, char (*sha)[65], vt_diags *d);
 
 /* The PDF's name for a DOCX path: ".docx" (any case) replaced by ".pdf",
  * else ".pdf" appended.  Caller frees. */
