@@ -184,8 +184,100 @@ static vt_error write_text(const char *path, const char *text, vt_diags *d)
     return VT_OK;
 }
 
-/* The folder of the Liberation 2 fonts, checked to hold the Times-metric
- * face: without it LibreOffice would fall back to another font. */
+/* ---- is it Liberation 2? -------------------------------------------------- */
+
+static unsigned be16(const unsigned char *p) { return (unsigned)p[0] << 8 | p[1]; }
+static unsigned long be32(const unsigned char *p)
+{
+    return (unsigned long)be16(p) << 16 | be16(p + 2);
+}
+
+/* The glyph of c in a format 4 (16-bit segments) subtable t of size len,
+ * 0 if none or if the table is cut short. */
+static unsigned cmap4_glyph(const unsigned char *t, size_t len, unsigned c)
+{
+    if (len < 14)
+        return 0;
+    size_t segs = be16(t + 6) / 2;
+    if (len < 16 + 8 * segs)
+        return 0;
+    const unsigned char *ends = t + 14, *starts = ends + 2 * segs + 2;
+    const unsigned char *deltas = starts + 2 * segs, *ranges = deltas + 2 * segs;
+    for (size_t i = 0; i < segs; i++) {
+        if (c > be16(ends + 2 * i))
+            continue;
+        unsigned start = be16(starts + 2 * i), ro = be16(ranges + 2 * i);
+        if (c < start)
+            return 0;
+        if (!ro)
+            return (c + be16(deltas + 2 * i)) & 0xFFFF;
+        size_t at = (size_t)(ranges + 2 * i - t) + ro + 2 * (c - start);
+        if (at + 2 > len)
+            return 0;
+        unsigned g = be16(t + at);
+        return g ? (g + be16(deltas + 2 * i)) & 0xFFFF : 0;
+    }
+    return 0;
+}
+
+/* The same for a format 12 (32-bit groups) subtable. */
+static unsigned cmap12_glyph(const unsigned char *t, size_t len, unsigned c)
+{
+    if (len < 16)
+        return 0;
+    unsigned long groups = be32(t + 12);
+    if (groups > (len - 16) / 12)
+        return 0;
+    for (unsigned long i = 0; i < groups; i++) {
+        const unsigned char *g = t + 16 + 12 * i;
+        if (c >= be32(g) && c <= be32(g + 4))
+            return (unsigned)(be32(g + 8) + (c - be32(g)));
+    }
+    return 0;
+}
+
+int vt_pdf_font_covers(const unsigned char *ttf, size_t len,
+                       const unsigned *cps, size_t n)
+{
+    if (len < 12)
+        return 0;
+    size_t ntables = be16(ttf + 4), cmap = 0, cmap_len = 0;
+    for (size_t i = 0; i < ntables && 12 + 16 * (i + 1) <= len; i++) {
+        const unsigned char *r = ttf + 12 + 16 * i;
+        if (memcmp(r, "cmap", 4) == 0) {
+            cmap = be32(r + 8);
+            cmap_len = be32(r + 12);
+        }
+    }
+    if (!cmap || cmap > len || cmap_len > len - cmap || cmap_len < 4)
+        return 0;
+    const unsigned char *c = ttf + cmap;
+    size_t subs = be16(c + 2);
+    for (size_t i = 0; i < subs && 4 + 8 * (i + 1) <= cmap_len; i++) {
+        const unsigned char *r = c + 4 + 8 * i;
+        unsigned platform = be16(r), encoding = be16(r + 2);
+        unsigned long off = be32(r + 4);
+        int unicode = platform == 0 || (platform == 3 && (encoding == 1 || encoding == 10));
+        if (!unicode || off + 2 > cmap_len)
+            continue;
+        const unsigned char *t = c + off;
+        size_t tlen = cmap_len - off;
+        unsigned format = be16(t);
+        if (format != 4 && format != 12)
+            continue;
+        size_t k = 0;
+        while (k < n && (format == 4 ? cmap4_glyph(t, tlen, cps[k])
+                                     : cmap12_glyph(t, tlen, cps[k])))
+            k++;
+        if (k == n)
+            return 1;
+    }
+    return 0;
+}
+
+/* The folder of the Liberation 2 fonts, checked to hold a Times-metric
+ * face with the Vietnamese letters: otherwise LibreOffice would print
+ * boxes or fall back to another font. */
 static vt_error font_dir(const char **out, vt_diags *d)
 {
     const char *dir = getenv("VANTHU_PDF_FONTS");
@@ -198,6 +290,21 @@ static vt_error font_dir(const char **out, vt_diags *d)
                          "fonts-liberation2, or set VANTHU_PDF_FONTS to the "
                          "folder that has LiberationSerif-Regular.ttf",
                       dir, strerror(errno));
+        return VT_ERR_IO;
+    }
+    /* ư ơ ạ ệ ỹ: letters Liberation 1.x does not have */
+    static const unsigned viet[] = {0x1B0, 0x1A1, 0x1EA1, 0x1EC7, 0x1EF9};
+    char *ttf = NULL;
+    size_t len = 0;
+    int ok = vt_read_file(path, 64u << 20, &ttf, &len) == 0 &&
+             vt_pdf_font_covers((const unsigned char *)ttf, len, viet,
+                                sizeof viet / sizeof viet[0]);
+    free(ttf);
+    if (!ok) {
+        vt_diags_addf(d, "%s: this Liberation Serif lacks Vietnamese letters "
+                         "such as \"ư\" (Liberation 1.x, fonts-liberation); "
+                         "install fonts-liberation2, or set VANTHU_PDF_FONTS "
+                         "to its folder", path);
         return VT_ERR_IO;
     }
     *out = dir;

@@ -59,6 +59,13 @@ vt_error vt_pdf_batch(const vt_pdf_opts *o, const char *dir, unsigned jobs,
                       const vt_date *date, const char *const *files,
                       size_t n, char **pdf, char (*sha)[65], vt_diags *d);
 
+/* 1 if the TrueType font ttf maps every code point of cps[0..n) to a
+ * glyph (its Unicode cmap, format 4 or 12), else 0.  Liberation 1.07 has
+ * no "ư" or "ạ": with it LibreOffice would print empty boxes or borrow
+ * another font. */
+int vt_pdf_font_covers(const unsigned char *ttf, size_t len,
+                       const unsigned *cps, size_t n);
+
 /* The PDF's name for a DOCX path: ".docx" (any case) replaced by ".pdf",
  * else ".pdf" appended.  Caller frees. */
 char *vt_pdf_name(const char *docx);

@@ -134,6 +134,11 @@ def main():
              r'none\.docx: cannot read the document: No such file or directory')
         case('no-liberation-2', one, 3, r'no Liberation Serif 2 font here .*install fonts-liberation2',
              extra_env={'VANTHU_PDF_FONTS': os.path.join(tmp, 'no-fonts')})
+        old = '/usr/share/fonts/truetype/liberation'
+        if os.path.isfile(os.path.join(old, 'LiberationSerif-Regular.ttf')):
+            case('liberation-1.07', one, 3, r'this Liberation Serif lacks Vietnamese letters such as "ư" '
+                 r'\(Liberation 1\.x, fonts-liberation\); install fonts-liberation2',
+                 extra_env={'VANTHU_PDF_FONTS': old})
         # usage
         case('no-files', ['pdf'], 2, r'give at least one DOCX file')
         case('bad-timeout', ['pdf', good[0], '--pdf-timeout', '0'], 2, r'--pdf-timeout needs seconds from 1 to 86400')
