@@ -123,6 +123,8 @@ static const char ISSUE_HELP[] =
     "  -t, --template FILE  the template, as for render\n"
     "  --allow-backdate     accept a date before the last document of the\n"
     "                       series\n"
+    "  --pdf                archive a PDF/A beside the DOCX, both with their\n"
+    "                       SHA-256 (LibreOffice; --pdf-timeout S)\n"
     "  --wait SECONDS       how long to wait for another clerk holding the\n"
     "                       register before giving up (10)\n"
     "A plan that carries its own <number> is checked against the register:\n"
@@ -586,18 +588,28 @@ static int cmd_issue(int argc, char **argv)
     vt_register *reg = NULL;
     vt_issue_result res = {0};
     vt_error rc = VT_OK;
+    vt_cli_pdf pdf;
+    if (vt_cli_pdf_flags(&argc, argv, &pdf) != 0)
+        return VT_EXIT_USAGE;
     int code = one_plan(argc, argv, G_ISSUE | G_REG, ISSUE_HELP, &o, &plan,
                         &tpl, &rc, &d);
     if (code >= 0)
         return code;
     o.iss.dir = o.output;
+    vt_pdf_opts po;
+    vt_pdf_opts_init(&po);
+    po.timeout_s = pdf.timeout_s;
+    if (pdf.beside)
+        o.iss.pdf = &po;
     if (rc == VT_OK)
         rc = open_register(&o, 0, &reg, &d);
     if (rc == VT_OK)
         rc = vt_issue(reg, plan, tpl, &o.iss, &res, &d);
     if (rc == VT_OK)
-        printf("Số: %s\t%s\t%s\n", res.ky_hieu, res.date, res.path);
+        printf("Số: %s\t%s\t%s%s%s\n", res.ky_hieu, res.date, res.path,
+               res.pdf_path ? "\t" : "", res.pdf_path ? res.pdf_path : "");
     free(res.path);
+    free(res.pdf_path);
     vt_register_close(reg);
     vt_template_free(tpl);
     vt_plan_free(plan);

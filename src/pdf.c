@@ -804,6 +804,37 @@ vt_error vt_pdf_batch(const vt_pdf_opts *o, const char *dir, unsigned jobs,
     return vt_pdf_folder(dir, files, n, &po, sha, d);
 }
 
+vt_error vt_pdf_archive(const vt_pdf_opts *o, const void *docx, size_t len,
+                        const char *docx_path, const vt_date *date,
+                        char **pdf_path, char sha[65], vt_diags *d)
+{
+    vt_pdf_opts po = *o;
+    po.date = *date;
+    po.sync = 1;
+    *pdf_path = vt_pdf_name(docx_path);
+    if (!*pdf_path)
+        return VT_ERR_NOMEM;
+    vt_error rc = vt_pdf_from_mem(docx, len, *pdf_path, &po, d);
+    char *data = NULL, *dir = vt_path_dir(*pdf_path);
+    size_t n = 0;
+    if (rc == VT_OK && (!dir || vt_fsync_dir(dir) != 0 ||
+                        vt_read_file(*pdf_path, VT_PDF_MAX_BYTES, &data, &n) != 0)) {
+        vt_diags_addf(d, "%s: cannot flush or read back the archived PDF: %s",
+                      *pdf_path, strerror(errno));
+        unlink(*pdf_path);
+        rc = VT_ERR_IO;
+    }
+    if (rc == VT_OK)
+        vt_sha256_hex(data, n, sha);
+    free(data);
+    free(dir);
+    if (rc != VT_OK) {
+        free(*pdf_path);
+        *pdf_path = NULL;
+    }
+    return rc;
+}
+
 vt_error vt_pdf_folder(const char *dir, const char *const *names, size_t n,
                        const vt_pdf_opts *o, char (*sha)[65], vt_diags *d)
 {

@@ -66,6 +66,13 @@ vt_error vt_pdf_batch(const vt_pdf_opts *o, const char *dir, unsigned jobs,
 int vt_pdf_font_covers(const unsigned char *ttf, size_t len,
                        const unsigned *cps, size_t n);
 
+/* issue --pdf: the PDF of the DOCX docx (len bytes) just archived at
+ * docx_path, written and synced beside it with the date of issue; its
+ * path (allocated) into *pdf_path and its SHA-256 into sha. */
+vt_error vt_pdf_archive(const vt_pdf_opts *o, const void *docx, size_t len,
+                        const char *docx_path, const vt_date *date,
+                        char **pdf_path, char sha[65], vt_diags *d);
+
 /* The PDF's name for a DOCX path: ".docx" (any case) replaced by ".pdf",
  * else ".pdf" appended.  Caller frees. */
 char *vt_pdf_name(const char *docx);

@@ -172,6 +172,18 @@ def main():
                   and not [x for x in os.listdir(tmp) if x.startswith('.invite-hang')],
                   'invite --pdf with a hanging converter: exit 3, no folder, no staging folder, nothing in '
                   'TMPDIR (%s)' % (r.stderr.strip()[:200] if r else 'timed out'))
+        # issue --pdf with a hanging converter: no number given, no file archived
+        reg = os.path.join(tmp, 'reg', 'register.sqlite')
+        os.makedirs(os.path.dirname(reg))
+        r = run_case(vanthu, ['issue', plan, '--register', reg, '--date', '2026-11-23', '--pdf',
+                              '--pdf-timeout', '2'], e)
+        arch = os.path.join(tmp, 'reg', 'archive', '2026')
+        lst = run_case(vanthu, ['register', 'list', '--register', reg], env)
+        check(r is not None and r.returncode == 3 and 'did not finish' in r.stderr
+              and (not os.path.isdir(arch) or not os.listdir(arch)) and lst is not None
+              and lst.returncode == 0 and not lst.stdout.strip() and not os.listdir(scratch),
+              'issue --pdf with a hanging converter: exit 3, no number given, no file archived (%s; list %r)'
+              % (r.stderr.strip()[:200] if r else 'timed out', lst.stdout if lst else None))
     print('%d passed, %d failed' % (RESULTS['passed'], RESULTS['failed']))
     return 1 if RESULTS['failed'] else 0
 

@@ -232,6 +232,37 @@ def test_invite(vanthu, src, tmp, env):
     check_ooxml(src, d, 'invite --pdf: the letters')
 
 
+def test_issue(vanthu, src, tmp, env):
+    """issue --pdf: the DOCX and its PDF archived under the number, both
+    with their SHA-256; verify checks both and reports a changed PDF."""
+    d = os.path.join(tmp, 'register')
+    os.makedirs(d)
+    reg = os.path.join(d, 'register.sqlite')
+    plan = os.path.join(src, 'plans', 'muong-cha-2023-ke-hoach-sinh-hoat-cum-truong.xml')
+    r = run([vanthu, 'issue', plan, '--register', reg, '--date', '2026-11-23', '--pdf'], env=env)
+    docx = os.path.join(d, 'archive', '2026', '01-kh-pgddt.docx')
+    pdf = docx[:-5] + '.pdf'
+    check(r.returncode == 0 and r.stdout.strip().split('\t') == ['Số: 01/KH-PGDĐT', '2026-11-23', docx, pdf],
+          'issue --pdf archives 01-kh-pgddt.docx and .pdf and names both (%s)' % r.stderr.strip()[:200])
+    f = check_pdf(pdf, 'issue --pdf', '2026-11-23')
+    check(f is not None and 'Số: 01/KH-PGDĐT' in f['text'], 'issue --pdf: the PDF carries the number')
+    import sqlite3
+    con = sqlite3.connect(reg)
+    files = dict(con.execute('SELECT path, sha256 FROM archive_file').fetchall())
+    con.close()
+    check(files == {'archive/2026/01-kh-pgddt.docx': sha256_file(docx),
+                    'archive/2026/01-kh-pgddt.pdf': sha256_file(pdf)},
+          'issue --pdf: the register records both files with their SHA-256 (%r)' % sorted(files))
+    r = run([vanthu, 'register', 'verify', '--register', reg])
+    check(r.returncode == 0 and r.stdout.startswith('2 archived files match'), 'verify: both match')
+    with open(pdf, 'ab') as fp:
+        fp.write(b'%changed')
+    r = run([vanthu, 'register', 'verify', '--register', reg])
+    check(r.returncode == 1 and '01-kh-pgddt.pdf: changed since it was archived' in r.stdout,
+          'verify reports a changed PDF (exit 1)')
+    check_ooxml(src, docx, 'issue --pdf: the DOCX')
+
+
 def main():
     a = parse_args()
     if shutil.which('soffice') is None:
@@ -248,6 +279,7 @@ def main():
         test_plans(a.vanthu, a.source, tmp, env)
         test_batch(a.vanthu, a.source, tmp, env)
         test_invite(a.vanthu, a.source, tmp, env)
+        test_issue(a.vanthu, a.source, tmp, env)
         check(left_behind(scratch) == [], 'no converter folder or profile left in TMPDIR (%r)'
               % left_behind(scratch))
         stray = subprocess.run(['pgrep', '-f', scratch], capture_output=True, text=True).stdout.split()
