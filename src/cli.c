@@ -142,7 +142,7 @@ static const char REGISTER_HELP[] =
     "  void N/YEAR --reason TEXT [--date YYYY-MM-DD]\n"
     "                       cancel a number: it stays in the register and is\n"
     "                       never given again\n"
-    "  export --format csv|docx -o FILE [--year Y] [--agency ABBR]\n"
+    "  export --format csv|docx|pdf -o FILE [--year Y] [--agency ABBR]\n"
     "                       the book for one year (default: the latest):\n"
     "                       CSV for a spreadsheet, or the printable DOCX\n"
     "  note N/YEAR [--sent YYYY-MM-DD] [--received-by NAME] [--note TEXT]\n"
@@ -787,14 +787,16 @@ static vt_error register_export(const opts *o, vt_register *reg, vt_diags *d)
 {
     vt_book_opts b = {VT_BOOK_CSV, o->year, o->agency, NULL};
     if (!o->format || !o->output ||
-        (strcmp(o->format, "csv") != 0 && strcmp(o->format, "docx") != 0)) {
-        vt_diags_addf(d, "export: give --format csv or --format docx, and "
+        (strcmp(o->format, "csv") != 0 && strcmp(o->format, "docx") != 0 &&
+         strcmp(o->format, "pdf") != 0)) {
+        vt_diags_addf(d, "export: give --format csv, docx or pdf, and "
                          "-o FILE");
         return VT_ERR_USAGE;
     }
     vt_template *tpl = NULL;
     vt_error rc = VT_OK;
-    if (strcmp(o->format, "docx") == 0) {
+    int pdf = strcmp(o->format, "pdf") == 0; /* the DOCX book, converted */
+    if (strcmp(o->format, "docx") == 0 || pdf) {
         b.format = VT_BOOK_DOCX;
         char *path = o->tpl ? strdup(o->tpl) : default_template("mau-1.4");
         rc = path ? vt_template_open(path, &o->lim, &tpl, d) : VT_ERR_NOMEM;
@@ -802,7 +804,8 @@ static vt_error register_export(const opts *o, vt_register *reg, vt_diags *d)
         b.tpl = tpl;
     }
     if (rc == VT_OK)
-        rc = vt_book_export(reg, &b, o->output, d);
+        rc = pdf ? vt_cli_book_pdf(reg, &b, o->output, d)
+                 : vt_book_export(reg, &b, o->output, d);
     if (rc == VT_OK)
         printf("%s\n", o->output);
     vt_template_free(tpl);

@@ -10,6 +10,7 @@
 #ifndef VT_CLI_H
 #define VT_CLI_H
 
+#include "book.h"
 #include "vanthu.h"
 
 /* Print the diagnostics to stderr, free them, and map rc to an exit
@@ -28,5 +29,9 @@ int vt_cli_pdf_flags(int *argc, char **argv, vt_cli_pdf *f);
  * only a PDF when out ends in ".pdf". */
 vt_error vt_cli_render_out(const vt_plan *plan, const vt_template *tpl,
                            const char *out, const vt_cli_pdf *f, vt_diags *d);
+
+/* register export --format pdf: the DOCX book through the converter. */
+vt_error vt_cli_book_pdf(vt_register *reg, const vt_book_opts *b,
+                         const char *out, vt_diags *d);
 
 #endif

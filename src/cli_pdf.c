@@ -8,6 +8,7 @@
  * starts, since starting LibreOffice is the slow part.
  */
 #include <errno.h>
+#include <limits.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -271,4 +272,35 @@ int vt_cmd_pdf(int argc, char **argv)
     if (rc != VT_OK && made)
         rmdir(dir); /* a folder this run made stays only with its PDFs */
     return vt_cli_finish(rc, &d);
+}
+
+vt_error vt_cli_book_pdf(vt_register *reg, const vt_book_opts *b,
+                         const char *out, vt_diags *d)
+{
+    if (!is_pdf_name(out)) {
+        vt_diags_addf(d, "%s: the PDF book needs a name ending in .pdf", out);
+        return VT_ERR_USAGE;
+    }
+    vt_error rc = check_output(out, d);
+    const char *tmpdir = getenv("TMPDIR");
+    char dir[PATH_MAX - 64], path[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s/vanthu-book-XXXXXX",
+             tmpdir && *tmpdir ? tmpdir : "/tmp");
+    if (rc == VT_OK && !mkdtemp(dir)) {
+        vt_diags_addf(d, "%s: cannot create a temporary folder: %s", dir,
+                      strerror(errno));
+        return VT_ERR_IO;
+    }
+    if (rc != VT_OK)
+        return rc;
+    snprintf(path, sizeof path, "%s/so-dang-ky.docx", dir);
+    vt_pdf_opts po;
+    vt_pdf_opts_init(&po);
+    rc = vt_book_export(reg, b, path, d);
+    const char *in[1] = {path}, *outs[1] = {out};
+    if (rc == VT_OK)
+        rc = vt_pdf_convert(in, outs, 1, &po, d);
+    unlink(path);
+    rmdir(dir);
+    return rc;
 }

@@ -184,6 +184,11 @@ def main():
               and lst.returncode == 0 and not lst.stdout.strip() and not os.listdir(scratch),
               'issue --pdf with a hanging converter: exit 3, no number given, no file archived (%s; list %r)'
               % (r.stderr.strip()[:200] if r else 'timed out', lst.stdout if lst else None))
+        r = run_case(vanthu, ['register', 'export', '--format', 'pdf', '-o', os.path.join(tmp, 'book.docx'),
+                              '--register', reg], env)
+        check(r is not None and r.returncode in (2, 3) and not os.path.exists(os.path.join(tmp, 'book.docx')),
+              'register export --format pdf to a name without .pdf, or from an empty register: refused (%s)'
+              % (r.stderr.strip()[:200] if r else 'timed out'))
     print('%d passed, %d failed' % (RESULTS['passed'], RESULTS['failed']))
     return 1 if RESULTS['failed'] else 0
 

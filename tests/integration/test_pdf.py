@@ -261,6 +261,33 @@ def test_issue(vanthu, src, tmp, env):
     check(r.returncode == 1 and '01-kh-pgddt.pdf: changed since it was archived' in r.stdout,
           'verify reports a changed PDF (exit 1)')
     check_ooxml(src, docx, 'issue --pdf: the DOCX')
+    # the printed book as a PDF: cover portrait, register pages landscape
+    book = os.path.join(d, 'so-2026.pdf')
+    r = run([vanthu, 'register', 'export', '--format', 'pdf', '-o', book, '--register', reg], env=env)
+    check(r.returncode == 0 and r.stdout.strip() == book, 'register export --format pdf (%s)' % r.stderr.strip()[:200])
+    f = check_pdf_book(book)
+    # the ký hiệu's hyphen is a non-breaking one, which pdftotext drops
+    check(f is not None and 'SỔ ĐĂNG KÝ VĂN BẢN ĐI' in f['text']
+          and re.search('01/KH[-\u2011]?PGDĐT', f['text']) is not None,
+          'the PDF book has its cover and the entry')
+    sizes = re.findall(r'Page\s+\d+\s+size:\s+([\d.]+) x ([\d.]+)',
+                       run(['pdfinfo', '-f', '1', '-l', '2', book]).stdout)
+    check(len(sizes) == 2 and float(sizes[0][0]) < float(sizes[0][1]) and float(sizes[1][0]) > float(sizes[1][1]),
+          'the PDF book: portrait cover, landscape register pages (%r)' % (sizes,))
+    check(sorted(os.listdir(d)) == ['archive', 'register.sqlite', 'so-2026.pdf'] or
+          sorted(x for x in os.listdir(d) if not x.startswith('register.sqlite')) == ['archive', 'so-2026.pdf'],
+          'export --format pdf leaves no DOCX beside it (%r)' % sorted(os.listdir(d)))
+
+
+def check_pdf_book(pdf):
+    """PDF/A-2b and only embedded Liberation Serif, like every vanthu PDF."""
+    if not check(os.path.isfile(pdf), 'the PDF book exists'):
+        return None
+    f = pdf_facts(pdf)
+    names = sorted(set(n for n, _ in f['fonts']))
+    check(f['part'] and f['conformance'] and f['fonts'] and all(e for _, e in f['fonts'])
+          and set(names) <= TIMES, 'the PDF book: PDF/A-2b, only embedded Liberation Serif (%r)' % names)
+    return f
 
 
 def main():
