@@ -21,6 +21,7 @@
 #include "cli.h"
 #include "issue.h"
 #include "model.h"
+#include "pdf.h"
 #include "register.h"
 #include "vanthu.h"
 
@@ -44,6 +45,7 @@ static const char USAGE[] =
     "                       a batch plan's clusters from a spreadsheet\n"
     "  import FILE.txt|FILE.docx [-o PLAN.xml]\n"
     "                       turn a typed document or a DOCX into a plan\n"
+    "  pdf FILE.docx... [-o DIR]  convert documents to PDF/A (LibreOffice)\n"
     "  pack DIR... -o OUT.docx\n"
     "                       pack unpacked template folders into a DOCX\n"
     "\n"
@@ -54,9 +56,12 @@ static const char USAGE[] =
     "exit codes: 0 done, 1 bad input, 2 bad usage, 3 I/O or environment\n";
 
 static const char RENDER_HELP[] =
-    "usage: vanthu render PLAN.xml [-o OUT.docx] [-t TEMPLATE.docx]\n"
+    "usage: vanthu render PLAN.xml [-o OUT.docx|OUT.pdf] [--pdf]\n"
+    "                     [-t TEMPLATE.docx]\n"
     "\n"
     "Render one plan into a Decree-30 DOCX.\n"
+    "  -o FILE.pdf, --pdf   a PDF/A-2b only, or one beside the DOCX\n"
+    "                       (LibreOffice; --pdf-timeout S, see vanthu pdf)\n"
     "  -o, --output FILE    where to write (default: out/ named from type,\n"
     "                       number and date, e.g. out/kh-05-2020-03-05.docx)\n"
     "  -t, --template FILE  the template (default: the one for the plan's\n"
@@ -98,6 +103,8 @@ static const char INVITE_HELP[] =
     "                       byte-identical whatever N is\n"
     "  --dry-run            check and list what would be written; write nothing\n"
     "  --force              write into a folder that is not empty\n"
+    "  --pdf                a PDF/A beside each letter, in the manifests too\n"
+    "                       (LibreOffice, one per job; --pdf-timeout S)\n"
     "  --register FILE      number the letters from the register, one number\n"
     "                       per cluster, and record each letter under it\n"
     "  --date YYYY-MM-DD    with --register: the date of the letters\n"
@@ -124,6 +131,8 @@ static const char ISSUE_HELP[] =
     "  -t, --template FILE  the template, as for render\n"
     "  --allow-backdate     accept a date before the last document of the\n"
     "                       series\n"
+    "  --pdf                archive a PDF/A beside the DOCX, both with their\n"
+    "                       SHA-256 (LibreOffice; --pdf-timeout S)\n"
     "  --wait SECONDS       how long to wait for another clerk holding the\n"
     "                       register before giving up (10)\n"
     "A plan that carries its own <number> is checked against the register:\n"
@@ -141,7 +150,7 @@ static const char REGISTER_HELP[] =
     "  void N/YEAR --reason TEXT [--date YYYY-MM-DD]\n"
     "                       cancel a number: it stays in the register and is\n"
     "                       never given again\n"
-    "  export --format csv|docx|xlsx -o FILE [--year Y] [--agency ABBR]\n"
+    "  export --format csv|docx|xlsx|pdf -o FILE [--year Y] [--agency ABBR]\n"
     "                       the book for one year (default: the latest):\n"
     "                       CSV for a spreadsheet, or the printable DOCX\n"
     "  note N/YEAR [--sent YYYY-MM-DD] [--received-by NAME] [--note TEXT]\n"
@@ -446,6 +455,9 @@ static int cmd_render(int argc, char **argv)
     vt_template *tpl = NULL;
     char *name = NULL, *out = NULL;
     vt_error rc = VT_OK;
+    vt_cli_pdf pdf;
+    if (vt_cli_pdf_flags(&argc, argv, &pdf) != 0)
+        return VT_EXIT_USAGE;
     int code = one_plan(argc, argv, 0, RENDER_HELP, &o, &plan, &tpl, &rc, &d);
     if (code >= 0)
         return code;
@@ -460,8 +472,8 @@ static int cmd_render(int argc, char **argv)
         }
     }
     if (rc == VT_OK)
-        rc = vt_render(plan, tpl, o.output ? o.output : out, &d);
-    if (rc == VT_OK)
+        rc = vt_cli_render_out(plan, tpl, o.output ? o.output : out, &pdf, &d);
+    if (rc == VT_OK && !pdf.beside)
         printf("%s\n", o.output ? o.output : out);
     free(name);
     free(out);
@@ -505,6 +517,9 @@ static void print_numbers(const vt_plan *plan, const int *numbers)
 static int cmd_invite(int argc, char **argv)
 {
     opts o;
+    vt_cli_pdf pdf;
+    if (vt_cli_pdf_flags(&argc, argv, &pdf) != 0)
+        return VT_EXIT_USAGE;
     int i = parse_opts(argc, argv, &o, G_BATCH | G_ISSUE | G_REG);
     if (i < 0)
         return VT_EXIT_USAGE;
@@ -532,6 +547,11 @@ static int cmd_invite(int argc, char **argv)
     o.inv.progress = isatty(STDERR_FILENO);
     /* a dry run takes no numbers: it only shows what would be written */
     int numbered = o.reg && !o.inv.dry_run;
+    vt_pdf_opts po;
+    vt_pdf_opts_init(&po);
+    po.timeout_s = pdf.timeout_s;
+    if (pdf.beside)
+        o.inv.pdf = &po;
     vt_error rc = vt_plan_load(argv[i], &o.lim, &plan, &d);
     if (rc == VT_OK)
         rc = open_template(&o, plan, &tpl, &d);
@@ -576,18 +596,28 @@ static int cmd_issue(int argc, char **argv)
     vt_register *reg = NULL;
     vt_issue_result res = {0};
     vt_error rc = VT_OK;
+    vt_cli_pdf pdf;
+    if (vt_cli_pdf_flags(&argc, argv, &pdf) != 0)
+        return VT_EXIT_USAGE;
     int code = one_plan(argc, argv, G_ISSUE | G_REG, ISSUE_HELP, &o, &plan,
                         &tpl, &rc, &d);
     if (code >= 0)
         return code;
     o.iss.dir = o.output;
+    vt_pdf_opts po;
+    vt_pdf_opts_init(&po);
+    po.timeout_s = pdf.timeout_s;
+    if (pdf.beside)
+        o.iss.pdf = &po;
     if (rc == VT_OK)
         rc = open_register(&o, 0, &reg, &d);
     if (rc == VT_OK)
         rc = vt_issue(reg, plan, tpl, &o.iss, &res, &d);
     if (rc == VT_OK)
-        printf("Số: %s\t%s\t%s\n", res.ky_hieu, res.date, res.path);
+        printf("Số: %s\t%s\t%s%s%s\n", res.ky_hieu, res.date, res.path,
+               res.pdf_path ? "\t" : "", res.pdf_path ? res.pdf_path : "");
     free(res.path);
+    free(res.pdf_path);
     vt_register_close(reg);
     vt_template_free(tpl);
     vt_plan_free(plan);
@@ -766,8 +796,8 @@ static vt_error register_export(const opts *o, vt_register *reg, vt_diags *d)
     vt_book_opts b = {VT_BOOK_CSV, o->year, o->agency, NULL};
     if (!o->format || !o->output ||
         (strcmp(o->format, "csv") != 0 && strcmp(o->format, "docx") != 0 &&
-         strcmp(o->format, "xlsx") != 0)) {
-        vt_diags_addf(d, "export: give --format csv, docx or xlsx, and "
+         strcmp(o->format, "xlsx") != 0 && strcmp(o->format, "pdf") != 0)) {
+        vt_diags_addf(d, "export: give --format csv, docx, xlsx or pdf, and "
                          "-o FILE");
         return VT_ERR_USAGE;
     }
@@ -775,7 +805,8 @@ static vt_error register_export(const opts *o, vt_register *reg, vt_diags *d)
     vt_error rc = VT_OK;
     if (strcmp(o->format, "xlsx") == 0)
         b.format = VT_BOOK_XLSX;
-    if (strcmp(o->format, "docx") == 0) {
+    int pdf = strcmp(o->format, "pdf") == 0; /* the DOCX book, converted */
+    if (strcmp(o->format, "docx") == 0 || pdf) {
         b.format = VT_BOOK_DOCX;
         char *path = o->tpl ? strdup(o->tpl) : default_template("mau-1.4");
         rc = path ? vt_template_open(path, &o->lim, &tpl, d) : VT_ERR_NOMEM;
@@ -783,7 +814,8 @@ static vt_error register_export(const opts *o, vt_register *reg, vt_diags *d)
         b.tpl = tpl;
     }
     if (rc == VT_OK)
-        rc = vt_book_export(reg, &b, o->output, d);
+        rc = pdf ? vt_cli_book_pdf(reg, &b, o->output, d)
+                 : vt_book_export(reg, &b, o->output, d);
     if (rc == VT_OK)
         printf("%s\n", o->output);
     vt_template_free(tpl);
@@ -978,6 +1010,8 @@ int main(int argc, char **argv)
         return vt_cmd_clusters(argc - 1, argv + 1);
     if (strcmp(cmd, "import") == 0)
         return vt_cmd_import(argc - 1, argv + 1);
+    if (strcmp(cmd, "pdf") == 0)
+        return vt_cmd_pdf(argc - 1, argv + 1);
     fprintf(stderr, "vanthu: unknown command \"%s\"\n%s", cmd, USAGE);
     return VT_EXIT_USAGE;
 }

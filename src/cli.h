@@ -10,6 +10,7 @@
 #ifndef VT_CLI_H
 #define VT_CLI_H
 
+#include "book.h"
 #include "vanthu.h"
 
 /* Print the diagnostics to stderr, free them, and map rc to an exit
@@ -21,5 +22,21 @@ int vt_cli_finish(vt_error rc, vt_diags *d);
 int vt_cmd_clusters(int argc, char **argv);
 /* vanthu import FILE.txt: cli_import.c */
 int vt_cmd_import(int argc, char **argv);
+/* PDF (cli_pdf.c): `vanthu pdf`, and render's flags -o FILE.pdf, --pdf
+ * and --pdf-timeout S, taken out of argv before render parses the rest. */
+typedef struct {
+    int beside;         /* --pdf: the PDF beside the DOCX */
+    unsigned timeout_s; /* --pdf-timeout; 0: the default */
+} vt_cli_pdf;
+int vt_cmd_pdf(int argc, char **argv);
+int vt_cli_pdf_flags(int *argc, char **argv, vt_cli_pdf *f);
+/* Write the rendered plan to out: a DOCX, a DOCX and its PDF (--pdf), or
+ * only a PDF when out ends in ".pdf". */
+vt_error vt_cli_render_out(const vt_plan *plan, const vt_template *tpl,
+                           const char *out, const vt_cli_pdf *f, vt_diags *d);
+
+/* register export --format pdf: the DOCX book through the converter. */
+vt_error vt_cli_book_pdf(vt_register *reg, const vt_book_opts *b,
+                         const char *out, vt_diags *d);
 
 #endif

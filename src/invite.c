@@ -31,6 +31,7 @@
 #include "docx.h"
 #include "model.h"
 #include "render.h"
+#include "pdf.h"
 #include "sha256.h"
 #include "template.h"
 #include "vanthu.h"
@@ -47,6 +48,8 @@ typedef struct {
     char sha[65];
     size_t size;
     int written;
+    char *pdf;         /* invite --pdf: the PDF beside it, or NULL */
+    char pdf_sha[65];
 } letter;
 
 typedef struct {
@@ -569,6 +572,33 @@ static vt_error sync_dir(const char *dir, vt_diags *d)
     return VT_ERR_IO;
 }
 
+/* invite --pdf: the PDFs of the letters now in the folder, converted
+ * before the folder is synced and the manifests written (pdf.c). */
+static vt_error invite_pdfs(batch *b, unsigned jobs, vt_diags *d)
+{
+    const char **files = calloc(b->n + 1, sizeof *files);
+    char **pdf = calloc(b->n + 1, sizeof *pdf);
+    char(*sha)[65] = calloc(b->n + 1, sizeof *sha);
+    vt_error rc = files && pdf && sha ? VT_OK : VT_ERR_NOMEM;
+    for (size_t i = 0; i < b->n && rc == VT_OK; i++)
+        files[i] = b->letters[i].file;
+    if (rc == VT_OK)
+        rc = vt_pdf_batch(b->o->pdf, b->wdir, jobs, &b->plan->date, files,
+                          b->n, pdf, sha, d);
+    for (size_t i = 0; i < b->n && pdf && sha; i++) {
+        if (rc != VT_OK) { /* pdf.c wrote none: nothing of them to remove */
+            free(pdf[i]);
+            continue;
+        }
+        b->letters[i].pdf = pdf[i];
+        memcpy(b->letters[i].pdf_sha, sha[i], sizeof sha[i]);
+    }
+    free(files);
+    free(pdf);
+    free(sha);
+    return rc;
+}
+
 /* Undo a failed batch: a stage goes entirely; in a folder that had files
  * only this run's letters go. */
 static void remove_written(batch *b)
@@ -576,9 +606,12 @@ static void remove_written(batch *b)
     vt_buf path;
     vt_buf_init(&path);
     for (size_t i = 0; i < b->n; i++)
-        if (b->letters[i].written) {
+        for (int k = 0; k < 2; k++) {
+            const char *f = k ? b->letters[i].pdf : b->letters[i].file;
+            if (!f || (!k && !b->letters[i].written))
+                continue;
             vt_buf_reset(&path);
-            vt_buf_printf(&path, "%s/%s", b->wdir, b->letters[i].file);
+            vt_buf_printf(&path, "%s/%s", b->wdir, f);
             if (path.data)
                 unlink(path.data);
         }
@@ -609,6 +642,12 @@ static vt_error report_files(batch *b)
         failed = path.oom || b->o->on_file(b->o->on_file_ctx,
                                            L ? L->cluster : SIZE_MAX,
                                            path.data, L ? L->sha : "");
+        if (!failed && L && L->pdf) { /* invite --pdf: its PDF too */
+            vt_buf_reset(&path);
+            vt_buf_printf(&path, "%s/%s", b->dir, L->pdf);
+            failed = path.oom || b->o->on_file(b->o->on_file_ctx, L->cluster,
+                                               path.data, L->pdf_sha);
+        }
     }
     vt_buf_free(&path);
     return failed ? VT_ERR_NOMEM : VT_OK;
@@ -678,9 +717,15 @@ static vt_error write_manifests(batch *b, vt_diags *d)
     json_str(&json, base_name(vt_template_name(b->tpl)));
     vt_buf_printf(&json, ",\n  \"per\": \"%s\",\n  \"count\": %zu,\n"
                          "  \"letters\": [\n",
-                  b->o->per == VT_PER_SCHOOL ? "school" : "cluster", b->n);
-    for (size_t i = 0; i < b->n; i++) {
-        const letter *L = &b->letters[i];
+                  b->o->per == VT_PER_SCHOOL ? "school" : "cluster",
+                  b->n * (b->o->pdf ? 2 : 1));
+    /* with --pdf every letter has two rows: its DOCX, then its PDF */
+    size_t rows = b->n * (b->o->pdf ? 2 : 1);
+    for (size_t i = 0; i < rows; i++) {
+        const letter *L = &b->letters[b->o->pdf ? i / 2 : i];
+        int is_pdf = b->o->pdf && i % 2;
+        const char *file = is_pdf ? L->pdf : L->file;
+        const char *sha = is_pdf ? L->pdf_sha : L->sha;
         const vt_cluster *c = &p->clusters[L->cluster];
         char num[16] = "";
         if (L->number > 0)
@@ -688,15 +733,15 @@ static vt_error write_manifests(batch *b, vt_diags *d)
         recipient_of(p, L, &rcpt);
         vt_buf_reset(&kh);
         vt_ky_hieu(L->number, p->type->abbr, p->agency_abbr, p->unit, &kh);
-        vt_buf_csv_cell(&csv, L->file, 0);
+        vt_buf_csv_cell(&csv, file, 0);
         vt_buf_csv_cell(&csv, c->name, 0);
         vt_buf_csv_cell(&csv, rcpt.data, 0);
         vt_buf_csv_cell(&csv, num, 0);
         vt_buf_csv_cell(&csv, L->number > 0 ? kh.data : "", 0);
         vt_buf_csv_cell(&csv, date.data, 0);
-        vt_buf_csv_cell(&csv, L->sha, 1);
+        vt_buf_csv_cell(&csv, sha, 1);
         vt_buf_puts(&json, "    {\"file\": ");
-        json_str(&json, L->file);
+        json_str(&json, file);
         vt_buf_puts(&json, ", \"cluster\": ");
         json_str(&json, c->name);
         vt_buf_puts(&json, ", \"recipient\": ");
@@ -709,8 +754,8 @@ static vt_error write_manifests(batch *b, vt_diags *d)
             vt_buf_puts(&json, "null");
         vt_buf_puts(&json, ", \"date\": ");
         json_str(&json, date.data);
-        vt_buf_printf(&json, ", \"sha256\": \"%s\"}%s\n", L->sha,
-                      i + 1 < b->n ? "," : "");
+        vt_buf_printf(&json, ", \"sha256\": \"%s\"}%s\n", sha,
+                      i + 1 < rows ? "," : "");
     }
     vt_buf_puts(&json, "  ]\n}\n");
     vt_error rc = VT_OK;
@@ -842,6 +887,8 @@ vt_error vt_invite(const vt_plan *plan, const vt_template *tpl,
         jobs = b.n ? (unsigned)b.n : 1;
     if (rc == VT_OK)
         rc = run_workers(&b, jobs, d);
+    if (rc == VT_OK && !o->dry_run && o->pdf)
+        rc = invite_pdfs(&b, jobs, d);
     if (rc == VT_OK && !o->dry_run)
         rc = sync_dir(b.wdir, d);
     if (rc == VT_OK && !o->dry_run)
@@ -864,7 +911,7 @@ vt_error vt_invite(const vt_plan *plan, const vt_template *tpl,
             res->bytes += b.letters[i].size;
     }
     for (size_t i = 0; i < b.n; i++)
-        free(b.letters[i].file);
+        free(b.letters[i].file), free(b.letters[i].pdf);
     free(b.letters);
     free(b.stage);
     pthread_mutex_destroy(&b.lock);

@@ -23,6 +23,7 @@
 #include "buf.h"
 #include "docx.h"
 #include "model.h"
+#include "pdf.h"
 #include "render.h"
 #include "sha256.h"
 #include "vn_text.h"
@@ -117,7 +118,27 @@ typedef struct {
     const char *dir;
     vt_date date;
     vt_issue_result *res;
+    const struct vt_pdf_opts *pdf;
 } issue_ctx;
+
+/* issue --pdf: the PDF beside the archived DOCX, in the same transaction:
+ * if it fails, the register removes the DOCX and gives no number. */
+static vt_error issue_pdf(issue_ctx *c, const vt_buf *pkg, const char *docx,
+                          vt_reg_files *files, vt_diags *d)
+{
+    char *pdf = NULL, sha[65];
+    vt_error rc = vt_pdf_archive(c->pdf, pkg->data, pkg->len, docx, &c->date,
+                                 &pdf, sha, d);
+    if (rc == VT_OK && vt_reg_files_add(files, 0, pdf, sha) != 0) {
+        unlink(pdf);
+        rc = VT_ERR_NOMEM;
+    }
+    if (rc == VT_OK)
+        c->res->pdf_path = pdf;
+    else
+        free(pdf);
+    return rc;
+}
 
 /* "05-kh-pgddt.docx", "mat-05-kh-pgddt.docx": the number and ký hiệu, in
  * ASCII so the archive survives any file system and zip tool. */
@@ -166,6 +187,8 @@ static vt_error write_issue(void *ctx, const int *numbers,
             rc = VT_ERR_NOMEM;
         }
     }
+    if (rc == VT_OK && c->pdf)
+        rc = issue_pdf(c, &pkg, path.data, files, d);
     if (rc == VT_OK) {
         c->res->number = numbers[0];
         snprintf(c->res->ky_hieu, sizeof c->res->ky_hieu, "%s", ky_hieu[0]);
@@ -201,7 +224,7 @@ vt_error vt_issue(vt_register *reg, const vt_plan *plan,
     vt_error rc = vt_render_check_single(plan, d);
     if (rc != VT_OK)
         return rc;
-    issue_ctx c = {reg, plan, tpl, NULL, {0, 0, 0}, res};
+    issue_ctx c = {reg, plan, tpl, NULL, {0, 0, 0}, res, o->pdf};
     vt_issue_date(plan, o, &c.date.year, &c.date.month, &c.date.day);
     char *dir = archive_dir(reg, o, c.date.year, d);
     if (!dir)

@@ -15,6 +15,7 @@ typedef struct {
     int year, month, day; /* the date of issue; 0: the plan's own date if
                              it has a whole one, else today */
     int allow_backdate; /* accept a date before the series' last */
+    const struct vt_pdf_opts *pdf; /* issue --pdf: archive a PDF too (pdf.h) */
 } vt_issue_opts;
 
 typedef struct {
@@ -23,6 +24,7 @@ typedef struct {
     char date[16];
     char *path; /* the archived file; caller frees */
     char sha256[65];
+    char *pdf_path; /* issue --pdf: the archived PDF; caller frees */
 } vt_issue_result;
 
 /* Number, date, render and archive plan in one register transaction:

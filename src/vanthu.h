@@ -130,6 +130,8 @@ typedef struct {
     int (*on_file)(void *ctx, size_t cluster, const char *path,
                    const char *sha256);
     void *on_file_ctx;
+    /* invite --pdf: a PDF beside each letter (pdf.h), NULL for none */
+    const struct vt_pdf_opts *pdf;
 } vt_invite_opts;
 
 typedef struct {

@@ -19,7 +19,7 @@ import tempfile
 import time
 import zipfile
 
-from test_render import Office, RESULTS, check, parse_args, run, sha256_file
+from test_render import Office, RESULTS, check, check_ooxml, parse_args, run, sha256_file
 
 PLAN = 'plans/muong-cha-2023-ke-hoach-sinh-hoat-cum-truong.xml'
 BATCH = 'plans/kim-thanh-2018-giay-moi-sinh-hoat-cum-truong.xml'
@@ -200,6 +200,7 @@ def test_issue(vanthu, src, tmp, env, office):
     r = run([vanthu, 'register', 'export', '--format', 'docx', '-o', book, '--year', '2026',
              '--register', reg], env=env)
     check(r.returncode == 0 and run(['unzip', '-tq', book]).returncode == 0, 'export docx passes unzip -t')
+    check_ooxml(src, [book, os.path.join(d, 'archive')], 'the register book and the archived documents')
     xml = document_xml(book)
     check('w:orient="landscape"' in xml and len(re.findall(r'<w:tr[ >]', xml)) == 1 + 1 + 7
           and '<w:tblHeader/>' in xml, 'the book: landscape table, heading repeated, (1)-(10), 7 rows')

@@ -56,6 +56,31 @@ def run(args, **kw):
     return subprocess.run(args, capture_output=True, text=True, **kw)
 
 
+def ooxml_validator(src):
+    """The ECMA-376 schema validator shipped beside the project
+    (../shared/ooxml/validate.sh, a sibling of the source folder), or None
+    when that folder is absent (a checkout on its own)."""
+    p = os.path.join(os.path.dirname(os.path.abspath(src)), 'shared', 'ooxml', 'validate.sh')
+    return p if os.path.isfile(p) else None
+
+
+def check_ooxml(src, paths, what):
+    """Every DOCX in paths (files or folders) passes the schema validator:
+    Word for the web calls a file with one schema error corrupt. Without
+    the validator the check is skipped with a note, not counted."""
+    v = ooxml_validator(src)
+    if v is None:
+        print('skip  %s: no OOXML validator at ../shared/ooxml/validate.sh beside the source folder'
+              % what)
+        return True
+    paths = list(paths) if isinstance(paths, (list, tuple)) else [paths]
+    r = subprocess.run([v, '--quiet-info'] + paths, capture_output=True, text=True)
+    findings = [l for l in r.stdout.splitlines() if l.strip() and not l.startswith('    |')]
+    return check(r.returncode == 0 and bool(paths), '%s: the OOXML schema validator finds nothing%s'
+                 % (what, '' if r.returncode == 0 else ' (exit %d: %s)'
+                    % (r.returncode, ' | '.join(findings + r.stderr.strip().splitlines())[:600])))
+
+
 class Office:
     """LibreOffice headless with a private profile, so parallel or repeated
     runs never fight over ~/.config."""
@@ -279,6 +304,7 @@ def main():
                   base + ': two renders are byte-identical')
             z = run(['unzip', '-t', out1])
             check(z.returncode == 0 and 'No errors detected' in z.stdout, base + ': unzip -t')
+            check_ooxml(src, out1, base)
             used = check_nd30_layout(out1, base)
             if 'giay-moi' in base:
                 body = ' '.join(used.get('VtBody', []))
@@ -304,6 +330,7 @@ def main():
                 check(missing is None, '%s: all %d expected lines of the seed, in order%s'
                       % (base, len(lines), '' if missing is None else ' (first missing: %r)' % missing))
 
+        check_ooxml(src, os.path.join(a.build, 'templates'), 'the built templates')
         # templates re-saved by LibreOffice still work
         resaved = os.path.join(tmp, 'resaved')
         for tpl in sorted(glob.glob(os.path.join(a.build, 'templates', '*.docx'))):
@@ -324,6 +351,7 @@ def main():
             check(r.returncode == 0, base + ': renders with the re-saved template (' + r.stderr.strip() + ')')
             if r.returncode:
                 continue
+            check_ooxml(src, out, base + ' with the re-saved template')
             office.convert(out, 'txt:Text (encoded):UTF8', os.path.join(tmp, 'txt2'))
             txt = open(os.path.join(tmp, 'txt2', 'resaved-' + base + '.txt'), encoding='utf-8-sig').read()
             missing = words_in_order(txt, read_expected(exp))
@@ -395,6 +423,7 @@ def bad_input(vanthu, src, tmp, env):
         f.write(doc.replace('{{>title}}', '{{>title}}</w:t></w:r></w:p><w:p><w:r><w:t>{{so_van_ban}}'))
     r = run([vanthu, 'pack', os.path.join(src, 'templates', 'common'), os.path.dirname(fam), '-o', unknown])
     check(r.returncode == 0, 'pack a template with an unknown placeholder')
+    check_ooxml(src, unknown, 'a packed template')
     case('template-unknown-placeholder', GOOD, 1,
          r'unknown-placeholder\.docx: word/document\.xml:\d+: unknown placeholder \{\{so_van_ban\}\}', tpl=unknown)
     # the output path is a folder
@@ -465,6 +494,7 @@ def invite_seed(vanthu, src, tmp, env, office):
                 bad.append('%s lacks %r' % (row['file'], missing))
         check(not bad, 'seed batch per %s: every letter converts to PDF in LibreOffice and names its '
               'school(s), date, time and venue%s' % (per, '' if not bad else ' ' + '; '.join(bad)[:400]))
+        check_ooxml(src, files, 'seed batch per %s: every letter' % per)
         sums_ok = all(sha256_file(os.path.join(d, row['file'])) == row['sha256'] for row in rows)
         check(sums_ok, 'seed batch per %s: manifest checksums match the files' % per)
     # the per-school copies of one cluster share its number; clusters differ
@@ -496,6 +526,7 @@ def invite_many(vanthu, src, tmp, env):
     check(len(files) == 1000, '1,000 files written (%d)' % len(files))
     bad = [f for f in files if run(['unzip', '-tq', os.path.join(d, f)]).returncode != 0]
     check(not bad, 'unzip -t passes for all 1,000 (%s)' % bad[:3])
+    check_ooxml(src, d, 'all 1,000 letters')
     bad = []
     for f in files:
         with zipfile.ZipFile(os.path.join(d, f)) as z:
@@ -586,6 +617,7 @@ def invite_bad(vanthu, src, tmp, env):
           'invite into a non-empty folder is refused (exit 2), nothing written')
     r = run([vanthu, 'invite', plan, '-o', full, '--force'], env=env)
     check(r.returncode == 0 and len(os.listdir(full)) == 4 + 2 + 1, 'with --force it writes beside the old file')
+    check_ooxml(src, full, 'letters written with --force')
     r = run([vanthu, 'invite', plan, '-o', os.path.join(d, 'no', 'such', 'dir')], env=env)
     check(r.returncode == 3 and 'cannot create the output folder' in r.stderr,
           'invite into a folder that cannot be created: exit 3')
