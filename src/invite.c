@@ -46,17 +46,17 @@ typedef struct {
     char *file;    /* name inside the folder */
     char sha[65];
     size_t size;
-    int written;
 } letter;
 
 typedef struct {
     const vt_plan *plan;
     const vt_template *tpl;
     const vt_invite_opts *o;
-    const char *dir;   /* where the letters end up */
-    char *stage;       /* a hidden sibling built and renamed into dir, or NULL */
-    const char *wdir;  /* where they are written: stage, or dir itself */
-    int wflags;        /* VT_WRITE_NEW into a stage, else VT_WRITE_NOSYNC */
+    char *dir;         /* where the letters end up, without trailing '/' */
+    char *stage;       /* where they are written until complete, or NULL */
+    int inside;        /* the stage is inside dir (dir existed) */
+    unsigned char *moved; /* per file, while moving out of an inside stage:
+                             1 renamed, 2 swapped with an old file */
     letter *letters;
     size_t n;
     size_t max_schools;
@@ -75,6 +75,11 @@ typedef struct {
     vt_diags d;
     vt_error rc;
 } worker;
+
+static int stopped(const batch *b)
+{
+    return b->o->stop && *b->o->stop;
+}
 
 static double now_seconds(void)
 {
@@ -147,6 +152,69 @@ static int check_template(const vt_template *t, vt_invite_per per,
     return bad;
 }
 
+/* Duplicate schools across clusters are almost always a copy-paste slip;
+ * a school would receive two invitations for different days.  Sorting the
+ * names keeps this fast for a province's ten thousand schools.  Returns 1
+ * if any school is listed twice, -1 out of memory. */
+typedef struct {
+    const char *name;
+    size_t cluster, school;
+} school_ref;
+
+static int school_ref_cmp(const void *a, const void *b)
+{
+    const school_ref *x = a, *y = b;
+    int c = strcmp(x->name, y->name);
+    if (c)
+        return c;
+    if (x->cluster != y->cluster)
+        return x->cluster < y->cluster ? -1 : 1;
+    return x->school < y->school ? -1 : x->school > y->school;
+}
+
+int vt_plan_is_batch(const vt_plan *p)
+{
+    if (!p->nclusters && !p->clusters_pos.line)
+        return 0;
+    return p->invitation_pos.line ||
+           (p->type && strcmp(p->type->slug, "giay-moi") == 0);
+}
+
+int vt_check_schools(const vt_plan *pl, vt_diags *d)
+{
+    size_t n = 0, k = 0;
+    for (size_t i = 0; i < pl->nclusters; i++)
+        n += pl->clusters[i].nschools;
+    if (n < 2)
+        return 0;
+    school_ref *refs = malloc(n * sizeof *refs);
+    if (!refs)
+        return -1;
+    for (size_t i = 0; i < pl->nclusters; i++)
+        for (size_t s = 0; s < pl->clusters[i].nschools; s++)
+            refs[k++] = (school_ref){pl->clusters[i].schools[s], i, s};
+    qsort(refs, n, sizeof *refs, school_ref_cmp);
+    /* sorted: equal names form runs; each after the first is a duplicate */
+    int bad = 0;
+    for (size_t i = 1, first = 0; i < n; i++) {
+        if (strcmp(refs[first].name, refs[i].name) != 0) {
+            first = i;
+            continue;
+        }
+        const vt_cluster *a = &pl->clusters[refs[first].cluster];
+        const vt_cluster *b = &pl->clusters[refs[i].cluster];
+        vt_pos at = b->school_pos[refs[i].school];
+        vt_diags_addf(d,
+                      "%s:%d:%d: <school> \"%s\" is listed twice (in \"%s\" "
+                      "and \"%s\"); a school belongs to one cluster",
+                      pl->path, at.line, at.col, refs[i].name, a->name,
+                      b->name);
+        bad = 1;
+    }
+    free(refs);
+    return bad;
+}
+
 vt_error vt_invite_check(const vt_plan *p, const vt_template *t,
                          vt_invite_per per, vt_diags *d)
 {
@@ -167,6 +235,10 @@ vt_error vt_invite_check(const vt_plan *p, const vt_template *t,
     }
     for (size_t i = 0; i < p->nclusters; i++)
         bad |= check_cluster(p, &p->clusters[i], d);
+    int dup = vt_check_schools(p, d);
+    if (dup < 0)
+        return VT_ERR_NOMEM;
+    bad |= dup;
     if (p->number > 0 && (size_t)(INT_MAX - p->number) < p->nclusters) {
         vt_diags_addf(d, "%s:%d:%d: <number> %d leaves no room for %zu "
                          "letters",
@@ -346,13 +418,22 @@ static vt_error render_letter(worker *w, letter *L)
     if (b->o->dry_run)
         return VT_OK;
     vt_buf_reset(&w->path);
-    vt_buf_printf(&w->path, "%s/%s", b->wdir, L->file);
+    vt_buf_printf(&w->path, "%s/%s", b->stage, L->file);
     if (w->path.oom)
         return VT_ERR_NOMEM;
-    rc = vt_write_atomic(w->path.data, w->pkg.data, w->pkg.len, b->wflags,
-                         &w->d);
-    if (rc == VT_OK)
-        L->written = 1;
+    vt_diags wd;
+    vt_diags_init(&wd);
+    rc = vt_write_atomic(w->path.data, w->pkg.data, w->pkg.len, VT_WRITE_NEW,
+                         &wd);
+    /* the clerk knows the folder, not the stage: name the letter there */
+    size_t skip = strlen(w->path.data);
+    for (size_t k = 0; k < wd.count; k++)
+        if (strncmp(wd.msgs[k], w->path.data, skip) == 0)
+            vt_diags_addf(&w->d, "%s/%s%s", b->dir, L->file,
+                          wd.msgs[k] + skip);
+        else
+            vt_diags_addf(&w->d, "%s", wd.msgs[k]);
+    vt_diags_free(&wd);
     return rc;
 }
 
@@ -361,7 +442,7 @@ static void *work(void *arg)
     worker *w = arg;
     batch *b = w->b;
     for (;;) {
-        if (atomic_load(&b->failed))
+        if (atomic_load(&b->failed) || stopped(b))
             break;
         size_t i = atomic_fetch_add(&b->next, 1);
         if (i >= b->n)
@@ -424,6 +505,16 @@ static void draw_progress(size_t done, size_t n, double elapsed)
 
 /* ---- the folder ---------------------------------------------------------- */
 
+/* The letters are built in a staging folder nobody else looks at, with a
+ * marker file holding the owner's pid, so that a run killed without a
+ * chance to clean up (SIGKILL, a power cut) leaves something a later run
+ * can recognise and remove: a folder with vanthu's name pattern, the
+ * marker, and an owner that is no longer alive. */
+#define STAGE_INSIDE ".vanthu-stage"
+#define STAGE_MARKER ".vanthu-stage-owner"
+
+static const char *const MANIFESTS[] = {"manifest.csv", "manifest.json"};
+
 static size_t count_entries(const char *dir, vt_diags *d, int *err)
 {
     DIR *dp = opendir(dir);
@@ -443,113 +534,395 @@ static size_t count_entries(const char *dir, vt_diags *d, int *err)
     return entries;
 }
 
-/* A hidden sibling of dir ("out/.x.vanthu-3fa2c1d04e77"), given mode. */
-static char *make_stage(const char *dir, mode_t mode)
+/* 1 if name is prefix "-" and twelve hex digits, vt_temp_name's shape. */
+static int stage_name(const char *name, const char *prefix)
 {
-    const char *slash = strrchr(dir, '/');
-    int head = slash ? (int)(slash - dir + 1) : 0;
-    char *prefix = NULL;
-    if (asprintf(&prefix, "%.*s.%s.vanthu", head, dir, dir + head) < 0)
-        return NULL;
+    size_t k = strlen(prefix);
+    if (strncmp(name, prefix, k) != 0 || name[k] != '-' ||
+        strlen(name + k + 1) != 12)
+        return 0;
+    for (const char *c = name + k + 1; *c; c++)
+        if (!((*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'f')))
+            return 0;
+    return 1;
+}
+
+/* Call fn with the path, name and lstat of every entry of folder (but "."
+ * and ".."); a folder that cannot be read has none. */
+typedef void (*entry_fn)(const char *path, const char *name,
+                         const struct stat *st, void *ctx);
+
+static void each_entry(const char *folder, entry_fn fn, void *ctx)
+{
+    DIR *dp = opendir(folder);
+    if (!dp)
+        return;
+    vt_buf path;
+    vt_buf_init(&path);
+    struct dirent *e;
+    while ((e = readdir(dp)) != NULL) {
+        struct stat st;
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        vt_buf_reset(&path);
+        vt_buf_printf(&path, "%s/%s", folder, e->d_name);
+        if (path.data && lstat(path.data, &st) == 0)
+            fn(path.data, e->d_name, &st, ctx);
+    }
+    closedir(dp);
+    vt_buf_free(&path);
+}
+
+static void unlink_file(const char *path, const char *name,
+                        const struct stat *st, void *ctx)
+{
+    (void)name, (void)ctx;
+    if (S_ISREG(st->st_mode))
+        unlink(path);
+}
+
+/* Empty a staging folder of the files in it, then remove it.  Only regular
+ * files are unlinked: anything else means it is not what vanthu left, and
+ * the rmdir then fails harmlessly. */
+static void remove_stage(const char *stage)
+{
+    each_entry(stage, unlink_file, NULL);
+    rmdir(stage);
+}
+
+/* The pid in a stage's marker, or 0 when there is no readable marker. */
+static long stage_owner(const char *stage)
+{
+    char *path = NULL;
+    if (asprintf(&path, "%s/" STAGE_MARKER, stage) < 0)
+        return 0;
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    free(path);
+    if (fd < 0)
+        return 0;
+    char buf[32] = "";
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return 0;
+    buf[n] = '\0';
+    long pid = strtol(buf, NULL, 10);
+    return pid > 0 ? pid : 0;
+}
+
+/* A staging folder (by name, owner and marker) whose run is gone is
+ * removed; a stage of a run still alive, or without the marker, is left
+ * alone. */
+static void remove_if_stale(const char *path, const char *name,
+                            const struct stat *st, void *prefix)
+{
+    if (!stage_name(name, prefix) || !S_ISDIR(st->st_mode) ||
+        st->st_uid != geteuid())
+        return;
+    long pid = stage_owner(path);
+    if (pid > 0 && pid != (long)getpid() && kill((pid_t)pid, 0) != 0 &&
+        errno == ESRCH)
+        remove_stage(path);
+}
+
+/* Remove what earlier runs for the same target left in folder when they
+ * were killed (SIGKILL, a power cut): staging folders named prefix-… */
+static void clean_stale(const char *folder, const char *prefix)
+{
+    each_entry(folder, remove_if_stale, (void *)prefix);
+}
+
+/* Make a staging folder named prefix-XXXXXXXXXXXX holding the marker. */
+static char *make_stage(const char *prefix)
+{
     size_t size = strlen(prefix) + 16;
     char *stage = malloc(size);
+    char *marker = NULL;
     for (int tries = 0; stage && tries < 100; tries++) {
         if (vt_temp_name(prefix, stage, size) != 0)
             break;
-        if (mkdir(stage, 0777) == 0) {
-            if (mode && chmod(stage, mode) != 0) {
-                int err = errno;
-                rmdir(stage);
-                errno = err;
-                break;
-            }
-            free(prefix);
-            return stage;
-        }
-        if (errno != EEXIST)
+        if (mkdir(stage, 0777) == 0)
             break;
+        if (errno != EEXIST || tries == 99) {
+            free(stage);
+            return NULL;
+        }
     }
+    if (!stage || asprintf(&marker, "%s/" STAGE_MARKER, stage) < 0) {
+        if (stage)
+            rmdir(stage);
+        free(stage);
+        return NULL;
+    }
+    char pid[24];
+    int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+    int fd = open(marker, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    int ok = fd >= 0 && write(fd, pid, (size_t)n) == n;
     int err = errno;
-    free(prefix);
-    free(stage);
-    errno = err;
-    return NULL;
+    if (fd >= 0 && close(fd) != 0)
+        ok = 0;
+    free(marker);
+    if (!ok) {
+        remove_stage(stage);
+        free(stage);
+        errno = err;
+        return NULL;
+    }
+    return stage;
 }
 
-/* Decide where the letters are written.  A new or empty folder is built as
- * a hidden sibling and renamed into place when complete, so a clerk sees
- * the whole batch or nothing, and each letter costs one plain file
- * creation.  Into a folder that already has files (--force) each letter is
- * written atomically on its own. */
+/* The folder's name without trailing slashes ("out/x/" is "out/x"), so
+ * that its sibling and its parent can be found. */
+static char *trim_dir(const char *dir)
+{
+    size_t n = strlen(dir);
+    while (n > 1 && dir[n - 1] == '/')
+        n--;
+    return strndup(dir, n);
+}
+
+/* A hidden sibling of a folder that does not exist yet
+ * ("out/.x.vanthu-3fa2c1d04e77"), after removing stale ones. */
+static char *sibling_stage(const char *dir)
+{
+    const char *slash = strrchr(dir, '/');
+    int head = slash ? (int)(slash - dir + 1) : 0;
+    char *prefix = NULL, *parent = NULL;
+    if (asprintf(&prefix, "%.*s.%s.vanthu", head, dir, dir + head) < 0)
+        return NULL;
+    if (asprintf(&parent, "%.*s", head ? head : 1, head ? dir : ".") >= 0)
+        clean_stale(parent, prefix + head);
+    free(parent);
+    char *stage = make_stage(prefix);
+    int err = errno;
+    free(prefix);
+    errno = err;
+    return stage;
+}
+
+/* With --force, a letter may replace a file of the same name, never a
+ * folder, link or device: checked for every name before anything is
+ * rendered. */
+static vt_error check_taken(batch *b, vt_diags *d)
+{
+    vt_buf path;
+    vt_buf_init(&path);
+    vt_error rc = VT_OK;
+    for (size_t i = 0; i < b->n + 2 && rc == VT_OK; i++) {
+        struct stat st;
+        vt_buf_reset(&path);
+        vt_buf_printf(&path, "%s/%s", b->dir,
+                      i < b->n ? b->letters[i].file : MANIFESTS[i - b->n]);
+        if (path.oom)
+            rc = VT_ERR_NOMEM;
+        else if (lstat(path.data, &st) == 0 && !S_ISREG(st.st_mode)) {
+            vt_diags_addf(d, "%s: is %s, not a file; --force replaces only "
+                             "files: move it away or choose another folder",
+                          path.data,
+                          S_ISDIR(st.st_mode) ? "a folder"
+                          : S_ISLNK(st.st_mode) ? "a symbolic link"
+                                                : "a device or special file");
+            rc = VT_ERR_IO;
+        }
+    }
+    vt_buf_free(&path);
+    return rc;
+}
+
+/* Decide where the letters are written.  They are always built in a
+ * staging folder, so that a failure or a signal never leaves part of a
+ * batch beside the clerk's files.  A folder that does not exist yet is
+ * built as a hidden sibling and renamed into place in one step.  An
+ * existing folder ("out/x/", ".", a link to a folder, a folder under a
+ * read-only parent) is never renamed: it gets the stage inside, and the
+ * finished files are moved out of it (see move_out). */
 static vt_error prepare_dir(batch *b, vt_diags *d)
 {
     const char *dir = b->dir;
-    struct stat st;
+    struct stat st, lst;
     int exists = stat(dir, &st) == 0;
+    if (!exists && errno == ENOENT && lstat(dir, &lst) == 0) {
+        vt_diags_addf(d, "%s: is a symbolic link to nothing; give a folder "
+                         "for the letters",
+                      dir);
+        return VT_ERR_IO;
+    }
     if (!exists && errno != ENOENT) {
         vt_diags_addf(d, "%s: cannot use the output folder: %s", dir,
                       strerror(errno));
         return VT_ERR_IO;
     }
     if (exists && !S_ISDIR(st.st_mode)) {
-        vt_diags_addf(d, "%s: is a file, not a folder; give a folder for the "
+        vt_diags_addf(d, "%s: is %s, not a folder; give a folder for the "
                          "letters",
-                      dir);
+                      dir, S_ISREG(st.st_mode) ? "a file" : "a device or "
+                                                            "special file");
         return VT_ERR_IO;
     }
-    size_t entries = 0;
-    if (exists) {
-        int err;
-        if (access(dir, W_OK | X_OK) != 0) {
-            vt_diags_addf(d, "%s: cannot write into this folder: %s", dir,
+    if (!exists) {
+        b->stage = sibling_stage(dir);
+        if (!b->stage) {
+            vt_diags_addf(d, "%s: cannot create the output folder: %s", dir,
                           strerror(errno));
             return VT_ERR_IO;
         }
-        entries = count_entries(dir, d, &err);
-        if (err)
-            return VT_ERR_IO;
-        if (entries && !b->o->force) {
-            vt_diags_addf(d, "%s: the folder is not empty (%zu entries); "
-                             "choose an empty or new folder, or give --force "
-                             "to write into it (same names are replaced)",
-                          dir, entries);
-            return VT_ERR_USAGE;
-        }
-    }
-    if (entries) {
-        b->wdir = dir;
-        b->wflags = VT_WRITE_NOSYNC;
         return VT_OK;
     }
-    b->stage = make_stage(dir, exists ? st.st_mode & 07777 : 0);
-    if (!b->stage) {
-        vt_diags_addf(d, "%s: cannot create the output folder: %s", dir,
+    if (access(dir, W_OK | X_OK) != 0) {
+        vt_diags_addf(d, "%s: cannot write into this folder: %s", dir,
                       strerror(errno));
         return VT_ERR_IO;
     }
-    b->wdir = b->stage;
-    b->wflags = VT_WRITE_NEW;
+    clean_stale(dir, STAGE_INSIDE);
+    int err;
+    size_t entries = count_entries(dir, d, &err);
+    if (err)
+        return VT_ERR_IO;
+    if (entries && !b->o->force) {
+        vt_diags_addf(d, "%s: the folder is not empty (%zu entries); "
+                         "choose an empty or new folder, or give --force "
+                         "to write into it (same names are replaced)",
+                      dir, entries);
+        return VT_ERR_USAGE;
+    }
+    vt_error rc = entries ? check_taken(b, d) : VT_OK;
+    if (rc != VT_OK)
+        return rc;
+    char *prefix = NULL;
+    if (asprintf(&prefix, "%s/" STAGE_INSIDE, dir) < 0)
+        return VT_ERR_NOMEM;
+    b->stage = make_stage(prefix);
+    free(prefix);
+    if (!b->stage) {
+        vt_diags_addf(d, "%s: cannot create a staging folder in it: %s", dir,
+                      strerror(errno));
+        return VT_ERR_IO;
+    }
+    b->inside = 1;
     return VT_OK;
 }
 
-/* Rename the complete stage onto the folder's name (replacing it if it
- * exists and is still empty), then make the rename itself durable. */
+/* The i-th file of the batch: the letters, then the two manifests. */
+static const char *file_at(const batch *b, size_t i)
+{
+    return i < b->n ? b->letters[i].file : MANIFESTS[i - b->n];
+}
+
+/* Put back what move_out moved, in reverse: swapped files are swapped
+ * back (the old letter returns), new names go back into the stage. */
+static void move_back(batch *b, size_t upto, vt_buf *src, vt_buf *dst)
+{
+    while (upto-- > 0) {
+        vt_buf_reset(src);
+        vt_buf_reset(dst);
+        vt_buf_printf(src, "%s/%s", b->stage, file_at(b, upto));
+        vt_buf_printf(dst, "%s/%s", b->dir, file_at(b, upto));
+        if (!src->data || !dst->data)
+            continue;
+        if (b->moved[upto] == 2)
+            renameat2(AT_FDCWD, src->data, AT_FDCWD, dst->data,
+                      RENAME_EXCHANGE);
+        else if (b->moved[upto] == 1)
+            rename(dst->data, src->data);
+        b->moved[upto] = 0;
+    }
+}
+
+/* Move the finished batch out of a stage inside the folder: each letter
+ * takes its name with one rename, or, where --force finds an old file of
+ * that name, swaps places with it (renameat2 RENAME_EXCHANGE), so the old
+ * file is in the stage until the end.  The manifests go last.  If any
+ * step fails, every step is undone: the folder holds the old batch as it
+ * was, never a mix.  Signals only set a flag, so they cannot stop this
+ * half-way; only SIGKILL or a crash can. */
+static vt_error move_out(batch *b, vt_diags *d)
+{
+    size_t total = b->n + 2;
+    b->moved = calloc(total, 1);
+    if (!b->moved)
+        return VT_ERR_NOMEM;
+    vt_buf src, dst;
+    vt_buf_init(&src);
+    vt_buf_init(&dst);
+    vt_error rc = VT_OK;
+    size_t i;
+    for (i = 0; i < total && rc == VT_OK; i++) {
+        struct stat st;
+        vt_buf_reset(&src);
+        vt_buf_reset(&dst);
+        vt_buf_printf(&src, "%s/%s", b->stage, file_at(b, i));
+        vt_buf_printf(&dst, "%s/%s", b->dir, file_at(b, i));
+        if (src.oom || dst.oom) {
+            rc = VT_ERR_NOMEM;
+            break;
+        }
+        int old = lstat(dst.data, &st) == 0;
+        if (old && !S_ISREG(st.st_mode)) {
+            vt_diags_addf(d, "%s: is not a file; --force replaces only files",
+                          dst.data);
+            rc = VT_ERR_IO;
+            break;
+        }
+        if (renameat2(AT_FDCWD, src.data, AT_FDCWD, dst.data,
+                      old ? RENAME_EXCHANGE : RENAME_NOREPLACE) != 0) {
+            vt_diags_addf(d, "%s: cannot move the finished letter into "
+                             "place: %s",
+                          dst.data, strerror(errno));
+            rc = VT_ERR_IO;
+            break;
+        }
+        b->moved[i] = old ? 2 : 1;
+    }
+    if (rc != VT_OK)
+        move_back(b, i, &src, &dst);
+    vt_buf_free(&src);
+    vt_buf_free(&dst);
+    return rc;
+}
+
+/* Put the complete stage in place, then make that durable.  A sibling
+ * stage is renamed onto the new folder's name; a stage inside the folder
+ * is emptied into it (move_out) and removed with the old files it got in
+ * exchange. */
 static vt_error publish(batch *b, vt_diags *d)
 {
     if (!b->stage)
         return VT_OK;
-    if (vt_fsync_dir(b->stage) != 0 || rename(b->stage, b->dir) != 0) {
-        vt_diags_addf(d, "%s: cannot move the finished letters into place: %s",
-                      b->dir, strerror(errno));
+    if (stopped(b))
         return VT_ERR_IO;
+    char *marker = NULL;
+    if (asprintf(&marker, "%s/" STAGE_MARKER, b->stage) < 0)
+        return VT_ERR_NOMEM;
+    vt_error rc = VT_OK;
+    if (b->inside) {
+        rc = move_out(b, d);
+        if (rc == VT_OK) {
+            remove_stage(b->stage);
+            vt_fsync_dir(b->dir);
+        }
+    } else {
+        /* the marker must not travel into the clerk's folder */
+        unlink(marker);
+        if (vt_fsync_dir(b->stage) != 0 ||
+            renameat2(AT_FDCWD, b->stage, AT_FDCWD, b->dir,
+                      RENAME_NOREPLACE) != 0) {
+            vt_diags_addf(d, "%s: cannot move the finished letters into "
+                             "place: %s",
+                          b->dir, strerror(errno));
+            rc = VT_ERR_IO;
+        } else {
+            char *parent = vt_path_dir(b->dir);
+            if (parent)
+                vt_fsync_dir(parent);
+            free(parent);
+        }
     }
-    char *parent = vt_path_dir(b->dir);
-    if (parent)
-        vt_fsync_dir(parent);
-    free(parent);
-    free(b->stage);
-    b->stage = NULL;
-    return VT_OK;
+    free(marker);
+    if (rc == VT_OK) {
+        free(b->stage);
+        b->stage = NULL;
+    }
+    return rc;
 }
 
 /* Flush every letter written (renames included) before the manifest says
@@ -569,43 +942,16 @@ static vt_error sync_dir(const char *dir, vt_diags *d)
     return VT_ERR_IO;
 }
 
-/* Undo a failed batch: a stage goes entirely; in a folder that had files
- * only this run's letters go. */
-static void remove_written(batch *b)
-{
-    vt_buf path;
-    vt_buf_init(&path);
-    for (size_t i = 0; i < b->n; i++)
-        if (b->letters[i].written) {
-            vt_buf_reset(&path);
-            vt_buf_printf(&path, "%s/%s", b->wdir, b->letters[i].file);
-            if (path.data)
-                unlink(path.data);
-        }
-    if (b->stage) {
-        static const char *const manifests[] = {"manifest.csv", "manifest.json"};
-        for (size_t i = 0; i < 2; i++) {
-            vt_buf_reset(&path);
-            vt_buf_printf(&path, "%s/%s", b->stage, manifests[i]);
-            if (path.data)
-                unlink(path.data);
-        }
-        rmdir(b->stage);
-    }
-    vt_buf_free(&path);
-}
-
 /* Tell the caller about every file now in place. */
 static vt_error report_files(batch *b)
 {
-    static const char *const manifests[] = {"manifest.csv", "manifest.json"};
     vt_buf path;
     vt_buf_init(&path);
     int failed = 0;
     for (size_t i = 0; i < b->n + 2 && !failed; i++) {
         const letter *L = i < b->n ? &b->letters[i] : NULL;
         vt_buf_reset(&path);
-        vt_buf_printf(&path, "%s/%s", b->dir, L ? L->file : manifests[i - b->n]);
+        vt_buf_printf(&path, "%s/%s", b->dir, file_at(b, i));
         failed = path.oom || b->o->on_file(b->o->on_file_ctx,
                                            L ? L->cluster : SIZE_MAX,
                                            path.data, L ? L->sha : "");
@@ -717,17 +1063,17 @@ static vt_error write_manifests(batch *b, vt_diags *d)
     if (csv.oom || json.oom || rcpt.oom || kh.oom || date.oom)
         rc = VT_ERR_NOMEM;
     if (rc == VT_OK) {
-        vt_buf_printf(&path, "%s/manifest.csv", b->wdir);
+        vt_buf_printf(&path, "%s/manifest.csv", b->stage);
         rc = path.oom ? VT_ERR_NOMEM
                       : vt_write_atomic(path.data, csv.data, csv.len,
-                                        b->wflags | VT_WRITE_SYNC, d);
+                                        VT_WRITE_NEW | VT_WRITE_SYNC, d);
     }
     if (rc == VT_OK) {
         vt_buf_reset(&path);
-        vt_buf_printf(&path, "%s/manifest.json", b->wdir);
+        vt_buf_printf(&path, "%s/manifest.json", b->stage);
         rc = path.oom ? VT_ERR_NOMEM
                       : vt_write_atomic(path.data, json.data, json.len,
-                                        b->wflags | VT_WRITE_SYNC, d);
+                                        VT_WRITE_NEW | VT_WRITE_SYNC, d);
     }
     vt_buf_free(&csv);
     vt_buf_free(&json);
@@ -753,39 +1099,66 @@ static void list_letters(const batch *b, FILE *fp)
 
 /* ---- the batch ------------------------------------------------------------ */
 
-static unsigned default_jobs(void)
+unsigned vt_invite_jobs(unsigned asked)
 {
+    if (asked)
+        return asked > VT_INVITE_MAX_JOBS ? VT_INVITE_MAX_JOBS : asked;
     long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n > 0 ? (unsigned)n : 1;
+    if (n <= 0)
+        return 1;
+    return n > VT_INVITE_MAX_JOBS ? VT_INVITE_MAX_JOBS : (unsigned)n;
 }
 
 /* Start the workers, wait for them (drawing progress meanwhile), and
- * gather their diagnostics in letter order of failure. */
-static vt_error run_workers(batch *b, unsigned jobs, vt_diags *d)
+ * gather their diagnostics in letter order of failure.  Under a memory or
+ * thread limit fewer threads may start than asked: the batch goes on with
+ * those (a letter does not depend on its thread) and says so; only when
+ * none starts does it fail, with the reason.  *jobs gets the count. */
+static vt_error run_workers(batch *b, unsigned *jobs, vt_diags *d)
 {
-    worker *ws = calloc(jobs, sizeof *ws);
-    pthread_t *tids = calloc(jobs, sizeof *tids);
+    unsigned want = *jobs;
+    worker *ws = calloc(want, sizeof *ws);
+    pthread_t *tids = calloc(want, sizeof *tids);
     vt_error rc = ws && tids ? VT_OK : VT_ERR_NOMEM;
     unsigned started = 0;
-    for (unsigned i = 0; rc == VT_OK && i < jobs; i++) {
-        rc = worker_init(&ws[i], b, d);
-        if (rc != VT_OK) {
+    int err = 0;
+    vt_diags wd;
+    vt_diags_init(&wd);
+    for (unsigned i = 0; rc == VT_OK && i < want; i++) {
+        vt_error wrc = worker_init(&ws[i], b, &wd);
+        if (wrc != VT_OK) {
             worker_free(&ws[i]);
+            err = ENOMEM;
+            if (wrc != VT_ERR_NOMEM || started == 0)
+                rc = wrc;
             break;
         }
         pthread_mutex_lock(&b->lock);
         b->running++;
         pthread_mutex_unlock(&b->lock);
-        if (pthread_create(&tids[i], NULL, work, &ws[i]) != 0) {
+        if ((err = pthread_create(&tids[i], NULL, work, &ws[i])) != 0) {
             pthread_mutex_lock(&b->lock);
             b->running--;
             pthread_mutex_unlock(&b->lock);
             worker_free(&ws[i]);
-            rc = VT_ERR_NOMEM;
+            if (started == 0) {
+                vt_diags_addf(d, "%s: cannot start a thread for the letters: "
+                                 "%s",
+                              b->dir, strerror(err));
+                rc = VT_ERR_IO;
+            }
             break;
         }
         started++;
     }
+    for (size_t k = 0; k < wd.count; k++)
+        vt_diags_addf(d, "%s", wd.msgs[k]);
+    vt_diags_free(&wd);
+    if (rc == VT_OK && started < want)
+        vt_diags_addf(d, "%s: started %u of %u threads (%s); the batch went "
+                         "on with %u",
+                      b->dir, started, want, strerror(err), started);
+    *jobs = started ? started : 1;
     if (rc != VT_OK)
         atomic_store(&b->failed, 1);
     double t0 = now_seconds();
@@ -818,6 +1191,15 @@ static vt_error run_workers(batch *b, unsigned jobs, vt_diags *d)
     return rc;
 }
 
+/* The message of a batch stopped by SIGINT or SIGTERM (the command adds
+ * the exit code); by then the stage is gone. */
+static void report_stop(const batch *b, vt_diags *d)
+{
+    vt_diags_addf(d, "%s: interrupted; the letters of this run were removed "
+                     "and the folder is as it was",
+                  b->dir);
+}
+
 vt_error vt_invite(const vt_plan *plan, const vt_template *tpl,
                    const char *dir, const vt_invite_opts *o, FILE *listing,
                    vt_invite_result *res, vt_diags *d)
@@ -831,27 +1213,37 @@ vt_error vt_invite(const vt_plan *plan, const vt_template *tpl,
     b.plan = plan;
     b.tpl = tpl;
     b.o = o;
-    b.dir = dir;
+    b.dir = trim_dir(dir);
     pthread_mutex_init(&b.lock, NULL);
     pthread_cond_init(&b.cond, NULL);
-    rc = plan_letters(&b);
+    rc = b.dir ? plan_letters(&b) : VT_ERR_NOMEM;
     if (rc == VT_OK && !o->dry_run)
         rc = prepare_dir(&b, d);
-    unsigned jobs = o->jobs ? o->jobs : default_jobs();
+    unsigned jobs = vt_invite_jobs(o->jobs);
     if (jobs > b.n)
         jobs = b.n ? (unsigned)b.n : 1;
     if (rc == VT_OK)
-        rc = run_workers(&b, jobs, d);
+        rc = run_workers(&b, &jobs, d);
+    /* a stop between letters leaves the batch short: it must not go on */
+    if (rc == VT_OK && (stopped(&b) || atomic_load(&b.done) != b.n))
+        rc = VT_ERR_IO;
     if (rc == VT_OK && !o->dry_run)
-        rc = sync_dir(b.wdir, d);
+        rc = sync_dir(b.stage, d);
     if (rc == VT_OK && !o->dry_run)
         rc = write_manifests(&b, d);
     if (rc == VT_OK && !o->dry_run)
         rc = publish(&b, d);
     if (rc == VT_OK && !o->dry_run && o->on_file)
         rc = report_files(&b);
-    if (rc != VT_OK && !o->dry_run)
-        remove_written(&b);
+    if (rc != VT_OK && b.stage)
+        remove_stage(b.stage);
+    if (stopped(&b) && rc != VT_OK) {
+        report_stop(&b, d);
+        rc = VT_ERR_IO;
+    } else if (rc == VT_ERR_NOMEM && o->jobs != 1) {
+        vt_diags_addf(d, "%s: out of memory with %u jobs; try fewer (-j 1)",
+                      b.dir ? b.dir : dir, jobs);
+    }
     if (rc == VT_OK && o->dry_run && listing)
         list_letters(&b, listing);
     if (res) {
@@ -867,6 +1259,8 @@ vt_error vt_invite(const vt_plan *plan, const vt_template *tpl,
         free(b.letters[i].file);
     free(b.letters);
     free(b.stage);
+    free(b.moved);
+    free(b.dir);
     pthread_mutex_destroy(&b.lock);
     pthread_cond_destroy(&b.cond);
     return rc;

@@ -20,6 +20,7 @@
 #ifndef VANTHU_H
 #define VANTHU_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -120,7 +121,17 @@ typedef struct {
     int (*on_file)(void *ctx, size_t cluster, const char *path,
                    const char *sha256);
     void *on_file_ctx;
+    /* Set (non-zero) by a SIGINT or SIGTERM handler: the batch stops,
+     * removes what it wrote and fails; NULL: never stopped. */
+    const volatile sig_atomic_t *stop;
 } vt_invite_opts;
+
+/* -j: at most this many threads (more only cost memory: a batch is bound
+ * by the disk past a few cores). */
+#define VT_INVITE_MAX_JOBS 64
+/* The threads a batch uses for asked (0: one per online core), capped at
+ * VT_INVITE_MAX_JOBS. */
+unsigned vt_invite_jobs(unsigned asked);
 
 typedef struct {
     size_t letters, clusters, bytes;

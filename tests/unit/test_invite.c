@@ -378,24 +378,31 @@ static void test_whole_batch_checked_first(void **state)
         "<cluster name=\"Cụm 1\"><venue>A</venue><school>X</school></cluster>\n"
         "<cluster name=\"Cụm 2\" date=\"2018-03-14\"><school>Y</school></cluster>\n"
         "<cluster name=\"Cụm 3\" date=\"2018-03-14\"><venue>C</venue></cluster>\n"
-        "<cluster name=\"Cụm 4\" date=\"2018-03-01\"><venue>D</venue><school>Z</school></cluster>\n";
+        "<cluster name=\"Cụm 4\" date=\"2018-03-01\"><venue>D</venue><school>Z</school>"
+        "<school>X</school></cluster>\n";
     fixture f;
     fx_open(&f, clusters);
     assert_int_equal(run_batch(f.p, f.t, f.dir, VT_PER_SCHOOL, 2, &f.d), VT_ERR_PLAN);
-    assert_int_equal(f.d.count, 4);
+    /* a school in two clusters is one problem among the others, not a
+     * refusal that hides them */
+    assert_int_equal(f.d.count, 5);
     assert_non_null(strstr(f.d.msgs[0], "batch.xml:12:1: <cluster name=\"Cụm 1\"> has no date"));
     assert_non_null(strstr(f.d.msgs[1], "batch.xml:13:1: <cluster name=\"Cụm 2\"> has no <venue>"));
     assert_non_null(strstr(f.d.msgs[2], "batch.xml:14:1: <cluster name=\"Cụm 3\"> has no <school>"));
     assert_non_null(strstr(f.d.msgs[3], "meets on 2018-03-01, before the letter's own <date>"));
+    assert_non_null(strstr(f.d.msgs[4], "batch.xml:15:75: <school> \"X\" is listed twice (in \"Cụm 1\" and \"Cụm 4\")"));
     assert_int_equal(count_dir(f.dir), 0);
-    /* a school in two clusters is refused when the plan is read */
+    /* the plan itself loads: the duplicate is a batch check */
     vt_diags d;
     vt_diags_init(&d);
     vt_plan *p2 = load("<cluster name=\"A\"><school>TH X</school></cluster>"
                        "<cluster name=\"B\"><school>TH Y</school>"
                        "<school>TH X</school></cluster>", &d);
-    assert_null(p2);
-    assert_non_null(strstr(d.msgs[0], "<school> \"TH X\" is listed twice (in \"A\" and \"B\")"));
+    assert_non_null(p2);
+    assert_int_equal(vt_invite_check(p2, NULL, VT_PER_CLUSTER, &d), VT_ERR_PLAN);
+    assert_non_null(strstr(d.msgs[0], "has no date"));
+    assert_non_null(strstr(d.msgs[d.count - 1], "<school> \"TH X\" is listed twice (in \"A\" and \"B\")"));
+    vt_plan_free(p2);
     vt_diags_free(&d);
     fx_close(&f);
 }
