@@ -366,6 +366,31 @@ static vt_error plan_letters(batch *b)
 
 /* ---- rendering one letter ------------------------------------------------ */
 
+/* Write one file of the batch into the stage (a new name in a private
+ * folder: no temporary name needed); path is scratch space.  A failure is
+ * reported under the file's name in the clerk's folder, not the stage's. */
+static vt_error write_staged(const batch *b, const char *name,
+                             const vt_buf *data, int flags, vt_buf *path,
+                             vt_diags *d)
+{
+    vt_buf_reset(path);
+    vt_buf_printf(path, "%s/%s", b->stage, name);
+    if (path->oom)
+        return VT_ERR_NOMEM;
+    vt_diags wd;
+    vt_diags_init(&wd);
+    vt_error rc = vt_write_atomic(path->data, data->data, data->len,
+                                  VT_WRITE_NEW | flags, &wd);
+    size_t skip = strlen(path->data);
+    for (size_t k = 0; k < wd.count; k++)
+        if (strncmp(wd.msgs[k], path->data, skip) == 0)
+            vt_diags_addf(d, "%s/%s%s", b->dir, name, wd.msgs[k] + skip);
+        else
+            vt_diags_addf(d, "%s", wd.msgs[k]);
+    vt_diags_free(&wd);
+    return rc;
+}
+
 /* The plan as this letter sees it: its number, its Kính gửi, its time and
  * venue, and a Nơi nhận that lists the cluster's schools before the
  * plan's own copies. */
@@ -417,24 +442,7 @@ static vt_error render_letter(worker *w, letter *L)
     L->size = w->pkg.len;
     if (b->o->dry_run)
         return VT_OK;
-    vt_buf_reset(&w->path);
-    vt_buf_printf(&w->path, "%s/%s", b->stage, L->file);
-    if (w->path.oom)
-        return VT_ERR_NOMEM;
-    vt_diags wd;
-    vt_diags_init(&wd);
-    rc = vt_write_atomic(w->path.data, w->pkg.data, w->pkg.len, VT_WRITE_NEW,
-                         &wd);
-    /* the clerk knows the folder, not the stage: name the letter there */
-    size_t skip = strlen(w->path.data);
-    for (size_t k = 0; k < wd.count; k++)
-        if (strncmp(wd.msgs[k], w->path.data, skip) == 0)
-            vt_diags_addf(&w->d, "%s/%s%s", b->dir, L->file,
-                          wd.msgs[k] + skip);
-        else
-            vt_diags_addf(&w->d, "%s", wd.msgs[k]);
-    vt_diags_free(&wd);
-    return rc;
+    return write_staged(b, L->file, &w->pkg, 0, &w->path, &w->d);
 }
 
 static void *work(void *arg)
@@ -1062,19 +1070,10 @@ static vt_error write_manifests(batch *b, vt_diags *d)
     vt_error rc = VT_OK;
     if (csv.oom || json.oom || rcpt.oom || kh.oom || date.oom)
         rc = VT_ERR_NOMEM;
-    if (rc == VT_OK) {
-        vt_buf_printf(&path, "%s/manifest.csv", b->stage);
-        rc = path.oom ? VT_ERR_NOMEM
-                      : vt_write_atomic(path.data, csv.data, csv.len,
-                                        VT_WRITE_NEW | VT_WRITE_SYNC, d);
-    }
-    if (rc == VT_OK) {
-        vt_buf_reset(&path);
-        vt_buf_printf(&path, "%s/manifest.json", b->stage);
-        rc = path.oom ? VT_ERR_NOMEM
-                      : vt_write_atomic(path.data, json.data, json.len,
-                                        VT_WRITE_NEW | VT_WRITE_SYNC, d);
-    }
+    if (rc == VT_OK)
+        rc = write_staged(b, MANIFESTS[0], &csv, VT_WRITE_SYNC, &path, d);
+    if (rc == VT_OK)
+        rc = write_staged(b, MANIFESTS[1], &json, VT_WRITE_SYNC, &path, d);
     vt_buf_free(&csv);
     vt_buf_free(&json);
     vt_buf_free(&path);
