@@ -816,24 +816,75 @@ static const char *file_at(const batch *b, size_t i)
     return i < b->n ? b->letters[i].file : MANIFESTS[i - b->n];
 }
 
-/* Put back what move_out moved, in reverse: swapped files are swapped
- * back (the old letter returns), new names go back into the stage. */
-static void move_back(batch *b, size_t upto, vt_buf *src, vt_buf *dst)
+/* How a file was moved out of the stage, to undo it. */
+enum { MOVED_NOT = 0, MOVED_NEW, MOVED_SWAPPED, MOVED_OVER };
+
+/* 1 where the file system lacks a renameat2 flag (NFS, CIFS, FUSE). */
+static int no_flag(int err)
 {
-    while (upto-- > 0) {
-        vt_buf_reset(src);
-        vt_buf_reset(dst);
-        vt_buf_printf(src, "%s/%s", b->stage, file_at(b, upto));
-        vt_buf_printf(dst, "%s/%s", b->dir, file_at(b, upto));
-        if (!src->data || !dst->data)
-            continue;
-        if (b->moved[upto] == 2)
-            renameat2(AT_FDCWD, src->data, AT_FDCWD, dst->data,
-                      RENAME_EXCHANGE);
-        else if (b->moved[upto] == 1)
-            rename(dst->data, src->data);
-        b->moved[upto] = 0;
+    return err == EINVAL || err == ENOSYS || err == EOPNOTSUPP;
+}
+
+/* src takes the new name dst, which must not exist. */
+static int put_new(const char *src, const char *dst)
+{
+    if (renameat2(AT_FDCWD, src, AT_FDCWD, dst, RENAME_NOREPLACE) == 0)
+        return MOVED_NEW;
+    if (!no_flag(errno))
+        return -1;
+    if (link(src, dst) == 0) { /* link never replaces */
+        unlink(src);
+        return MOVED_NEW;
     }
+    struct stat st;
+    if (errno == EEXIST || lstat(dst, &st) == 0) {
+        errno = EEXIST;
+        return -1;
+    }
+    return rename(src, dst) == 0 ? MOVED_NEW : -1;
+}
+
+/* src replaces the old file dst, which goes into the stage: swapped in
+ * one step where the file system can, else kept under backup (a hard
+ * link, or the old file itself moved) before src is renamed over it. */
+static int put_over(const char *src, const char *dst, const char *backup)
+{
+    if (renameat2(AT_FDCWD, src, AT_FDCWD, dst, RENAME_EXCHANGE) == 0)
+        return MOVED_SWAPPED;
+    if (!no_flag(errno))
+        return -1;
+    if (link(dst, backup) != 0 && rename(dst, backup) != 0)
+        return -1;
+    if (rename(src, dst) == 0)
+        return MOVED_OVER;
+    int err = errno;
+    rename(backup, dst);
+    errno = err;
+    return -1;
+}
+
+/* Undo one move: a swap is swapped back (the old letter returns), a new
+ * name goes back into the stage, a backup goes back over the new file. */
+static void put_back(int how, const char *src, const char *dst,
+                     const char *backup)
+{
+    if (how == MOVED_SWAPPED)
+        renameat2(AT_FDCWD, src, AT_FDCWD, dst, RENAME_EXCHANGE);
+    else if (how == MOVED_NEW)
+        rename(dst, src);
+    else if (how == MOVED_OVER && rename(dst, src) == 0)
+        rename(backup, dst);
+}
+
+/* The paths of file i in the stage, in the folder, and its backup. */
+static int paths_of(const batch *b, size_t i, vt_buf p[3])
+{
+    for (int k = 0; k < 3; k++)
+        vt_buf_reset(&p[k]);
+    vt_buf_printf(&p[0], "%s/%s", b->stage, file_at(b, i));
+    vt_buf_printf(&p[1], "%s/%s", b->dir, file_at(b, i));
+    vt_buf_printf(&p[2], "%s/%s.old", b->stage, file_at(b, i));
+    return p[0].oom || p[1].oom || p[2].oom ? -1 : 0;
 }
 
 /* Move the finished batch out of a stage inside the folder: each letter
@@ -849,42 +900,40 @@ static vt_error move_out(batch *b, vt_diags *d)
     b->moved = calloc(total, 1);
     if (!b->moved)
         return VT_ERR_NOMEM;
-    vt_buf src, dst;
-    vt_buf_init(&src);
-    vt_buf_init(&dst);
+    vt_buf p[3];
+    for (int k = 0; k < 3; k++)
+        vt_buf_init(&p[k]);
     vt_error rc = VT_OK;
     size_t i;
     for (i = 0; i < total && rc == VT_OK; i++) {
         struct stat st;
-        vt_buf_reset(&src);
-        vt_buf_reset(&dst);
-        vt_buf_printf(&src, "%s/%s", b->stage, file_at(b, i));
-        vt_buf_printf(&dst, "%s/%s", b->dir, file_at(b, i));
-        if (src.oom || dst.oom) {
+        if (paths_of(b, i, p) != 0) {
             rc = VT_ERR_NOMEM;
             break;
         }
-        int old = lstat(dst.data, &st) == 0;
+        int old = lstat(p[1].data, &st) == 0;
         if (old && !S_ISREG(st.st_mode)) {
             vt_diags_addf(d, "%s: is not a file; --force replaces only files",
-                          dst.data);
+                          p[1].data);
             rc = VT_ERR_IO;
             break;
         }
-        if (renameat2(AT_FDCWD, src.data, AT_FDCWD, dst.data,
-                      old ? RENAME_EXCHANGE : RENAME_NOREPLACE) != 0) {
+        int how = old ? put_over(p[0].data, p[1].data, p[2].data)
+                      : put_new(p[0].data, p[1].data);
+        if (how < 0) {
             vt_diags_addf(d, "%s: cannot move the finished letter into "
                              "place: %s",
-                          dst.data, strerror(errno));
+                          p[1].data, strerror(errno));
             rc = VT_ERR_IO;
             break;
         }
-        b->moved[i] = old ? 2 : 1;
+        b->moved[i] = (unsigned char)how;
     }
-    if (rc != VT_OK)
-        move_back(b, i, &src, &dst);
-    vt_buf_free(&src);
-    vt_buf_free(&dst);
+    while (rc != VT_OK && i-- > 0)
+        if (paths_of(b, i, p) == 0)
+            put_back(b->moved[i], p[0].data, p[1].data, p[2].data);
+    for (int k = 0; k < 3; k++)
+        vt_buf_free(&p[k]);
     return rc;
 }
 
@@ -911,9 +960,7 @@ static vt_error publish(batch *b, vt_diags *d)
     } else {
         /* the marker must not travel into the clerk's folder */
         unlink(marker);
-        if (vt_fsync_dir(b->stage) != 0 ||
-            renameat2(AT_FDCWD, b->stage, AT_FDCWD, b->dir,
-                      RENAME_NOREPLACE) != 0) {
+        if (vt_fsync_dir(b->stage) != 0 || put_new(b->stage, b->dir) < 0) {
             vt_diags_addf(d, "%s: cannot move the finished letters into "
                              "place: %s",
                           b->dir, strerror(errno));
