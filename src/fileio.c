@@ -138,26 +138,22 @@ int vt_fsync_dir(const char *dir)
     return rc;
 }
 
-/* What may be replaced: nothing, or a regular file.  A symbolic link to a
- * regular file is followed, so the link stays and the file it names is
- * replaced (a clerk's shortcut to "the current plan" keeps working);
- * a link to anything else, or to nothing, is refused like a device, a
- * FIFO or /proc/self/fd/1, which a rename would otherwise replace with a
- * plain file (root writing -o /dev/null would lose /dev/null).  Returns
- * 0 with *real set to the path to write (path itself, or the link's
- * target; caller frees), or -1 with a message in d. */
-static int output_target(const char *path, char **real, vt_diags *d)
+/* What may be replaced: nothing, or a regular file, or a symbolic link to
+ * a regular file.  The link itself is replaced by the new file and the
+ * file it named is left untouched: following it could write outside the
+ * output folder (a link planted in an archive folder) or overwrite an
+ * archived document a shortcut pointed at.  A link to anything else or to
+ * nothing is refused like a device, a FIFO or /proc/self/fd/1, which a
+ * rename would otherwise replace with a plain file (root writing
+ * -o /dev/null would lose /dev/null).  Returns 0 to go on, or -1 with a
+ * message in d. */
+static int output_target(const char *path, vt_diags *d)
 {
     struct stat st;
-    *real = NULL;
-    if (lstat(path, &st) != 0) {
-        if (errno == ENOENT || errno == ENOTDIR) {
-            *real = strdup(path);
-            if (*real)
-                return 0;
-        }
-        return 1; /* let the write itself report the folder problem */
-    }
+    if (lstat(path, &st) != 0)
+        return 0; /* missing: created; other errors: the write reports */
+    if (S_ISREG(st.st_mode))
+        return 0;
     if (S_ISDIR(st.st_mode)) {
         vt_diags_addf(d, "%s: the output path is a folder; give a file name",
                       path);
@@ -170,35 +166,17 @@ static int output_target(const char *path, char **real, vt_diags *d)
                           path, strerror(errno));
             return -1;
         }
-        struct stat rst;
-        if (S_ISREG(st.st_mode)) {
-            /* the name the link resolves to must be that same file (not
-             * "/tmp/x (deleted)" from a /proc link to a deleted file) */
-            *real = realpath(path, NULL);
-            if (*real && stat(*real, &rst) == 0 && rst.st_dev == st.st_dev &&
-                rst.st_ino == st.st_ino)
-                return 0;
-            free(*real);
-            *real = NULL;
-            vt_diags_addf(d, "%s: is a symbolic link whose file cannot be "
-                             "found by name; give the file's own name",
-                          path);
-            return -1;
-        }
+        if (S_ISREG(st.st_mode))
+            return 0;
     }
-    if (!S_ISREG(st.st_mode)) {
-        vt_diags_addf(d, "%s: is not a regular file (%s); vanthu replaces "
-                         "only regular files: give a file name",
-                      path, S_ISCHR(st.st_mode)    ? "a device"
-                            : S_ISBLK(st.st_mode)  ? "a device"
-                            : S_ISFIFO(st.st_mode) ? "a pipe"
-                            : S_ISSOCK(st.st_mode) ? "a socket"
-                            : S_ISDIR(st.st_mode)  ? "a folder"
-                                                   : "not a file");
-        return -1;
-    }
-    *real = strdup(path);
-    return *real ? 0 : 1;
+    vt_diags_addf(d, "%s: is not a regular file (%s); vanthu replaces "
+                     "only regular files: give a file name",
+                  path, S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device"
+                        : S_ISFIFO(st.st_mode)                   ? "a pipe"
+                        : S_ISSOCK(st.st_mode)                   ? "a socket"
+                        : S_ISDIR(st.st_mode)                    ? "a folder"
+                                                                 : "not a file");
+    return -1;
 }
 
 static int write_new_or_temp(const char *path, const void *data, size_t len,
@@ -236,20 +214,14 @@ static int write_new_or_temp(const char *path, const void *data, size_t len,
 vt_error vt_write_atomic(const char *path, const void *data, size_t len,
                          int flags, vt_diags *d)
 {
-    char *real = NULL;
-    int t = (flags & VT_WRITE_NEW) ? 0 : output_target(path, &real, d);
-    if (t < 0)
+    if (!(flags & VT_WRITE_NEW) && output_target(path, d) != 0)
         return VT_ERR_IO;
-    const char *target = real ? real : path;
-    size_t n = strlen(target) + 32;
+    size_t n = strlen(path) + 32;
     char *tmp = malloc(n);
-    if (!tmp) {
-        free(real);
+    if (!tmp)
         return VT_ERR_NOMEM;
-    }
-    int err = write_new_or_temp(target, data, len, flags, tmp, n);
+    int err = write_new_or_temp(path, data, len, flags, tmp, n);
     free(tmp);
-    free(real);
     if (!err)
         return VT_OK;
     struct stat st;

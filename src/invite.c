@@ -7,13 +7,17 @@
  * on disk.  Letters are then rendered on all cores.  Each letter depends
  * only on the plan and its index, and its file name is fixed before the
  * threads start, so the output is byte-identical whatever the number of
- * threads.  A new or empty folder is built as a hidden sibling and renamed
- * into place when complete, so the batch appears whole or not at all; in
- * a folder that already holds files (--force) each letter is written
- * atomically on its own.  Either way the files are synced once at the end
- * rather than once each (10,000 fsyncs would cost more than the
- * rendering), and the manifest is written last, so a manifest means a
- * complete batch.  If anything fails, what this run wrote is removed.
+ * threads.  Every batch is built in a staging folder: a new folder as a
+ * hidden sibling renamed into place, an existing one (".", a link, under a
+ * read-only parent, or with an old batch under --force) as a hidden folder
+ * inside it whose files are then moved out, old letters swapped rather
+ * than deleted, so that a failure undoes every step.  The batch appears
+ * whole or not at all, and an old batch survives a failed --force.  Files
+ * are synced once at the end rather than once each (10,000 fsyncs would
+ * cost more than the rendering), and the manifest is written last, so a
+ * manifest means a complete batch.  SIGINT/SIGTERM set a flag the threads
+ * check; the stage is removed, and a stage left by a killed run is removed
+ * by the next run for the same target (docs/batch.md).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -55,6 +59,7 @@ typedef struct {
     char *dir;         /* where the letters end up, without trailing '/' */
     char *stage;       /* where they are written until complete, or NULL */
     int inside;        /* the stage is inside dir (dir existed) */
+    int created;       /* dir was made empty by this run (a long name) */
     unsigned char *moved; /* per file, while moving out of an inside stage:
                              1 renamed, 2 swapped with an old file */
     letter *letters;
@@ -767,7 +772,19 @@ static vt_error prepare_dir(batch *b, vt_diags *d)
                                                             "special file");
         return VT_ERR_IO;
     }
-    if (!exists) {
+    /* a name too long for the sibling's ".x.vanthu-…" is made at once,
+     * empty, and filled like an existing folder (removed on failure) */
+    const char *base = strrchr(dir, '/');
+    base = base ? base + 1 : dir;
+    if (!exists && strlen(base) + 22 > NAME_MAX) {
+        if (mkdir(dir, 0777) != 0) {
+            vt_diags_addf(d, "%s: cannot create the output folder: %s", dir,
+                          strerror(errno));
+            return VT_ERR_IO;
+        }
+        b->created = 1;
+        exists = 1;
+    } else if (!exists) {
         b->stage = sibling_stage(dir);
         if (!b->stage) {
             vt_diags_addf(d, "%s: cannot create the output folder: %s", dir,
@@ -1283,6 +1300,8 @@ vt_error vt_invite(const vt_plan *plan, const vt_template *tpl,
         rc = report_files(&b);
     if (rc != VT_OK && b.stage)
         remove_stage(b.stage);
+    if (rc != VT_OK && b.created)
+        rmdir(b.dir);
     if (stopped(&b) && rc != VT_OK) {
         report_stop(&b, d);
         rc = VT_ERR_IO;

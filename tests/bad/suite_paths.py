@@ -18,7 +18,7 @@ against its own manifest.
       folder, old batch intact; a stage left by SIGKILL is removed by the
       next run, and only that
   24  -o a device, a FIFO, /proc/self/fd/1, links to them: refused; a link
-      to a regular file: the file is replaced, the link stays
+      to a regular file: the link is replaced, the file it names untouched
   25  an existing file with a 250-byte name is replaced
 """
 import csv
@@ -380,15 +380,16 @@ def files(vanthu, src, tmp, env):
     r = vt(vanthu, ['render', plan, '-o', '/proc/self/fd/1'], env)
     case('render -o /proc/self/fd/1 (a pipe)', r, 3, r'/proc/self/fd/1: is not a regular file \(a pipe\)',
          r is not None and r.stdout == '', [d])
-    # a link to a regular file: the file is replaced, the link stays
-    real = os.path.join(d, 'real.docx')
+    # a link to a regular file (here outside the folder): the link is
+    # replaced by the document, the file it named is never written
+    real = os.path.join(tmp, 'outside.docx')
     open(real, 'w').write('old')
     link = os.path.join(d, 'link.docx')
-    os.symlink('real.docx', link)
+    os.symlink(real, link)
     r = vt(vanthu, ['render', plan, '-o', link], env)
-    check(r is not None and r.returncode == 0 and os.path.islink(link) and zipfile.is_zipfile(real)
-          and zipfile.ZipFile(real).testzip() is None and not leftovers(d),
-          'render -o link to a regular file: the file is replaced, the link stays (%s)' % outcome(r))
+    check(r is not None and r.returncode == 0 and not os.path.islink(link) and zipfile.is_zipfile(link)
+          and zipfile.ZipFile(link).testzip() is None and open(real).read() == 'old' and not leftovers(d),
+          'render -o link to a regular file: the link is replaced, its target untouched (%s)' % outcome(r))
     # 25: a 250-byte name (NAME_MAX is 255)
     long_name = os.path.join(d, 'v' * 245 + '.docx')
     open(long_name, 'w').write('old')
@@ -396,6 +397,10 @@ def files(vanthu, src, tmp, env):
     check(r is not None and r.returncode == 0 and zipfile.is_zipfile(long_name)
           and zipfile.ZipFile(long_name).testzip() is None and not leftovers(d),
           'render -o an existing file with a 250-byte name: replaced (%s)' % outcome(r))
+    longdir = os.path.join(d, 'g' * 250)
+    r = vt(vanthu, ['invite', os.path.join(src, BATCH), '-o', longdir], env)
+    check(r is not None and r.returncode == 0 and batch_intact(longdir) and not leftovers(d, longdir),
+          'invite -o a new folder with a 250-byte name (%s)' % outcome(r))
     r = vt(vanthu, ['render', plan, '-o', os.path.join(d, 'w' * 256 + '.docx')], env)
     case('render -o a name past NAME_MAX', r, 3, r'cannot write the file: File name too long', True, [d])
 

@@ -1,6 +1,6 @@
 /* Unit tests for fileio.c: vt_write_atomic replaces only a regular file
- * (never a device, FIFO, folder or what a link to one names), follows a
- * link to a regular file and keeps the link, can replace a file whose
+ * (never a device, FIFO, folder or what a link to one names), replaces a
+ * link to a regular file without writing what it names, can replace a file whose
  * name is near NAME_MAX, and leaves no temporary file behind either way. */
 #include <dirent.h>
 #include <setjmp.h>
@@ -114,7 +114,8 @@ static void test_long_name(void **state)
     free(p);
 }
 
-/* A link to a regular file: the file gets the new bytes, the link stays. */
+/* A link to a regular file: the link is replaced by the new file, the
+ * file it named (which may lie outside the output folder) is untouched. */
 static void test_link_to_file(void **state)
 {
     fixture *f = *state;
@@ -125,8 +126,9 @@ static void test_link_to_file(void **state)
     assert_int_equal(vt_write_atomic(link, "new", 3, VT_WRITE_NOSYNC, &f->d), VT_OK);
     struct stat st;
     assert_int_equal(lstat(link, &st), 0);
-    assert_true(S_ISLNK(st.st_mode));
-    assert_holds(real, "new");
+    assert_true(S_ISREG(st.st_mode));
+    assert_holds(link, "new");
+    assert_holds(real, "old");
     assert_int_equal(count(f), 2);
     free(real);
     free(link);

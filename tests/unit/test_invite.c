@@ -591,6 +591,16 @@ static void test_stop_flag(void **state)
     after = snapshot(f.dir);
     assert_string_equal(before, after);
     free(after);
+    /* a new folder whose name leaves no room for a sibling stage's is
+     * made at once, and removed again */
+    snprintf(path, sizeof path, "%s/%0250d", f.dir, 7);
+    assert_int_equal(vt_invite(f.p, f.t, path, &o, NULL, NULL, &f.d), VT_ERR_IO);
+    after = snapshot(f.dir);
+    assert_string_equal(before, after);
+    free(after);
+    stop = 0;
+    assert_int_equal(vt_invite(f.p, f.t, path, &o, NULL, NULL, &f.d), VT_OK);
+    assert_int_equal(count_dir(path), 5 + 2);
     free(before);
     fx_close(&f);
 }
