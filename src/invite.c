@@ -61,8 +61,8 @@ typedef struct {
     int inside;        /* the stage is inside dir (dir existed) */
     int created;       /* dir was made empty by this run (a long name) */
     unsigned jobs;     /* threads the letters were rendered on */
-    unsigned char *moved; /* per file, while moving out of an inside stage:
-                             1 renamed, 2 swapped with an old file */
+    unsigned char *moved; /* per file, how move_out put it in place
+                             (MOVED_*), to undo it or remove the old file */
     letter *letters;
     size_t n;
     size_t max_schools;
@@ -158,6 +158,16 @@ static int check_template(const vt_template *t, vt_invite_per per,
     return bad;
 }
 
+/* What `vanthu validate` and the plan loader need to know: whether a plan
+ * is meant for `invite` (then the batch checks apply). */
+int vt_plan_is_batch(const vt_plan *p)
+{
+    if (!p->nclusters && !p->clusters_pos.line)
+        return 0;
+    return p->invitation_pos.line ||
+           (p->type && strcmp(p->type->slug, "giay-moi") == 0);
+}
+
 /* Duplicate schools across clusters are almost always a copy-paste slip;
  * a school would receive two invitations for different days.  Sorting the
  * names keeps this fast for a province's ten thousand schools.  Returns 1
@@ -176,14 +186,6 @@ static int school_ref_cmp(const void *a, const void *b)
     if (x->cluster != y->cluster)
         return x->cluster < y->cluster ? -1 : 1;
     return x->school < y->school ? -1 : x->school > y->school;
-}
-
-int vt_plan_is_batch(const vt_plan *p)
-{
-    if (!p->nclusters && !p->clusters_pos.line)
-        return 0;
-    return p->invitation_pos.line ||
-           (p->type && strcmp(p->type->slug, "giay-moi") == 0);
 }
 
 int vt_check_schools(const vt_plan *pl, vt_diags *d)
@@ -743,57 +745,12 @@ static vt_error check_taken(batch *b, vt_diags *d)
     return rc;
 }
 
-/* Decide where the letters are written.  They are always built in a
- * staging folder, so that a failure or a signal never leaves part of a
- * batch beside the clerk's files.  A folder that does not exist yet is
- * built as a hidden sibling and renamed into place in one step.  An
- * existing folder ("out/x/", ".", a link to a folder, a folder under a
- * read-only parent) is never renamed: it gets the stage inside, and the
- * finished files are moved out of it (see move_out). */
-static vt_error prepare_dir(batch *b, vt_diags *d)
+/* An existing folder gets the stage inside (after stale stages of earlier
+ * runs are removed); one that has files only with --force, and only if
+ * no letter's name is taken by anything but a file. */
+static vt_error stage_inside(batch *b, vt_diags *d)
 {
     const char *dir = b->dir;
-    struct stat st, lst;
-    int exists = stat(dir, &st) == 0;
-    if (!exists && errno == ENOENT && lstat(dir, &lst) == 0) {
-        vt_diags_addf(d, "%s: is a symbolic link to nothing; give a folder "
-                         "for the letters",
-                      dir);
-        return VT_ERR_IO;
-    }
-    if (!exists && errno != ENOENT) {
-        vt_diags_addf(d, "%s: cannot use the output folder: %s", dir,
-                      strerror(errno));
-        return VT_ERR_IO;
-    }
-    if (exists && !S_ISDIR(st.st_mode)) {
-        vt_diags_addf(d, "%s: is %s, not a folder; give a folder for the "
-                         "letters",
-                      dir, S_ISREG(st.st_mode) ? "a file" : "a device or "
-                                                            "special file");
-        return VT_ERR_IO;
-    }
-    /* a name too long for the sibling's ".x.vanthu-…" is made at once,
-     * empty, and filled like an existing folder (removed on failure) */
-    const char *base = strrchr(dir, '/');
-    base = base ? base + 1 : dir;
-    if (!exists && strlen(base) + 22 > NAME_MAX) {
-        if (mkdir(dir, 0777) != 0) {
-            vt_diags_addf(d, "%s: cannot create the output folder: %s", dir,
-                          strerror(errno));
-            return VT_ERR_IO;
-        }
-        b->created = 1;
-        exists = 1;
-    } else if (!exists) {
-        b->stage = sibling_stage(dir);
-        if (!b->stage) {
-            vt_diags_addf(d, "%s: cannot create the output folder: %s", dir,
-                          strerror(errno));
-            return VT_ERR_IO;
-        }
-        return VT_OK;
-    }
     if (access(dir, W_OK | X_OK) != 0) {
         vt_diags_addf(d, "%s: cannot write into this folder: %s", dir,
                       strerror(errno));
@@ -826,6 +783,64 @@ static vt_error prepare_dir(batch *b, vt_diags *d)
     }
     b->inside = 1;
     return VT_OK;
+}
+
+/* A folder that does not exist yet is built as a hidden sibling; a name
+ * too long for the sibling's ".x.vanthu-…" is made at once, empty, and
+ * filled like an existing folder (and removed again on failure). */
+static vt_error stage_new(batch *b, vt_diags *d)
+{
+    const char *base = strrchr(b->dir, '/');
+    base = base ? base + 1 : b->dir;
+    if (strlen(base) + 22 <= NAME_MAX) {
+        b->stage = sibling_stage(b->dir);
+    } else if (mkdir(b->dir, 0777) == 0) {
+        b->created = 1;
+        return stage_inside(b, d);
+    }
+    if (b->stage)
+        return VT_OK;
+    vt_diags_addf(d, "%s: cannot create the output folder: %s", b->dir,
+                  strerror(errno));
+    return VT_ERR_IO;
+}
+
+/* Decide where the letters are written.  They are always built in a
+ * staging folder, so that a failure or a signal never leaves part of a
+ * batch beside the clerk's files.  A folder that does not exist yet is
+ * built as a hidden sibling and renamed into place in one step.  An
+ * existing folder ("out/x/", ".", a link to a folder, a folder under a
+ * read-only parent) is never renamed: it gets the stage inside, and the
+ * finished files are moved out of it (see move_out). */
+static vt_error prepare_dir(batch *b, vt_diags *d)
+{
+    const char *dir = b->dir;
+    struct stat st, lst;
+    if (!*dir) {
+        vt_diags_addf(d, "-o needs a folder name");
+        return VT_ERR_USAGE;
+    }
+    if (stat(dir, &st) == 0) {
+        if (S_ISDIR(st.st_mode))
+            return stage_inside(b, d);
+        vt_diags_addf(d, "%s: is %s, not a folder; give a folder for the "
+                         "letters",
+                      dir, S_ISREG(st.st_mode) ? "a file" : "a device or "
+                                                            "special file");
+        return VT_ERR_IO;
+    }
+    if (errno == ENOENT && lstat(dir, &lst) == 0) {
+        vt_diags_addf(d, "%s: is a symbolic link to nothing; give a folder "
+                         "for the letters",
+                      dir);
+        return VT_ERR_IO;
+    }
+    if (errno != ENOENT) {
+        vt_diags_addf(d, "%s: cannot use the output folder: %s", dir,
+                      strerror(errno));
+        return VT_ERR_IO;
+    }
+    return stage_new(b, d);
 }
 
 /* The i-th file of the batch: the letters, then the two manifests. */

@@ -228,6 +228,8 @@ def folders(vanthu, src, tmp, env):
     r = vt(vanthu, ['invite', plan, '-o', dang], env)
     case('-o a symbolic link to nothing', r, 3, r'is a symbolic link to nothing',
          os.path.islink(dang) and not os.path.exists(os.path.join(root, 'nowhere')), [root])
+    r = vt(vanthu, ['invite', plan, '-o', ''], env, cwd=root)
+    case('invite -o ""', r, 2, r'-o needs a folder name', True, [root])
     r = vt(vanthu, ['invite', plan, '-o', '/dev/null'], env)
     case('invite -o /dev/null', r, 3, r'/dev/null: is a device or special file, not a folder',
          os.path.exists('/dev/null') and not os.path.isfile('/dev/null'), [tmp])
