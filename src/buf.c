@@ -15,16 +15,30 @@
 
 void vt_buf_init(vt_buf *b) { memset(b, 0, sizeof *b); }
 
+/* What a buffer that never got memory holds: callers check oom once at
+ * the end, and until then may pass .data on, so under a memory limit it
+ * must read as "" rather than NULL.  Never written (cap stays 0). */
+static char no_memory[1];
+
+static int fail(vt_buf *b)
+{
+    b->oom = 1;
+    if (!b->data)
+        b->data = no_memory;
+    return -1;
+}
+
 void vt_buf_free(vt_buf *b)
 {
-    free(b->data);
+    if (b->cap)
+        free(b->data);
     memset(b, 0, sizeof *b);
 }
 
 void vt_buf_reset(vt_buf *b)
 {
     b->len = 0;
-    if (b->data)
+    if (b->cap)
         b->data[0] = '\0';
 }
 
@@ -32,22 +46,18 @@ void vt_buf_reset(vt_buf *b)
 int vt_buf_reserve(vt_buf *b, size_t extra)
 {
     if (b->oom)
-        return -1;
-    if (extra > SIZE_MAX / 2 - b->len) {
-        b->oom = 1;
-        return -1;
-    }
+        return fail(b);
+    if (extra > SIZE_MAX / 2 - b->len)
+        return fail(b);
     size_t need = b->len + extra + 1;
     if (need <= b->cap)
         return 0;
     size_t cap = b->cap ? b->cap : 256;
     while (cap < need)
         cap *= 2;
-    char *p = realloc(b->data, cap);
-    if (!p) {
-        b->oom = 1;
-        return -1;
-    }
+    char *p = realloc(b->cap ? b->data : NULL, cap);
+    if (!p)
+        return fail(b);
     b->data = p;
     b->cap = cap;
     return 0;
@@ -74,7 +84,7 @@ void vt_buf_vprintf(vt_buf *b, const char *fmt, va_list ap)
     int n = vsnprintf(NULL, 0, fmt, ap2);
     va_end(ap2);
     if (n < 0) {
-        b->oom = 1;
+        fail(b);
         return;
     }
     if (vt_buf_reserve(b, (size_t)n) != 0)

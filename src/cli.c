@@ -99,10 +99,12 @@ static const char INVITE_HELP[] =
     "  --per cluster|school one letter per cluster (default) or per school;\n"
     "                       a cluster's school copies share one number\n"
     "  -t, --template FILE  the template (default: mau-1.7, as for render)\n"
-    "  -j, --jobs N         threads (default: one per core); the files are\n"
-    "                       byte-identical whatever N is\n"
+    "  -j, --jobs N         threads, 1 to 64 (default: one per core, at most\n"
+    "                       64); the files are byte-identical whatever N is\n"
     "  --dry-run            check and list what would be written; write nothing\n"
-    "  --force              write into a folder that is not empty\n"
+    "  --force              write into a folder that is not empty: files of\n"
+    "                       the same names are replaced, others kept; if\n"
+    "                       anything fails the old files stay as they were\n"
     "  --pdf                a PDF/A beside each letter, in the manifests too\n"
     "                       (LibreOffice, one per job; --pdf-timeout S)\n"
     "  --register FILE      number the letters from the register, one number\n"
@@ -111,6 +113,8 @@ static const char INVITE_HELP[] =
     "  --allow-backdate     with --register: accept a date before the last\n"
     "  --wait SECONDS       with --register: how long to wait for another\n"
     "                       clerk holding the register (10)\n"
+    "Ctrl-C (SIGINT) or SIGTERM stops the batch and removes what it wrote\n"
+    "(exit 130 or 143).\n"
     "Without --register, letters are numbered from the plan's <number>, one\n"
     "per cluster, or left blank for the văn thư when the plan has none.  The\n"
     "--max-* options of render apply.\n";
@@ -307,9 +311,10 @@ static int parse_opts(int argc, char **argv, opts *o, int groups)
             }
             break;
         case 'j':
-            if (parse_size(optarg, &jobs) != 0 || jobs > 1024) {
+            if (parse_size(optarg, &jobs) != 0 || jobs > VT_INVITE_MAX_JOBS) {
                 fprintf(stderr, "vanthu %s: -j needs a number of threads "
-                                "from 1 to 1024\n", argv[0]);
+                                "from 1 to %d (the maximum)\n", argv[0],
+                        VT_INVITE_MAX_JOBS);
                 return -1;
             }
             o->inv.jobs = (unsigned)jobs;
@@ -403,6 +408,9 @@ static char *default_template(const char *family)
 int vt_cli_finish(vt_error rc, vt_diags *d)
 {
     vt_diags_print(d, stderr);
+    /* every failure says something, even one that only ran out of memory */
+    if (rc != VT_OK && d->count == 0)
+        fprintf(stderr, "vanthu: %s\n", vt_strerror(rc));
     vt_diags_free(d);
     return vt_exit_code(rc);
 }
@@ -514,6 +522,28 @@ static void print_numbers(const vt_plan *plan, const int *numbers)
                     "the register\n", lo, hi, plan->date.year);
 }
 
+/* The signal that interrupted a batch, for its exit code (128 + signal).
+ * A handler can only reach a static object; this one is written only by
+ * the handler and read by the batch's threads. */
+static volatile sig_atomic_t caught_signal;
+
+static void on_stop_signal(int sig) { caught_signal = sig; }
+
+/* SIGINT and SIGTERM stop a batch cleanly: the handler only sets a flag
+ * the threads check between letters, and the batch removes its staging
+ * folder.  SA_RESETHAND: a second Ctrl-C kills at once (a later run
+ * removes the stale stage). */
+static void catch_stop_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sa.sa_flags = SA_RESTART | SA_RESETHAND;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
 static int cmd_invite(int argc, char **argv)
 {
     opts o;
@@ -545,6 +575,8 @@ static int cmd_invite(int argc, char **argv)
     int *numbers = NULL;
     vt_invite_result res = {0};
     o.inv.progress = isatty(STDERR_FILENO);
+    o.inv.stop = &caught_signal;
+    catch_stop_signals();
     /* a dry run takes no numbers: it only shows what would be written */
     int numbered = o.reg && !o.inv.dry_run;
     vt_pdf_opts po;
@@ -583,7 +615,8 @@ static int cmd_invite(int argc, char **argv)
     vt_register_close(reg);
     vt_template_free(tpl);
     vt_plan_free(plan);
-    return finish(rc, &d);
+    int code = finish(rc, &d);
+    return caught_signal && rc != VT_OK ? 128 + caught_signal : code;
 }
 
 static int cmd_issue(int argc, char **argv)
@@ -936,6 +969,11 @@ static int cmd_validate(int argc, char **argv)
         } else {
             vt_plan *p = NULL;
             rc = vt_plan_lint(argv[i], &o.lim, &p, &d); /* with warnings */
+            /* a batch plan (a giấy mời with <clusters>, or any plan with
+             * <clusters> and <invitation>) gets the checks invite would
+             * make, in the same words */
+            if (rc == VT_OK && vt_plan_is_batch(p))
+                rc = vt_invite_check(p, NULL, VT_PER_CLUSTER, &d);
             vt_plan_free(p);
         }
         if (rc == VT_OK)
@@ -977,6 +1015,10 @@ int main(int argc, char **argv)
      * page faults per letter in every thread) */
     mallopt(M_TRIM_THRESHOLD, 64 << 20);
     mallopt(M_MMAP_THRESHOLD, 16 << 20);
+    /* each malloc arena reserves 64 MiB of address space: one per thread
+     * of -j 64 would need 4 GiB, and under ulimit -v the threads would
+     * fail to allocate instead of running */
+    mallopt(M_ARENA_MAX, 8);
     /* a full disk or a file-size limit must be an error, not a kill */
     signal(SIGXFSZ, SIG_IGN);
     signal(SIGPIPE, SIG_IGN);

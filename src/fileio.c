@@ -38,15 +38,27 @@ char *vt_path_dir(const char *path)
     return strndup(path, slash == path ? 1 : (size_t)(slash - path));
 }
 
+/* A short random name in path's folder (".vt-3fa2c1d04e77.tmp"): it must
+ * fit NAME_MAX however long the target's own name is, so it does not
+ * repeat that name.  Returns 0, or -1 if no randomness. */
+static int temp_beside(const char *path, char *tmp, size_t size)
+{
+    const char *slash = strrchr(path, '/');
+    int head = slash ? (int)(slash - path + 1) : 0;
+    char name[32];
+    if (vt_temp_name(".vt", name, sizeof name) != 0)
+        return -1;
+    snprintf(tmp, size, "%.*s%s.tmp", head, path, name);
+    return 0;
+}
+
 /* Like mkstemp, but created 0666 so that the umask applies as to any new
  * document: mkstemp's 0600 would need an fchmod and a umask() round trip,
  * and umask is process-wide, so threads doing that would race. */
 static int open_temp(const char *path, char *tmp, size_t size)
 {
-    char prefix[PATH_MAX + 8];
-    snprintf(prefix, sizeof prefix, "%s.tmp", path);
     for (int tries = 0; tries < 100; tries++) {
-        if (vt_temp_name(prefix, tmp, size) != 0)
+        if (temp_beside(path, tmp, size) != 0)
             return -1;
         int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
         if (fd >= 0 || errno != EEXIST)
@@ -98,10 +110,8 @@ static int link_unnamed(int fd, const char *path, char *tmp, size_t size)
         return 0;
     if (errno != EEXIST)
         return errno;
-    char prefix[PATH_MAX + 8];
-    snprintf(prefix, sizeof prefix, "%s.tmp", path);
     for (int tries = 0; tries < 100; tries++) {
-        if (vt_temp_name(prefix, tmp, size) != 0)
+        if (temp_beside(path, tmp, size) != 0)
             return errno;
         if (linkat(AT_FDCWD, proc, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW) == 0) {
             if (rename(tmp, path) == 0)
@@ -128,13 +138,50 @@ int vt_fsync_dir(const char *dir)
     return rc;
 }
 
-vt_error vt_write_atomic(const char *path, const void *data, size_t len,
-                         int flags, vt_diags *d)
+/* What may be replaced: nothing, or a regular file, or a symbolic link to
+ * a regular file.  The link itself is replaced by the new file and the
+ * file it named is left untouched: following it could write outside the
+ * output folder (a link planted in an archive folder) or overwrite an
+ * archived document a shortcut pointed at.  A link to anything else or to
+ * nothing is refused like a device, a FIFO or /proc/self/fd/1, which a
+ * rename would otherwise replace with a plain file (root writing
+ * -o /dev/null would lose /dev/null).  Returns 0 to go on, or -1 with a
+ * message in d. */
+static int output_target(const char *path, vt_diags *d)
 {
-    size_t n = strlen(path) + 24;
-    char *tmp = malloc(n);
-    if (!tmp)
-        return VT_ERR_NOMEM;
+    struct stat st;
+    if (lstat(path, &st) != 0)
+        return 0; /* missing: created; other errors: the write reports */
+    if (S_ISREG(st.st_mode))
+        return 0;
+    if (S_ISDIR(st.st_mode)) {
+        vt_diags_addf(d, "%s: the output path is a folder; give a file name",
+                      path);
+        return -1;
+    }
+    if (S_ISLNK(st.st_mode)) {
+        if (stat(path, &st) != 0) {
+            vt_diags_addf(d, "%s: is a symbolic link to nothing (%s); vanthu "
+                             "writes only to a regular file",
+                          path, strerror(errno));
+            return -1;
+        }
+        if (S_ISREG(st.st_mode))
+            return 0;
+    }
+    vt_diags_addf(d, "%s: is not a regular file (%s); vanthu replaces "
+                     "only regular files: give a file name",
+                  path, S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device"
+                        : S_ISFIFO(st.st_mode)                   ? "a pipe"
+                        : S_ISSOCK(st.st_mode)                   ? "a socket"
+                        : S_ISDIR(st.st_mode)                    ? "a folder"
+                                                                 : "not a file");
+    return -1;
+}
+
+static int write_new_or_temp(const char *path, const void *data, size_t len,
+                             int flags, char *tmp, size_t n)
+{
     int err = 0;
     int fd = -1;
     if (!(flags & VT_WRITE_NEW) && (fd = open_unnamed(path)) >= 0) {
@@ -143,26 +190,37 @@ vt_error vt_write_atomic(const char *path, const void *data, size_t len,
             err = link_unnamed(fd, path, tmp, n);
         if (close(fd) != 0 && !err)
             err = errno;
-    } else {
-        /* a new file in a private stage is written under its own name;
-         * anything else through a temporary name and rename */
-        const char *name = path;
-        if (flags & VT_WRITE_NEW)
-            fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-        else if ((fd = open_temp(path, tmp, n)) >= 0)
-            name = tmp;
-        if (fd < 0) {
-            err = errno;
-        } else {
-            err = fill(fd, data, len, flags);
-            if (close(fd) != 0 && !err)
-                err = errno;
-            if (!err && name != path && rename(name, path) != 0)
-                err = errno;
-            if (err)
-                unlink(name);
-        }
+        return err;
     }
+    /* a new file in a private stage is written under its own name;
+     * anything else through a temporary name and rename */
+    const char *name = path;
+    if (flags & VT_WRITE_NEW)
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    else if ((fd = open_temp(path, tmp, n)) >= 0)
+        name = tmp;
+    if (fd < 0)
+        return errno;
+    err = fill(fd, data, len, flags);
+    if (close(fd) != 0 && !err)
+        err = errno;
+    if (!err && name != path && rename(name, path) != 0)
+        err = errno;
+    if (err)
+        unlink(name);
+    return err;
+}
+
+vt_error vt_write_atomic(const char *path, const void *data, size_t len,
+                         int flags, vt_diags *d)
+{
+    if (!(flags & VT_WRITE_NEW) && output_target(path, d) != 0)
+        return VT_ERR_IO;
+    size_t n = strlen(path) + 32;
+    char *tmp = malloc(n);
+    if (!tmp)
+        return VT_ERR_NOMEM;
+    int err = write_new_or_temp(path, data, len, flags, tmp, n);
     free(tmp);
     if (!err)
         return VT_OK;

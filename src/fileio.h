@@ -10,6 +10,11 @@
 
 /* Write data to path through a temporary file in the same folder and a
  * rename, so that path is either the old file or the complete new one.
+ * Only a regular file is ever replaced: a folder, device, FIFO, socket or
+ * a symbolic link to one (or to nothing) is refused with a message; a
+ * symbolic link to a regular file is itself replaced by the new file (the
+ * file it named is never written: it may lie outside the output folder).  The temporary name is short (".vt-XXXXXXXXXXXX
+ * .tmp"), so a target whose name is near NAME_MAX can still be replaced.
  * VT_WRITE_SYNC also flushes the file to disk before the rename; a batch
  * leaves it out and syncs its whole folder once at the end instead. */
 enum { VT_WRITE_NOSYNC = 0, VT_WRITE_SYNC = 1 };

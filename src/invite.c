@@ -7,19 +7,24 @@
  * on disk.  Letters are then rendered on all cores.  Each letter depends
  * only on the plan and its index, and its file name is fixed before the
  * threads start, so the output is byte-identical whatever the number of
- * threads.  A new or empty folder is built as a hidden sibling and renamed
- * into place when complete, so the batch appears whole or not at all; in
- * a folder that already holds files (--force) each letter is written
- * atomically on its own.  Either way the files are synced once at the end
- * rather than once each (10,000 fsyncs would cost more than the
- * rendering), and the manifest is written last, so a manifest means a
- * complete batch.  If anything fails, what this run wrote is removed.
+ * threads.  Every batch is built in a staging folder: a new folder as a
+ * hidden sibling renamed into place, an existing one (".", a link, under a
+ * read-only parent, or with an old batch under --force) as a hidden folder
+ * inside it whose files are then moved out, old letters swapped rather
+ * than deleted, so that a failure undoes every step.  The batch appears
+ * whole or not at all, and an old batch survives a failed --force.  Files
+ * are synced once at the end rather than once each (10,000 fsyncs would
+ * cost more than the rendering), and the manifest is written last, so a
+ * manifest means a complete batch.  SIGINT/SIGTERM set a flag the threads
+ * check; the stage is removed, and a stage left by a killed run is removed
+ * by the next run for the same target (docs/batch.md).
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -31,9 +36,9 @@
 #include "docx.h"
 #include "model.h"
 #include "render.h"
-#include "pdf.h"
 #include "sha256.h"
 #include "template.h"
+#include "pdf.h"
 #include "vanthu.h"
 #include "vn_text.h"
 
@@ -47,7 +52,6 @@ typedef struct {
     char *file;    /* name inside the folder */
     char sha[65];
     size_t size;
-    int written;
     char *pdf;         /* invite --pdf: the PDF beside it, or NULL */
     char pdf_sha[65];
 } letter;
@@ -56,10 +60,13 @@ typedef struct {
     const vt_plan *plan;
     const vt_template *tpl;
     const vt_invite_opts *o;
-    const char *dir;   /* where the letters end up */
-    char *stage;       /* a hidden sibling built and renamed into dir, or NULL */
-    const char *wdir;  /* where they are written: stage, or dir itself */
-    int wflags;        /* VT_WRITE_NEW into a stage, else VT_WRITE_NOSYNC */
+    char *dir;         /* where the letters end up, without trailing '/' */
+    char *stage;       /* where they are written until complete, or NULL */
+    int inside;        /* the stage is inside dir (dir existed) */
+    int created;       /* dir was made empty by this run (a long name) */
+    unsigned jobs;     /* threads the letters were rendered on */
+    unsigned char *moved; /* per file, how move_out put it in place
+                             (MOVED_*), to undo it or remove the old file */
     letter *letters;
     size_t n;
     size_t max_schools;
@@ -78,6 +85,11 @@ typedef struct {
     vt_diags d;
     vt_error rc;
 } worker;
+
+static int stopped(const batch *b)
+{
+    return b->o->stop && *b->o->stop;
+}
 
 static double now_seconds(void)
 {
@@ -150,6 +162,71 @@ static int check_template(const vt_template *t, vt_invite_per per,
     return bad;
 }
 
+/* What `vanthu validate` and the plan loader need to know: whether a plan
+ * is meant for `invite` (then the batch checks apply). */
+int vt_plan_is_batch(const vt_plan *p)
+{
+    if (!p->nclusters && !p->clusters_pos.line)
+        return 0;
+    return p->invitation_pos.line ||
+           (p->type && strcmp(p->type->slug, "giay-moi") == 0);
+}
+
+/* Duplicate schools across clusters are almost always a copy-paste slip;
+ * a school would receive two invitations for different days.  Sorting the
+ * names keeps this fast for a province's ten thousand schools.  Returns 1
+ * if any school is listed twice, -1 out of memory. */
+typedef struct {
+    const char *name;
+    size_t cluster, school;
+} school_ref;
+
+static int school_ref_cmp(const void *a, const void *b)
+{
+    const school_ref *x = a, *y = b;
+    int c = strcmp(x->name, y->name);
+    if (c)
+        return c;
+    if (x->cluster != y->cluster)
+        return x->cluster < y->cluster ? -1 : 1;
+    return x->school < y->school ? -1 : x->school > y->school;
+}
+
+int vt_check_schools(const vt_plan *pl, vt_diags *d)
+{
+    size_t n = 0, k = 0;
+    for (size_t i = 0; i < pl->nclusters; i++)
+        n += pl->clusters[i].nschools;
+    if (n < 2)
+        return 0;
+    school_ref *refs = malloc(n * sizeof *refs);
+    if (!refs)
+        return -1;
+    for (size_t i = 0; i < pl->nclusters; i++)
+        for (size_t s = 0; s < pl->clusters[i].nschools; s++)
+            refs[k++] = (school_ref){pl->clusters[i].schools[s], i, s};
+    qsort(refs, n, sizeof *refs, school_ref_cmp);
+    /* sorted: equal names form runs; each after the first is a duplicate */
+    int bad = 0;
+    for (size_t i = 1, first = 0; i < n; i++) {
+        if (strcmp(refs[first].name, refs[i].name) != 0) {
+            first = i;
+            continue;
+        }
+        const vt_cluster *a = &pl->clusters[refs[first].cluster];
+        const vt_cluster *b = &pl->clusters[refs[i].cluster];
+        vt_pos at = b->school_pos[refs[i].school];
+        vt_diags_addf(d,
+                      "%s:%d:%d: <school> \"%s\" is listed twice (in \"%s\" "
+                      "and \"%s\"); a school belongs to one cluster",
+                      pl->path, at.line, at.col, refs[i].name, a->name,
+                      b->name);
+        bad = 1;
+    }
+    free(refs);
+    return bad;
+}
+
 vt_error vt_invite_check(const vt_plan *p, const vt_template *t,
                          vt_invite_per per, vt_diags *d)
 {
@@ -170,6 +247,10 @@ vt_error vt_invite_check(const vt_plan *p, const vt_template *t,
     }
     for (size_t i = 0; i < p->nclusters; i++)
         bad |= check_cluster(p, &p->clusters[i], d);
+    int dup = vt_check_schools(p, d);
+    if (dup < 0)
+        return VT_ERR_NOMEM;
+    bad |= dup;
     if (p->number > 0 && (size_t)(INT_MAX - p->number) < p->nclusters) {
         vt_diags_addf(d, "%s:%d:%d: <number> %d leaves no room for %zu "
                          "letters",
@@ -234,6 +315,11 @@ static vt_error make_name(batch *b, letter *L, name_set *ns, int width)
         }
         if (name_set_add(ns, name) == 1) {
             L->file = name;
+            /* invite --pdf: "x.pdf" beside "x.docx", never another's */
+            if (b->o->pdf && !(L->pdf = vt_pdf_name(name))) {
+                vt_buf_free(&base);
+                return VT_ERR_NOMEM;
+            }
             break;
         }
         free(name);
@@ -297,6 +383,31 @@ static vt_error plan_letters(batch *b)
 
 /* ---- rendering one letter ------------------------------------------------ */
 
+/* Write one file of the batch into the stage (a new name in a private
+ * folder: no temporary name needed); path is scratch space.  A failure is
+ * reported under the file's name in the clerk's folder, not the stage's. */
+static vt_error write_staged(const batch *b, const char *name,
+                             const vt_buf *data, int flags, vt_buf *path,
+                             vt_diags *d)
+{
+    vt_buf_reset(path);
+    vt_buf_printf(path, "%s/%s", b->stage, name);
+    if (path->oom)
+        return VT_ERR_NOMEM;
+    vt_diags wd;
+    vt_diags_init(&wd);
+    vt_error rc = vt_write_atomic(path->data, data->data, data->len,
+                                  VT_WRITE_NEW | flags, &wd);
+    size_t skip = strlen(path->data);
+    for (size_t k = 0; k < wd.count; k++)
+        if (strncmp(wd.msgs[k], path->data, skip) == 0)
+            vt_diags_addf(d, "%s/%s%s", b->dir, name, wd.msgs[k] + skip);
+        else
+            vt_diags_addf(d, "%s", wd.msgs[k]);
+    vt_diags_free(&wd);
+    return rc;
+}
+
 /* The plan as this letter sees it: its number, its Kính gửi, its time and
  * venue, and a Nơi nhận that lists the cluster's schools before the
  * plan's own copies. */
@@ -348,15 +459,7 @@ static vt_error render_letter(worker *w, letter *L)
     L->size = w->pkg.len;
     if (b->o->dry_run)
         return VT_OK;
-    vt_buf_reset(&w->path);
-    vt_buf_printf(&w->path, "%s/%s", b->wdir, L->file);
-    if (w->path.oom)
-        return VT_ERR_NOMEM;
-    rc = vt_write_atomic(w->path.data, w->pkg.data, w->pkg.len, b->wflags,
-                         &w->d);
-    if (rc == VT_OK)
-        L->written = 1;
-    return rc;
+    return write_staged(b, L->file, &w->pkg, 0, &w->path, &w->d);
 }
 
 static void *work(void *arg)
@@ -364,7 +467,7 @@ static void *work(void *arg)
     worker *w = arg;
     batch *b = w->b;
     for (;;) {
-        if (atomic_load(&b->failed))
+        if (atomic_load(&b->failed) || stopped(b))
             break;
         size_t i = atomic_fetch_add(&b->next, 1);
         if (i >= b->n)
@@ -427,6 +530,16 @@ static void draw_progress(size_t done, size_t n, double elapsed)
 
 /* ---- the folder ---------------------------------------------------------- */
 
+/* The letters are built in a staging folder nobody else looks at, with a
+ * marker file holding the owner's pid, so that a run killed without a
+ * chance to clean up (SIGKILL, a power cut) leaves something a later run
+ * can recognise and remove: a folder with vanthu's name pattern, the
+ * marker, and an owner that is no longer alive. */
+#define STAGE_INSIDE ".vanthu-stage"
+#define STAGE_MARKER ".vanthu-stage-owner"
+
+static const char *const MANIFESTS[] = {"manifest.csv", "manifest.json"};
+
 static size_t count_entries(const char *dir, vt_diags *d, int *err)
 {
     DIR *dp = opendir(dir);
@@ -446,113 +559,535 @@ static size_t count_entries(const char *dir, vt_diags *d, int *err)
     return entries;
 }
 
-/* A hidden sibling of dir ("out/.x.vanthu-3fa2c1d04e77"), given mode. */
-static char *make_stage(const char *dir, mode_t mode)
+/* 1 if name is prefix "-" and twelve hex digits, vt_temp_name's shape. */
+static int stage_name(const char *name, const char *prefix)
 {
-    const char *slash = strrchr(dir, '/');
-    int head = slash ? (int)(slash - dir + 1) : 0;
-    char *prefix = NULL;
-    if (asprintf(&prefix, "%.*s.%s.vanthu", head, dir, dir + head) < 0)
-        return NULL;
+    size_t k = strlen(prefix);
+    if (strncmp(name, prefix, k) != 0 || name[k] != '-' ||
+        strlen(name + k + 1) != 12)
+        return 0;
+    for (const char *c = name + k + 1; *c; c++)
+        if (!((*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'f')))
+            return 0;
+    return 1;
+}
+
+/* Call fn with the path, name and lstat of every entry of folder (but "."
+ * and ".."); a folder that cannot be read has none. */
+typedef void (*entry_fn)(const char *path, const char *name,
+                         const struct stat *st, void *ctx);
+
+static void each_entry(const char *folder, entry_fn fn, void *ctx)
+{
+    DIR *dp = opendir(folder);
+    if (!dp)
+        return;
+    vt_buf path;
+    vt_buf_init(&path);
+    struct dirent *e;
+    while ((e = readdir(dp)) != NULL) {
+        struct stat st;
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        vt_buf_reset(&path);
+        vt_buf_printf(&path, "%s/%s", folder, e->d_name);
+        if (path.data && lstat(path.data, &st) == 0)
+            fn(path.data, e->d_name, &st, ctx);
+    }
+    closedir(dp);
+    vt_buf_free(&path);
+}
+
+static void unlink_file(const char *path, const char *name,
+                        const struct stat *st, void *ctx)
+{
+    (void)name, (void)ctx;
+    if (S_ISREG(st->st_mode))
+        unlink(path);
+}
+
+/* Empty a staging folder of the files in it, then remove it.  Only regular
+ * files are unlinked: anything else means it is not what vanthu left, and
+ * the rmdir then fails harmlessly. */
+static void remove_stage(const char *stage)
+{
+    each_entry(stage, unlink_file, NULL);
+    rmdir(stage);
+}
+
+/* The pid in a stage's marker, or 0 when there is no readable marker. */
+static long stage_owner(const char *stage)
+{
+    char *path = NULL;
+    if (asprintf(&path, "%s/" STAGE_MARKER, stage) < 0)
+        return 0;
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    free(path);
+    if (fd < 0)
+        return 0;
+    char buf[32] = "";
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return 0;
+    buf[n] = '\0';
+    long pid = strtol(buf, NULL, 10);
+    return pid > 0 ? pid : 0;
+}
+
+/* A staging folder (by name, owner and marker) whose run is gone is
+ * removed; a stage of a run still alive, or without the marker, is left
+ * alone. */
+static void remove_if_stale(const char *path, const char *name,
+                            const struct stat *st, void *prefix)
+{
+    if (!stage_name(name, prefix) || !S_ISDIR(st->st_mode) ||
+        st->st_uid != geteuid())
+        return;
+    long pid = stage_owner(path);
+    if (pid > 0 && pid != (long)getpid() && kill((pid_t)pid, 0) != 0 &&
+        errno == ESRCH)
+        remove_stage(path);
+}
+
+/* Remove what earlier runs for the same target left in folder when they
+ * were killed (SIGKILL, a power cut): staging folders named prefix-… */
+static void clean_stale(const char *folder, const char *prefix)
+{
+    each_entry(folder, remove_if_stale, (void *)prefix);
+}
+
+/* Make a staging folder named prefix-XXXXXXXXXXXX holding the marker. */
+static char *make_stage(const char *prefix)
+{
     size_t size = strlen(prefix) + 16;
     char *stage = malloc(size);
+    char *marker = NULL;
     for (int tries = 0; stage && tries < 100; tries++) {
         if (vt_temp_name(prefix, stage, size) != 0)
             break;
-        if (mkdir(stage, 0777) == 0) {
-            if (mode && chmod(stage, mode) != 0) {
-                int err = errno;
-                rmdir(stage);
-                errno = err;
-                break;
-            }
-            free(prefix);
-            return stage;
-        }
-        if (errno != EEXIST)
+        if (mkdir(stage, 0777) == 0)
             break;
+        if (errno != EEXIST || tries == 99) {
+            free(stage);
+            return NULL;
+        }
     }
+    if (!stage || asprintf(&marker, "%s/" STAGE_MARKER, stage) < 0) {
+        if (stage)
+            rmdir(stage);
+        free(stage);
+        return NULL;
+    }
+    char pid[24];
+    int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+    int fd = open(marker, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    int ok = fd >= 0 && write(fd, pid, (size_t)n) == n;
     int err = errno;
-    free(prefix);
-    free(stage);
-    errno = err;
-    return NULL;
+    if (fd >= 0 && close(fd) != 0)
+        ok = 0;
+    free(marker);
+    if (!ok) {
+        remove_stage(stage);
+        free(stage);
+        errno = err;
+        return NULL;
+    }
+    return stage;
 }
 
-/* Decide where the letters are written.  A new or empty folder is built as
- * a hidden sibling and renamed into place when complete, so a clerk sees
- * the whole batch or nothing, and each letter costs one plain file
- * creation.  Into a folder that already has files (--force) each letter is
- * written atomically on its own. */
+/* The folder's name without trailing slashes ("out/x/" is "out/x"), so
+ * that its sibling and its parent can be found. */
+static char *trim_dir(const char *dir)
+{
+    size_t n = strlen(dir);
+    while (n > 1 && dir[n - 1] == '/')
+        n--;
+    return strndup(dir, n);
+}
+
+/* A hidden sibling of a folder that does not exist yet
+ * ("out/.x.vanthu-3fa2c1d04e77"), after removing stale ones. */
+static char *sibling_stage(const char *dir)
+{
+    const char *slash = strrchr(dir, '/');
+    int head = slash ? (int)(slash - dir + 1) : 0;
+    char *prefix = NULL, *parent = NULL;
+    if (asprintf(&prefix, "%.*s.%s.vanthu", head, dir, dir + head) < 0)
+        return NULL;
+    if (asprintf(&parent, "%.*s", head ? head : 1, head ? dir : ".") >= 0)
+        clean_stale(parent, prefix + head);
+    free(parent);
+    char *stage = make_stage(prefix);
+    int err = errno;
+    free(prefix);
+    errno = err;
+    return stage;
+}
+
+/* The i-th file of the batch: the letters, their PDFs (invite --pdf),
+ * then the two manifests. */
+static const char *file_at(const batch *b, size_t i)
+{
+    size_t k = b->o->pdf ? 2 : 1;
+    if (i < b->n)
+        return b->letters[i].file;
+    if (i < b->n * k)
+        return b->letters[i - b->n].pdf;
+    return MANIFESTS[i - b->n * k];
+}
+
+/* How many files the batch puts in the folder: file_at's range. */
+static size_t nfiles(const batch *b)
+{
+    return b->n * (b->o->pdf ? 2 : 1) + 2;
+}
+
+/* The letter the i-th file belongs to (its DOCX or PDF), or NULL for a
+ * manifest. */
+static const letter *letter_of(const batch *b, size_t i)
+{
+    size_t k = b->o->pdf ? 2 : 1;
+    return i < b->n * k ? &b->letters[i % b->n] : NULL;
+}
+
+/* With --force, a letter may replace a file of the same name, never a
+ * folder, link or device: checked for every name before anything is
+ * rendered. */
+static vt_error check_taken(batch *b, vt_diags *d)
+{
+    vt_buf path;
+    vt_buf_init(&path);
+    vt_error rc = VT_OK;
+    for (size_t i = 0; i < nfiles(b) && rc == VT_OK; i++) {
+        struct stat st;
+        vt_buf_reset(&path);
+        vt_buf_printf(&path, "%s/%s", b->dir, file_at(b, i));
+        if (path.oom)
+            rc = VT_ERR_NOMEM;
+        else if (lstat(path.data, &st) == 0 && !S_ISREG(st.st_mode)) {
+            vt_diags_addf(d, "%s: is %s, not a file; --force replaces only "
+                             "files: move it away or choose another folder",
+                          path.data,
+                          S_ISDIR(st.st_mode) ? "a folder"
+                          : S_ISLNK(st.st_mode) ? "a symbolic link"
+                                                : "a device or special file");
+            rc = VT_ERR_IO;
+        }
+    }
+    vt_buf_free(&path);
+    return rc;
+}
+
+/* An existing folder gets the stage inside (after stale stages of earlier
+ * runs are removed); one that has files only with --force, and only if
+ * no letter's name is taken by anything but a file. */
+static vt_error stage_inside(batch *b, vt_diags *d)
+{
+    const char *dir = b->dir;
+    if (access(dir, W_OK | X_OK) != 0) {
+        vt_diags_addf(d, "%s: cannot write into this folder: %s", dir,
+                      strerror(errno));
+        return VT_ERR_IO;
+    }
+    clean_stale(dir, STAGE_INSIDE);
+    int err;
+    size_t entries = count_entries(dir, d, &err);
+    if (err)
+        return VT_ERR_IO;
+    if (entries && !b->o->force) {
+        vt_diags_addf(d, "%s: the folder is not empty (%zu entries); "
+                         "choose an empty or new folder, or give --force "
+                         "to write into it (same names are replaced)",
+                      dir, entries);
+        return VT_ERR_USAGE;
+    }
+    vt_error rc = entries ? check_taken(b, d) : VT_OK;
+    if (rc != VT_OK)
+        return rc;
+    char *prefix = NULL;
+    if (asprintf(&prefix, "%s/" STAGE_INSIDE, dir) < 0)
+        return VT_ERR_NOMEM;
+    b->stage = make_stage(prefix);
+    free(prefix);
+    if (!b->stage) {
+        vt_diags_addf(d, "%s: cannot create a staging folder in it: %s", dir,
+                      strerror(errno));
+        return VT_ERR_IO;
+    }
+    b->inside = 1;
+    return VT_OK;
+}
+
+/* A folder that does not exist yet is built as a hidden sibling; a name
+ * too long for the sibling's ".x.vanthu-…" is made at once, empty, and
+ * filled like an existing folder (and removed again on failure). */
+static vt_error stage_new(batch *b, vt_diags *d)
+{
+    const char *base = strrchr(b->dir, '/');
+    base = base ? base + 1 : b->dir;
+    if (strlen(base) + 22 <= NAME_MAX) {
+        b->stage = sibling_stage(b->dir);
+    } else if (mkdir(b->dir, 0777) == 0) {
+        b->created = 1;
+        return stage_inside(b, d);
+    }
+    if (b->stage)
+        return VT_OK;
+    vt_diags_addf(d, "%s: cannot create the output folder: %s", b->dir,
+                  strerror(errno));
+    return VT_ERR_IO;
+}
+
+/* Decide where the letters are written.  They are always built in a
+ * staging folder, so that a failure or a signal never leaves part of a
+ * batch beside the clerk's files.  A folder that does not exist yet is
+ * built as a hidden sibling and renamed into place in one step.  An
+ * existing folder ("out/x/", ".", a link to a folder, a folder under a
+ * read-only parent) is never renamed: it gets the stage inside, and the
+ * finished files are moved out of it (see move_out). */
 static vt_error prepare_dir(batch *b, vt_diags *d)
 {
     const char *dir = b->dir;
-    struct stat st;
-    int exists = stat(dir, &st) == 0;
-    if (!exists && errno != ENOENT) {
+    struct stat st, lst;
+    if (!*dir) {
+        vt_diags_addf(d, "-o needs a folder name");
+        return VT_ERR_USAGE;
+    }
+    if (stat(dir, &st) == 0) {
+        if (S_ISDIR(st.st_mode))
+            return stage_inside(b, d);
+        vt_diags_addf(d, "%s: is %s, not a folder; give a folder for the "
+                         "letters",
+                      dir, S_ISREG(st.st_mode) ? "a file" : "a device or "
+                                                            "special file");
+        return VT_ERR_IO;
+    }
+    if (errno == ENOENT && lstat(dir, &lst) == 0) {
+        vt_diags_addf(d, "%s: is a symbolic link to nothing; give a folder "
+                         "for the letters",
+                      dir);
+        return VT_ERR_IO;
+    }
+    if (errno != ENOENT) {
         vt_diags_addf(d, "%s: cannot use the output folder: %s", dir,
                       strerror(errno));
         return VT_ERR_IO;
     }
-    if (exists && !S_ISDIR(st.st_mode)) {
-        vt_diags_addf(d, "%s: is a file, not a folder; give a folder for the "
-                         "letters",
-                      dir);
-        return VT_ERR_IO;
-    }
-    size_t entries = 0;
-    if (exists) {
-        int err;
-        if (access(dir, W_OK | X_OK) != 0) {
-            vt_diags_addf(d, "%s: cannot write into this folder: %s", dir,
-                          strerror(errno));
-            return VT_ERR_IO;
-        }
-        entries = count_entries(dir, d, &err);
-        if (err)
-            return VT_ERR_IO;
-        if (entries && !b->o->force) {
-            vt_diags_addf(d, "%s: the folder is not empty (%zu entries); "
-                             "choose an empty or new folder, or give --force "
-                             "to write into it (same names are replaced)",
-                          dir, entries);
-            return VT_ERR_USAGE;
-        }
-    }
-    if (entries) {
-        b->wdir = dir;
-        b->wflags = VT_WRITE_NOSYNC;
-        return VT_OK;
-    }
-    b->stage = make_stage(dir, exists ? st.st_mode & 07777 : 0);
-    if (!b->stage) {
-        vt_diags_addf(d, "%s: cannot create the output folder: %s", dir,
-                      strerror(errno));
-        return VT_ERR_IO;
-    }
-    b->wdir = b->stage;
-    b->wflags = VT_WRITE_NEW;
-    return VT_OK;
+    return stage_new(b, d);
 }
 
-/* Rename the complete stage onto the folder's name (replacing it if it
- * exists and is still empty), then make the rename itself durable. */
+
+/* How a file was moved out of the stage, to undo it. */
+enum { MOVED_NOT = 0, MOVED_NEW, MOVED_SWAPPED, MOVED_OVER };
+
+/* 1 where the file system lacks a renameat2 flag (NFS, CIFS, FUSE). */
+static int no_flag(int err)
+{
+    return err == EINVAL || err == ENOSYS || err == EOPNOTSUPP;
+}
+
+/* src takes the new name dst, which must not exist. */
+static int put_new(const char *src, const char *dst)
+{
+    if (renameat2(AT_FDCWD, src, AT_FDCWD, dst, RENAME_NOREPLACE) == 0)
+        return MOVED_NEW;
+    if (!no_flag(errno))
+        return -1;
+    if (link(src, dst) == 0) { /* link never replaces */
+        unlink(src);
+        return MOVED_NEW;
+    }
+    struct stat st;
+    if (errno == EEXIST || lstat(dst, &st) == 0) {
+        errno = EEXIST;
+        return -1;
+    }
+    return rename(src, dst) == 0 ? MOVED_NEW : -1;
+}
+
+/* src replaces the old file dst, which goes into the stage: swapped in
+ * one step where the file system can, else kept under backup (a hard
+ * link, or the old file itself moved) before src is renamed over it. */
+static int put_over(const char *src, const char *dst, const char *backup)
+{
+    if (renameat2(AT_FDCWD, src, AT_FDCWD, dst, RENAME_EXCHANGE) == 0)
+        return MOVED_SWAPPED;
+    if (!no_flag(errno))
+        return -1;
+    if (link(dst, backup) != 0 && rename(dst, backup) != 0)
+        return -1;
+    if (rename(src, dst) == 0)
+        return MOVED_OVER;
+    int err = errno;
+    rename(backup, dst);
+    errno = err;
+    return -1;
+}
+
+/* Undo one move: a swap is swapped back (the old letter returns), a new
+ * name goes back into the stage, a backup goes back over the new file. */
+static void put_back(int how, const char *src, const char *dst,
+                     const char *backup)
+{
+    if (how == MOVED_SWAPPED)
+        renameat2(AT_FDCWD, src, AT_FDCWD, dst, RENAME_EXCHANGE);
+    else if (how == MOVED_NEW)
+        rename(dst, src);
+    else if (how == MOVED_OVER && rename(dst, src) == 0)
+        rename(backup, dst);
+}
+
+/* The paths of file i in the stage, in the folder, and its backup. */
+static int paths_of(const batch *b, size_t i, vt_buf p[3])
+{
+    for (int k = 0; k < 3; k++)
+        vt_buf_reset(&p[k]);
+    vt_buf_printf(&p[0], "%s/%s", b->stage, file_at(b, i));
+    vt_buf_printf(&p[1], "%s/%s", b->dir, file_at(b, i));
+    vt_buf_printf(&p[2], "%s/%s.old", b->stage, file_at(b, i));
+    return p[0].oom || p[1].oom || p[2].oom ? -1 : 0;
+}
+
+/* Move the finished batch out of a stage inside the folder: each letter
+ * takes its name with one rename, or, where --force finds an old file of
+ * that name, swaps places with it (renameat2 RENAME_EXCHANGE), so the old
+ * file is in the stage until the end.  The manifests go last.  If any
+ * step fails, every step is undone: the folder holds the old batch as it
+ * was, never a mix.  Signals only set a flag, so they cannot stop this
+ * half-way; only SIGKILL or a crash can. */
+static vt_error move_out(batch *b, vt_diags *d)
+{
+    size_t total = nfiles(b);
+    b->moved = calloc(total, 1);
+    if (!b->moved)
+        return VT_ERR_NOMEM;
+    vt_buf p[3];
+    for (int k = 0; k < 3; k++)
+        vt_buf_init(&p[k]);
+    vt_error rc = VT_OK;
+    size_t i;
+    for (i = 0; i < total && rc == VT_OK; i++) {
+        struct stat st;
+        if (paths_of(b, i, p) != 0) {
+            rc = VT_ERR_NOMEM;
+            break;
+        }
+        int old = lstat(p[1].data, &st) == 0;
+        if (old && !S_ISREG(st.st_mode)) {
+            vt_diags_addf(d, "%s: is not a file; --force replaces only files",
+                          p[1].data);
+            rc = VT_ERR_IO;
+            break;
+        }
+        int how = old ? put_over(p[0].data, p[1].data, p[2].data)
+                      : put_new(p[0].data, p[1].data);
+        if (how < 0) {
+            vt_diags_addf(d, "%s: cannot move the finished letter into "
+                             "place: %s",
+                          p[1].data, strerror(errno));
+            rc = VT_ERR_IO;
+            break;
+        }
+        b->moved[i] = (unsigned char)how;
+    }
+    while (rc != VT_OK && i-- > 0)
+        if (paths_of(b, i, p) == 0)
+            put_back(b->moved[i], p[0].data, p[1].data, p[2].data);
+    for (int k = 0; k < 3; k++)
+        vt_buf_free(&p[k]);
+    return rc;
+}
+
+/* After move_out, the stage holds the old letters the new ones replaced.
+ * Unlinking a file frees its blocks, which on a busy disk costs far more
+ * than the rename did (0.1-1 ms each): thousands are removed on several
+ * threads, as the old design's renames over them did inside the workers. */
+typedef struct {
+    batch *b;
+    unsigned k, of;
+} unlinker;
+
+static void *unlink_some(void *arg)
+{
+    unlinker *u = arg;
+    vt_buf p[3];
+    for (int k = 0; k < 3; k++)
+        vt_buf_init(&p[k]);
+    for (size_t i = u->k; i < nfiles(u->b); i += u->of) {
+        int how = u->b->moved[i];
+        if ((how == MOVED_SWAPPED || how == MOVED_OVER) &&
+            paths_of(u->b, i, p) == 0)
+            unlink(how == MOVED_SWAPPED ? p[0].data : p[2].data);
+    }
+    for (int k = 0; k < 3; k++)
+        vt_buf_free(&p[k]);
+    return NULL;
+}
+
+static void remove_replaced(batch *b)
+{
+    enum { MAX_UNLINKERS = 8 };
+    unlinker u[MAX_UNLINKERS];
+    pthread_t tid[MAX_UNLINKERS];
+    unsigned of = b->jobs < 1 ? 1 : b->jobs > MAX_UNLINKERS ? MAX_UNLINKERS
+                                                              : b->jobs;
+    unsigned started = 1;
+    for (unsigned k = 0; k < of; k++)
+        u[k] = (unlinker){b, k, of};
+    for (unsigned k = 1; k < of; k++, started++)
+        if (pthread_create(&tid[k], NULL, unlink_some, &u[k]) != 0)
+            break;
+    /* this thread takes its share and any a thread could not */
+    unlink_some(&u[0]);
+    for (unsigned k = started; k < of; k++)
+        unlink_some(&u[k]);
+    for (unsigned k = 1; k < started; k++)
+        pthread_join(tid[k], NULL);
+}
+
+/* Put the complete stage in place, then make that durable.  A sibling
+ * stage is renamed onto the new folder's name; a stage inside the folder
+ * is emptied into it (move_out) and removed with the old files it got in
+ * exchange. */
 static vt_error publish(batch *b, vt_diags *d)
 {
     if (!b->stage)
         return VT_OK;
-    if (vt_fsync_dir(b->stage) != 0 || rename(b->stage, b->dir) != 0) {
-        vt_diags_addf(d, "%s: cannot move the finished letters into place: %s",
-                      b->dir, strerror(errno));
+    if (stopped(b))
         return VT_ERR_IO;
+    char *marker = NULL;
+    if (asprintf(&marker, "%s/" STAGE_MARKER, b->stage) < 0)
+        return VT_ERR_NOMEM;
+    vt_error rc = VT_OK;
+    if (b->inside) {
+        rc = move_out(b, d);
+        if (rc == VT_OK) {
+            remove_replaced(b);
+            remove_stage(b->stage);
+            vt_fsync_dir(b->dir);
+        }
+    } else {
+        /* the marker must not travel into the clerk's folder */
+        unlink(marker);
+        if (vt_fsync_dir(b->stage) != 0 || put_new(b->stage, b->dir) < 0) {
+            vt_diags_addf(d, "%s: cannot move the finished letters into "
+                             "place: %s",
+                          b->dir, strerror(errno));
+            rc = VT_ERR_IO;
+        } else {
+            char *parent = vt_path_dir(b->dir);
+            if (parent)
+                vt_fsync_dir(parent);
+            free(parent);
+        }
     }
-    char *parent = vt_path_dir(b->dir);
-    if (parent)
-        vt_fsync_dir(parent);
-    free(parent);
-    free(b->stage);
-    b->stage = NULL;
-    return VT_OK;
+    free(marker);
+    if (rc == VT_OK) {
+        free(b->stage);
+        b->stage = NULL;
+    }
+    return rc;
 }
 
 /* Flush every letter written (renames included) before the manifest says
@@ -572,8 +1107,9 @@ static vt_error sync_dir(const char *dir, vt_diags *d)
     return VT_ERR_IO;
 }
 
-/* invite --pdf: the PDFs of the letters now in the folder, converted
- * before the folder is synced and the manifests written (pdf.c). */
+/* invite --pdf: the PDFs of the letters now in the stage, converted
+ * before it is synced and the manifests written (pdf.c), under the names
+ * plan_letters gave them. */
 static vt_error invite_pdfs(batch *b, unsigned jobs, vt_diags *d)
 {
     const char **files = calloc(b->n + 1, sizeof *files);
@@ -583,15 +1119,12 @@ static vt_error invite_pdfs(batch *b, unsigned jobs, vt_diags *d)
     for (size_t i = 0; i < b->n && rc == VT_OK; i++)
         files[i] = b->letters[i].file;
     if (rc == VT_OK)
-        rc = vt_pdf_batch(b->o->pdf, b->wdir, jobs, &b->plan->date, files,
+        rc = vt_pdf_batch(b->o->pdf, b->stage, jobs, &b->plan->date, files,
                           b->n, pdf, sha, d);
     for (size_t i = 0; i < b->n && pdf && sha; i++) {
-        if (rc != VT_OK) { /* pdf.c wrote none: nothing of them to remove */
-            free(pdf[i]);
-            continue;
-        }
-        b->letters[i].pdf = pdf[i];
-        memcpy(b->letters[i].pdf_sha, sha[i], sizeof sha[i]);
+        if (rc == VT_OK)
+            memcpy(b->letters[i].pdf_sha, sha[i], sizeof sha[i]);
+        free(pdf[i]); /* the same name as letters[i].pdf */
     }
     free(files);
     free(pdf);
@@ -599,55 +1132,20 @@ static vt_error invite_pdfs(batch *b, unsigned jobs, vt_diags *d)
     return rc;
 }
 
-/* Undo a failed batch: a stage goes entirely; in a folder that had files
- * only this run's letters go. */
-static void remove_written(batch *b)
-{
-    vt_buf path;
-    vt_buf_init(&path);
-    for (size_t i = 0; i < b->n; i++)
-        for (int k = 0; k < 2; k++) {
-            const char *f = k ? b->letters[i].pdf : b->letters[i].file;
-            if (!f || (!k && !b->letters[i].written))
-                continue;
-            vt_buf_reset(&path);
-            vt_buf_printf(&path, "%s/%s", b->wdir, f);
-            if (path.data)
-                unlink(path.data);
-        }
-    if (b->stage) {
-        static const char *const manifests[] = {"manifest.csv", "manifest.json"};
-        for (size_t i = 0; i < 2; i++) {
-            vt_buf_reset(&path);
-            vt_buf_printf(&path, "%s/%s", b->stage, manifests[i]);
-            if (path.data)
-                unlink(path.data);
-        }
-        rmdir(b->stage);
-    }
-    vt_buf_free(&path);
-}
-
 /* Tell the caller about every file now in place. */
 static vt_error report_files(batch *b)
 {
-    static const char *const manifests[] = {"manifest.csv", "manifest.json"};
     vt_buf path;
     vt_buf_init(&path);
     int failed = 0;
-    for (size_t i = 0; i < b->n + 2 && !failed; i++) {
-        const letter *L = i < b->n ? &b->letters[i] : NULL;
+    for (size_t i = 0; i < nfiles(b) && !failed; i++) {
+        const letter *L = letter_of(b, i);
+        const char *sha = !L ? "" : i < b->n ? L->sha : L->pdf_sha;
         vt_buf_reset(&path);
-        vt_buf_printf(&path, "%s/%s", b->dir, L ? L->file : manifests[i - b->n]);
+        vt_buf_printf(&path, "%s/%s", b->dir, file_at(b, i));
         failed = path.oom || b->o->on_file(b->o->on_file_ctx,
                                            L ? L->cluster : SIZE_MAX,
-                                           path.data, L ? L->sha : "");
-        if (!failed && L && L->pdf) { /* invite --pdf: its PDF too */
-            vt_buf_reset(&path);
-            vt_buf_printf(&path, "%s/%s", b->dir, L->pdf);
-            failed = path.oom || b->o->on_file(b->o->on_file_ctx, L->cluster,
-                                               path.data, L->pdf_sha);
-        }
+                                           path.data, sha);
     }
     vt_buf_free(&path);
     return failed ? VT_ERR_NOMEM : VT_OK;
@@ -761,19 +1259,10 @@ static vt_error write_manifests(batch *b, vt_diags *d)
     vt_error rc = VT_OK;
     if (csv.oom || json.oom || rcpt.oom || kh.oom || date.oom)
         rc = VT_ERR_NOMEM;
-    if (rc == VT_OK) {
-        vt_buf_printf(&path, "%s/manifest.csv", b->wdir);
-        rc = path.oom ? VT_ERR_NOMEM
-                      : vt_write_atomic(path.data, csv.data, csv.len,
-                                        b->wflags | VT_WRITE_SYNC, d);
-    }
-    if (rc == VT_OK) {
-        vt_buf_reset(&path);
-        vt_buf_printf(&path, "%s/manifest.json", b->wdir);
-        rc = path.oom ? VT_ERR_NOMEM
-                      : vt_write_atomic(path.data, json.data, json.len,
-                                        b->wflags | VT_WRITE_SYNC, d);
-    }
+    if (rc == VT_OK)
+        rc = write_staged(b, MANIFESTS[0], &csv, VT_WRITE_SYNC, &path, d);
+    if (rc == VT_OK)
+        rc = write_staged(b, MANIFESTS[1], &json, VT_WRITE_SYNC, &path, d);
     vt_buf_free(&csv);
     vt_buf_free(&json);
     vt_buf_free(&path);
@@ -798,39 +1287,66 @@ static void list_letters(const batch *b, FILE *fp)
 
 /* ---- the batch ------------------------------------------------------------ */
 
-static unsigned default_jobs(void)
+unsigned vt_invite_jobs(unsigned asked)
 {
+    if (asked)
+        return asked > VT_INVITE_MAX_JOBS ? VT_INVITE_MAX_JOBS : asked;
     long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n > 0 ? (unsigned)n : 1;
+    if (n <= 0)
+        return 1;
+    return n > VT_INVITE_MAX_JOBS ? VT_INVITE_MAX_JOBS : (unsigned)n;
 }
 
 /* Start the workers, wait for them (drawing progress meanwhile), and
- * gather their diagnostics in letter order of failure. */
-static vt_error run_workers(batch *b, unsigned jobs, vt_diags *d)
+ * gather their diagnostics in letter order of failure.  Under a memory or
+ * thread limit fewer threads may start than asked: the batch goes on with
+ * those (a letter does not depend on its thread) and says so; only when
+ * none starts does it fail, with the reason.  *jobs gets the count. */
+static vt_error run_workers(batch *b, unsigned *jobs, vt_diags *d)
 {
-    worker *ws = calloc(jobs, sizeof *ws);
-    pthread_t *tids = calloc(jobs, sizeof *tids);
+    unsigned want = *jobs;
+    worker *ws = calloc(want, sizeof *ws);
+    pthread_t *tids = calloc(want, sizeof *tids);
     vt_error rc = ws && tids ? VT_OK : VT_ERR_NOMEM;
     unsigned started = 0;
-    for (unsigned i = 0; rc == VT_OK && i < jobs; i++) {
-        rc = worker_init(&ws[i], b, d);
-        if (rc != VT_OK) {
+    int err = 0;
+    vt_diags wd;
+    vt_diags_init(&wd);
+    for (unsigned i = 0; rc == VT_OK && i < want; i++) {
+        vt_error wrc = worker_init(&ws[i], b, &wd);
+        if (wrc != VT_OK) {
             worker_free(&ws[i]);
+            err = ENOMEM;
+            if (wrc != VT_ERR_NOMEM || started == 0)
+                rc = wrc;
             break;
         }
         pthread_mutex_lock(&b->lock);
         b->running++;
         pthread_mutex_unlock(&b->lock);
-        if (pthread_create(&tids[i], NULL, work, &ws[i]) != 0) {
+        if ((err = pthread_create(&tids[i], NULL, work, &ws[i])) != 0) {
             pthread_mutex_lock(&b->lock);
             b->running--;
             pthread_mutex_unlock(&b->lock);
             worker_free(&ws[i]);
-            rc = VT_ERR_NOMEM;
+            if (started == 0) {
+                vt_diags_addf(d, "%s: cannot start a thread for the letters: "
+                                 "%s",
+                              b->dir, strerror(err));
+                rc = VT_ERR_IO;
+            }
             break;
         }
         started++;
     }
+    for (size_t k = 0; k < wd.count; k++)
+        vt_diags_addf(d, "%s", wd.msgs[k]);
+    vt_diags_free(&wd);
+    if (rc == VT_OK && started < want)
+        vt_diags_addf(d, "%s: started %u of %u threads (%s); the batch went "
+                         "on with %u",
+                      b->dir, started, want, strerror(err), started);
+    *jobs = started ? started : 1;
     if (rc != VT_OK)
         atomic_store(&b->failed, 1);
     double t0 = now_seconds();
@@ -863,6 +1379,15 @@ static vt_error run_workers(batch *b, unsigned jobs, vt_diags *d)
     return rc;
 }
 
+/* The message of a batch stopped by SIGINT or SIGTERM (the command adds
+ * the exit code); by then the stage is gone. */
+static void report_stop(const batch *b, vt_diags *d)
+{
+    vt_diags_addf(d, "%s: interrupted; the letters of this run were removed "
+                     "and the folder is as it was",
+                  b->dir);
+}
+
 vt_error vt_invite(const vt_plan *plan, const vt_template *tpl,
                    const char *dir, const vt_invite_opts *o, FILE *listing,
                    vt_invite_result *res, vt_diags *d)
@@ -876,29 +1401,42 @@ vt_error vt_invite(const vt_plan *plan, const vt_template *tpl,
     b.plan = plan;
     b.tpl = tpl;
     b.o = o;
-    b.dir = dir;
+    b.dir = trim_dir(dir);
     pthread_mutex_init(&b.lock, NULL);
     pthread_cond_init(&b.cond, NULL);
-    rc = plan_letters(&b);
+    rc = b.dir ? plan_letters(&b) : VT_ERR_NOMEM;
     if (rc == VT_OK && !o->dry_run)
         rc = prepare_dir(&b, d);
-    unsigned jobs = o->jobs ? o->jobs : default_jobs();
+    unsigned jobs = vt_invite_jobs(o->jobs);
     if (jobs > b.n)
         jobs = b.n ? (unsigned)b.n : 1;
     if (rc == VT_OK)
-        rc = run_workers(&b, jobs, d);
+        rc = run_workers(&b, &jobs, d);
+    b.jobs = jobs;
+    /* a stop between letters leaves the batch short: it must not go on */
+    if (rc == VT_OK && (stopped(&b) || atomic_load(&b.done) != b.n))
+        rc = VT_ERR_IO;
     if (rc == VT_OK && !o->dry_run && o->pdf)
         rc = invite_pdfs(&b, jobs, d);
     if (rc == VT_OK && !o->dry_run)
-        rc = sync_dir(b.wdir, d);
+        rc = sync_dir(b.stage, d);
     if (rc == VT_OK && !o->dry_run)
         rc = write_manifests(&b, d);
     if (rc == VT_OK && !o->dry_run)
         rc = publish(&b, d);
     if (rc == VT_OK && !o->dry_run && o->on_file)
         rc = report_files(&b);
-    if (rc != VT_OK && !o->dry_run)
-        remove_written(&b);
+    if (rc != VT_OK && b.stage)
+        remove_stage(b.stage);
+    if (rc != VT_OK && b.created)
+        rmdir(b.dir);
+    if (stopped(&b) && rc != VT_OK) {
+        report_stop(&b, d);
+        rc = VT_ERR_IO;
+    } else if (rc == VT_ERR_NOMEM && o->jobs != 1) {
+        vt_diags_addf(d, "%s: out of memory with %u jobs; try fewer (-j 1)",
+                      b.dir ? b.dir : dir, jobs);
+    }
     if (rc == VT_OK && o->dry_run && listing)
         list_letters(&b, listing);
     if (res) {
@@ -914,6 +1452,8 @@ vt_error vt_invite(const vt_plan *plan, const vt_template *tpl,
         free(b.letters[i].file), free(b.letters[i].pdf);
     free(b.letters);
     free(b.stage);
+    free(b.moved);
+    free(b.dir);
     pthread_mutex_destroy(&b.lock);
     pthread_cond_destroy(&b.cond);
     return rc;

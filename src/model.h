@@ -151,6 +151,13 @@ struct vt_plan {
 
 const char *vt_authority_prefix(vt_authority a);
 
+/* A batch plan, one that vanthu invite turns into letters: <clusters> and
+ * <invitation>, or a giấy mời with <clusters>. */
+int vt_plan_is_batch(const vt_plan *p);
+/* Report every school listed in two clusters (a copy-paste slip: it would
+ * get two letters); 1 if any, 0 if none, -1 out of memory.  In invite.c. */
+int vt_check_schools(const vt_plan *p, vt_diags *d);
+
 /* Lay a table's cells on its grid.  grid gets nrows*ncols entries: the
  * index (row*ncols+cell) of the cell covering each slot: a cell's index
  * in its row is below ncols, since each cell takes a column of its own

@@ -1520,60 +1520,6 @@ static void parse_plan_root(pctx *p, xmlNode *root)
              "only a draft leaves them blank");
 }
 
-/* Duplicate schools across clusters are almost always a copy-paste slip;
- * a school would receive two invitations for different days.  Sorting the
- * names keeps this fast for a province's ten thousand schools. */
-typedef struct {
-    const char *name;
-    size_t cluster, school;
-} school_ref;
-
-static int school_ref_cmp(const void *a, const void *b)
-{
-    const school_ref *x = a, *y = b;
-    int c = strcmp(x->name, y->name);
-    if (c)
-        return c;
-    if (x->cluster != y->cluster)
-        return x->cluster < y->cluster ? -1 : 1;
-    return x->school < y->school ? -1 : x->school > y->school;
-}
-
-static void check_clusters(pctx *p)
-{
-    vt_plan *pl = p->plan;
-    size_t n = 0, k = 0;
-    for (size_t i = 0; i < pl->nclusters; i++)
-        n += pl->clusters[i].nschools;
-    if (n < 2)
-        return;
-    school_ref *refs = malloc(n * sizeof *refs);
-    if (!refs) {
-        pl->arena.oom = 1;
-        return;
-    }
-    for (size_t i = 0; i < pl->nclusters; i++)
-        for (size_t s = 0; s < pl->clusters[i].nschools; s++)
-            refs[k++] = (school_ref){pl->clusters[i].schools[s], i, s};
-    qsort(refs, n, sizeof *refs, school_ref_cmp);
-    /* sorted: equal names form runs; each after the first is a duplicate */
-    for (size_t i = 1, first = 0; i < n; i++) {
-        if (strcmp(refs[first].name, refs[i].name) != 0) {
-            first = i;
-            continue;
-        }
-        const vt_cluster *a = &pl->clusters[refs[first].cluster];
-        const vt_cluster *b = &pl->clusters[refs[i].cluster];
-        vt_pos at = b->school_pos[refs[i].school];
-        vt_diags_addf(p->d,
-                      "%s:%d:%d: <school> \"%s\" is listed twice (in \"%s\" "
-                      "and \"%s\"); a school belongs to one cluster",
-                      p->name, at.line, at.col, refs[i].name, a->name, b->name);
-        p->errors++;
-    }
-    free(refs);
-}
-
 static void quiet(void *ctx, const char *msg, ...)
 {
     (void)ctx, (void)msg;
@@ -1711,8 +1657,13 @@ static vt_error load_mem(const char *name, const char *data, size_t len,
         rc = p.xml_oom ? VT_ERR_NOMEM : VT_ERR_XML;
     } else {
         parse_plan_root(&p, xmlDocGetRootElement(doc));
-        if (p.errors == 0 && !plan->arena.oom)
-            check_clusters(&p);
+        /* a school in two clusters: for a batch plan one of the batch
+         * checks (vt_invite_check), reported with the batch's others */
+        if (p.errors == 0 && !plan->arena.oom && !vt_plan_is_batch(plan)) {
+            int dup = vt_check_schools(plan, d);
+            p.errors += dup > 0;
+            plan->arena.oom |= dup < 0;
+        }
         /* running out of memory outranks the errors it may have caused
          * (a text that could not be copied reads as empty) */
         if (plan->arena.oom) {

@@ -132,7 +132,20 @@ typedef struct {
     void *on_file_ctx;
     /* invite --pdf: a PDF beside each letter (pdf.h), NULL for none */
     const struct vt_pdf_opts *pdf;
+    /* Set (non-zero) by a SIGINT or SIGTERM handler: the batch stops,
+     * removes what it wrote and fails; NULL: never stopped.  A
+     * volatile sig_atomic_t, which glibc defines as int: spelled int so
+     * that this header need not include <signal.h>, which with
+     * _GNU_SOURCE declares all of <unistd.h> into every module. */
+    const volatile int *stop;
 } vt_invite_opts;
+
+/* -j: at most this many threads (more only cost memory: a batch is bound
+ * by the disk past a few cores). */
+#define VT_INVITE_MAX_JOBS 64
+/* The threads a batch uses for asked (0: one per online core), capped at
+ * VT_INVITE_MAX_JOBS. */
+unsigned vt_invite_jobs(unsigned asked);
 
 typedef struct {
     size_t letters, clusters, bytes;

@@ -3,6 +3,9 @@
  * checksums match, the whole batch checked before anything is written,
  * and nothing left behind when a batch fails midway. */
 #include <dirent.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -378,24 +381,31 @@ static void test_whole_batch_checked_first(void **state)
         "<cluster name=\"Cụm 1\"><venue>A</venue><school>X</school></cluster>\n"
         "<cluster name=\"Cụm 2\" date=\"2018-03-14\"><school>Y</school></cluster>\n"
         "<cluster name=\"Cụm 3\" date=\"2018-03-14\"><venue>C</venue></cluster>\n"
-        "<cluster name=\"Cụm 4\" date=\"2018-03-01\"><venue>D</venue><school>Z</school></cluster>\n";
+        "<cluster name=\"Cụm 4\" date=\"2018-03-01\"><venue>D</venue><school>Z</school>"
+        "<school>X</school></cluster>\n";
     fixture f;
     fx_open(&f, clusters);
     assert_int_equal(run_batch(f.p, f.t, f.dir, VT_PER_SCHOOL, 2, &f.d), VT_ERR_PLAN);
-    assert_int_equal(f.d.count, 4);
+    /* a school in two clusters is one problem among the others, not a
+     * refusal that hides them */
+    assert_int_equal(f.d.count, 5);
     assert_non_null(strstr(f.d.msgs[0], "batch.xml:12:1: <cluster name=\"Cụm 1\"> has no date"));
     assert_non_null(strstr(f.d.msgs[1], "batch.xml:13:1: <cluster name=\"Cụm 2\"> has no <venue>"));
     assert_non_null(strstr(f.d.msgs[2], "batch.xml:14:1: <cluster name=\"Cụm 3\"> has no <school>"));
     assert_non_null(strstr(f.d.msgs[3], "meets on 2018-03-01, before the letter's own <date>"));
+    assert_non_null(strstr(f.d.msgs[4], "batch.xml:15:75: <school> \"X\" is listed twice (in \"Cụm 1\" and \"Cụm 4\")"));
     assert_int_equal(count_dir(f.dir), 0);
-    /* a school in two clusters is refused when the plan is read */
+    /* the plan itself loads: the duplicate is a batch check */
     vt_diags d;
     vt_diags_init(&d);
     vt_plan *p2 = load("<cluster name=\"A\"><school>TH X</school></cluster>"
                        "<cluster name=\"B\"><school>TH Y</school>"
                        "<school>TH X</school></cluster>", &d);
-    assert_null(p2);
-    assert_non_null(strstr(d.msgs[0], "<school> \"TH X\" is listed twice (in \"A\" and \"B\")"));
+    assert_non_null(p2);
+    assert_int_equal(vt_invite_check(p2, NULL, VT_PER_CLUSTER, &d), VT_ERR_PLAN);
+    assert_non_null(strstr(d.msgs[0], "has no date"));
+    assert_non_null(strstr(d.msgs[d.count - 1], "<school> \"TH X\" is listed twice (in \"A\" and \"B\")"));
+    vt_plan_free(p2);
     vt_diags_free(&d);
     fx_close(&f);
 }
@@ -449,6 +459,209 @@ static void test_failure_midway_leaves_nothing(void **state)
     fx_close(&f);
 }
 
+/* A new folder named with trailing slashes, an existing empty one, a
+ * link to an empty folder and "." all take the batch: the stage goes
+ * inside an existing folder, so the folder itself (and a link to it, and
+ * the current directory) is never renamed away. */
+static void test_folder_forms(void **state)
+{
+    (void)state;
+    fixture f;
+    fx_open(&f, TWO_CLUSTERS);
+    char path[4096], link[4096];
+    snprintf(path, sizeof path, "%s/new//", f.dir);
+    assert_int_equal(run_batch(f.p, f.t, path, VT_PER_CLUSTER, 1, &f.d), VT_OK);
+    snprintf(path, sizeof path, "%s/new", f.dir);
+    assert_int_equal(count_dir(path), 4);
+    assert_int_equal(count_dir(f.dir), 1); /* no stage beside it */
+    snprintf(path, sizeof path, "%s/target", f.dir);
+    assert_int_equal(mkdir(path, 0777), 0);
+    snprintf(link, sizeof link, "%s/link", f.dir);
+    assert_int_equal(symlink("target", link), 0);
+    strcat(link, "/");
+    assert_int_equal(run_batch(f.p, f.t, link, VT_PER_CLUSTER, 2, &f.d), VT_OK);
+    assert_int_equal(count_dir(path), 4);
+    struct stat st;
+    link[strlen(link) - 1] = '\0';
+    assert_int_equal(lstat(link, &st), 0);
+    assert_true(S_ISLNK(st.st_mode));
+    /* "." */
+    snprintf(path, sizeof path, "%s/cwd", f.dir);
+    assert_int_equal(mkdir(path, 0777), 0);
+    char old[4096];
+    assert_non_null(getcwd(old, sizeof old));
+    assert_int_equal(chdir(path), 0);
+    vt_error rc = run_batch(f.p, f.t, ".", VT_PER_CLUSTER, 2, &f.d);
+    assert_int_equal(chdir(old), 0);
+    assert_int_equal(rc, VT_OK);
+    assert_int_equal(count_dir(path), 4);
+    /* a link to nothing, a device: refused, nothing made */
+    snprintf(link, sizeof link, "%s/dangling", f.dir);
+    assert_int_equal(symlink("nowhere", link), 0);
+    assert_int_equal(run_batch(f.p, f.t, link, VT_PER_CLUSTER, 1, &f.d), VT_ERR_IO);
+    assert_non_null(strstr(f.d.msgs[f.d.count - 1], "is a symbolic link to nothing"));
+    assert_int_equal(run_batch(f.p, f.t, "/dev/null", VT_PER_CLUSTER, 1, &f.d), VT_ERR_IO);
+    assert_non_null(strstr(f.d.msgs[f.d.count - 1], "/dev/null: is a device or special file, not a folder"));
+    assert_int_equal(count_dir(f.dir), 5);
+    fx_close(&f);
+}
+
+/* The whole folder as {name: bytes}, to compare before and after. */
+static char *snapshot(const char *dir)
+{
+    size_t n;
+    char **names = list_dir(dir, &n);
+    vt_buf b;
+    vt_buf_init(&b);
+    for (size_t i = 0; i < n; i++) {
+        size_t len = 0;
+        char *data = read_path(dir, names[i], &len);
+        char hex[65] = "-";
+        if (data)
+            vt_sha256_hex(data, len, hex);
+        vt_buf_printf(&b, "%s %s\n", names[i], hex);
+        free(data);
+    }
+    free_list(names, n);
+    return vt_buf_take(&b);
+}
+
+/* --force: a later letter failing (too large for RLIMIT_FSIZE) leaves the
+ * old batch exactly as it was, whatever -j is. */
+static void test_force_failure_keeps_old_batch(void **state)
+{
+    (void)state;
+    fixture f;
+    fx_open(&f, TWO_CLUSTERS);
+    assert_int_equal(run_batch(f.p, f.t, f.dir, VT_PER_CLUSTER, 1, &f.d), VT_OK);
+    char *before = snapshot(f.dir);
+    vt_buf cl;
+    vt_buf_init(&cl);
+    vt_buf_puts(&cl, TWO_CLUSTERS);
+    vt_buf_puts(&cl, "<cluster name=\"Cụm số 3\" date=\"2018-03-16\"><venue>X</venue>");
+    for (int i = 0; i < 3000; i++)
+        vt_buf_printf(&cl, "<school>TH Số %d</school>", i);
+    vt_buf_puts(&cl, "</cluster>\n");
+    vt_diags d;
+    vt_diags_init(&d);
+    vt_plan *big = load(cl.data, &d);
+    vt_buf_free(&cl);
+    assert_non_null(big);
+    struct rlimit old, lim;
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+    lim = old;
+    lim.rlim_cur = 30000; /* the soft limit only, so it can be raised back */
+    signal(SIGXFSZ, SIG_IGN);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    for (unsigned jobs = 1; jobs <= 2; jobs++) {
+        vt_invite_opts o = {.per = VT_PER_CLUSTER, .jobs = jobs, .force = 1};
+        assert_int_equal(vt_invite(big, f.t, f.dir, &o, NULL, NULL, &d), VT_ERR_IO);
+        char *after = snapshot(f.dir);
+        assert_string_equal(before, after);
+        free(after);
+    }
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+    assert_non_null(strstr(d.msgs[0], "14-cum-so-3.docx: cannot write the file: File too large"));
+    assert_null(strstr(d.msgs[0], ".vanthu-stage"));
+    free(before);
+    vt_plan_free(big);
+    vt_diags_free(&d);
+    fx_close(&f);
+}
+
+/* A stop flag (what SIGINT/SIGTERM set) fails the batch, removes its
+ * stage and leaves the old batch and a new folder's parent as they were. */
+static void test_stop_flag(void **state)
+{
+    (void)state;
+    fixture f;
+    fx_open(&f, TWO_CLUSTERS);
+    assert_int_equal(run_batch(f.p, f.t, f.dir, VT_PER_CLUSTER, 1, &f.d), VT_OK);
+    char *before = snapshot(f.dir);
+    volatile sig_atomic_t stop = 1;
+    vt_invite_opts o = {.per = VT_PER_SCHOOL, .jobs = 2, .force = 1, .stop = &stop};
+    assert_int_equal(vt_invite(f.p, f.t, f.dir, &o, NULL, NULL, &f.d), VT_ERR_IO);
+    assert_non_null(strstr(f.d.msgs[f.d.count - 1], "interrupted"));
+    char *after = snapshot(f.dir);
+    assert_string_equal(before, after);
+    free(after);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/new", f.dir);
+    assert_int_equal(vt_invite(f.p, f.t, path, &o, NULL, NULL, &f.d), VT_ERR_IO);
+    after = snapshot(f.dir);
+    assert_string_equal(before, after);
+    free(after);
+    /* a new folder whose name leaves no room for a sibling stage's is
+     * made at once, and removed again */
+    snprintf(path, sizeof path, "%s/%0250d", f.dir, 7);
+    assert_int_equal(vt_invite(f.p, f.t, path, &o, NULL, NULL, &f.d), VT_ERR_IO);
+    after = snapshot(f.dir);
+    assert_string_equal(before, after);
+    free(after);
+    stop = 0;
+    assert_int_equal(vt_invite(f.p, f.t, path, &o, NULL, NULL, &f.d), VT_OK);
+    assert_int_equal(count_dir(path), 5 + 2);
+    free(before);
+    fx_close(&f);
+}
+
+static void make_stage_dir(const char *dir, const char *name, long owner)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    assert_int_equal(mkdir(path, 0777), 0);
+    snprintf(path, sizeof path, "%s/%s/86-letter.docx", dir, name);
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs("x", fp);
+    fclose(fp);
+    if (owner) {
+        snprintf(path, sizeof path, "%s/%s/.vanthu-stage-owner", dir, name);
+        fp = fopen(path, "w");
+        assert_non_null(fp);
+        fprintf(fp, "%ld\n", owner);
+        fclose(fp);
+    }
+}
+
+/* A later run removes the stage a killed run left (name pattern, marker,
+ * owner gone) and nothing else that merely looks like one. */
+static void test_stale_stage_removed(void **state)
+{
+    (void)state;
+    fixture f;
+    fx_open(&f, TWO_CLUSTERS);
+    pid_t child = fork();
+    if (child == 0)
+        _exit(0);
+    assert_true(child > 0);
+    assert_int_equal(waitpid(child, NULL, 0), child);
+    make_stage_dir(f.dir, ".vanthu-stage-0123456789ab", (long)child); /* stale */
+    make_stage_dir(f.dir, ".vanthu-stage-abcdef012345", (long)getppid()); /* alive */
+    make_stage_dir(f.dir, ".vanthu-stage-aaaaaaaaaaaa", 0);           /* no marker */
+    make_stage_dir(f.dir, ".vanthu-stage-xyz", (long)child);          /* not the name */
+    vt_invite_opts o = {.per = VT_PER_CLUSTER, .jobs = 1, .force = 1};
+    assert_int_equal(vt_invite(f.p, f.t, f.dir, &o, NULL, NULL, &f.d), VT_OK);
+    size_t n;
+    char **names = list_dir(f.dir, &n);
+    assert_int_equal(n, 4 + 3);
+    assert_string_equal(names[0], ".vanthu-stage-aaaaaaaaaaaa");
+    assert_string_equal(names[1], ".vanthu-stage-abcdef012345");
+    assert_string_equal(names[2], ".vanthu-stage-xyz");
+    free_list(names, n);
+    fx_close(&f);
+}
+
+/* -j is capped: never more than VT_INVITE_MAX_JOBS threads. */
+static void test_jobs_capped(void **state)
+{
+    (void)state;
+    assert_int_equal(vt_invite_jobs(3), 3);
+    assert_int_equal(vt_invite_jobs(1000), VT_INVITE_MAX_JOBS);
+    unsigned def = vt_invite_jobs(0);
+    assert_true(def >= 1 && def <= VT_INVITE_MAX_JOBS);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -459,6 +672,11 @@ int main(void)
         cmocka_unit_test(test_whole_batch_checked_first),
         cmocka_unit_test(test_folder_and_template_refused),
         cmocka_unit_test(test_failure_midway_leaves_nothing),
+        cmocka_unit_test(test_folder_forms),
+        cmocka_unit_test(test_force_failure_keeps_old_batch),
+        cmocka_unit_test(test_stop_flag),
+        cmocka_unit_test(test_stale_stage_removed),
+        cmocka_unit_test(test_jobs_capped),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
