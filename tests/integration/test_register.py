@@ -23,6 +23,7 @@ from test_render import Office, RESULTS, check, parse_args, run, sha256_file
 
 PLAN = 'plans/muong-cha-2023-ke-hoach-sinh-hoat-cum-truong.xml'
 BATCH = 'plans/kim-thanh-2018-giay-moi-sinh-hoat-cum-truong.xml'
+MARKER = '.vanthu-register'
 
 
 def entries(db):
@@ -74,8 +75,8 @@ def test_issue(vanthu, src, tmp, env, office):
     check([r.stdout.split('\t')[0] for r in got] ==
           ['Số: 01/KH-PGDĐT', 'Số: 02/KH-PGDĐT', 'Số: 03/KH-PGDĐT'],
           'numbers 01, 02, 03 in one shared series (got %r)' % [r.stdout for r in got])
-    first = os.path.join(d, 'archive', '2026', '01-kh-pgddt.docx')
-    check(os.path.isfile(first), 'archived as archive/2026/01-kh-pgddt.docx beside the register')
+    first = os.path.join(d, 'archive', '2026', '2026-01-ke-hoach-pgddt.docx')
+    check(os.path.isfile(first), 'archived as archive/2026/2026-01-ke-hoach-pgddt.docx beside the register')
     xml = document_xml(first)
     check('01/KH-PGDĐT' in xml and 'ngày 23 tháng 11 năm 2026' in xml,
           'the number and the date of issue are in the document')
@@ -86,11 +87,11 @@ def test_issue(vanthu, src, tmp, env, office):
     row = con.execute('SELECT ky_hieu, date, type_subject, signer, recipients, archive_unit, '
                       'copies FROM entry WHERE number = 1').fetchone()
     con.close()
-    check((v, mode, app) == (2, 'wal', 0x56545247), 'schema version 2, WAL, vanthu application_id')
+    check((v, mode, app) == (3, 'wal', 0x56545247), 'schema version 3, WAL, vanthu application_id')
     check(row[0] == '01/KH-PGDĐT' and row[1] == '2026-11-23' and row[2].startswith('Kế hoạch: ')
           and row[3] and row[5] and row[6] > 1, 'the entry has the ND30 columns: %r' % (row,))
     files = files_of(reg)
-    check(files.get('archive/2026/01-kh-pgddt.docx') == sha256_file(first),
+    check(files.get('archive/2026/2026-01-ke-hoach-pgddt.docx') == sha256_file(first),
           'the entry records the file (relative to the register) and its SHA-256')
     r = run(['unzip', '-tq', first])
     check(r.returncode == 0, 'unzip -t accepts the archived document')
@@ -122,12 +123,12 @@ def test_issue(vanthu, src, tmp, env, office):
     # the year boundary
     r = issue(vanthu, reg, '--date', '2027-01-02', plan=plan, env=env)
     check(r.returncode == 0 and r.stdout.startswith('Số: 01/KH-PGDĐT')
-          and os.path.isfile(os.path.join(d, 'archive', '2027', '01-kh-pgddt.docx')),
+          and os.path.isfile(os.path.join(d, 'archive', '2027', '2027-01-ke-hoach-pgddt.docx')),
           'on 2 January the numbers start again at 01, in archive/2027/')
     # -o puts the archive elsewhere
     other = os.path.join(d, 'elsewhere')
     r = issue(vanthu, reg, '--date', '2027-01-03', '-o', other, plan=plan, env=env)
-    check(r.returncode == 0 and os.path.isfile(os.path.join(other, '02-kh-pgddt.docx')),
+    check(r.returncode == 0 and os.path.isfile(os.path.join(other, '2027-02-ke-hoach-pgddt.docx')),
           '-o DIR archives into DIR')
     # another office's plan (same abbreviation, other district)
     kt = os.path.join(src, 'plans', 'kim-thanh-2017-ke-hoach-sinh-hoat-to-truong.xml')
@@ -150,7 +151,7 @@ def test_issue(vanthu, src, tmp, env, office):
     envn = {k: v for k, v in env.items() if k != 'VANTHU_REGISTER'}
     r = run([vanthu, 'issue', plan, '--date', '2026-01-05'], env=envn, cwd=cwd)
     check(r.returncode == 0 and os.path.isfile(os.path.join(cwd, 'out', 'register.sqlite'))
-          and os.path.isfile(os.path.join(cwd, 'out', 'archive', '2026', '01-kh-pgddt.docx')),
+          and os.path.isfile(os.path.join(cwd, 'out', 'archive', '2026', '2026-01-ke-hoach-pgddt.docx')),
           'by default the register is out/register.sqlite')
 
     # list, show, void
@@ -162,7 +163,7 @@ def test_issue(vanthu, src, tmp, env, office):
           'list --text finds the trích yếu without marks or case, --type takes the name')
     r = run([vanthu, 'register', 'show', '7/2026', '--register', reg])
     check(r.returncode == 0 and 'Số, ký hiệu: 07/KH-PGDĐT' in r.stdout
-          and 'archive/2026/07-kh-pgddt.docx' in r.stdout, 'show N/YEAR prints every column and the file')
+          and 'archive/2026/2026-07-ke-hoach-pgddt.docx' in r.stdout, 'show N/YEAR prints every column and the file')
     before = entries(reg)
     r = run([vanthu, 'register', 'void', '8/2026', '--register', reg])
     check(r.returncode == 2 and entries(reg) == before, 'void without --reason is refused, nothing changed')
@@ -217,7 +218,7 @@ def test_issue(vanthu, src, tmp, env, office):
         if os.path.exists(pdf) else []
     check(len(sizes) == 2 and float(sizes[0][0]) < float(sizes[0][1]) and float(sizes[1][0]) > float(sizes[1][1]),
           'the cover is portrait and the register pages landscape (%r)' % (sizes,))
-    check(os.path.exists(os.path.join(pdf_dir, '01-kh-pgddt.pdf')), 'LibreOffice opens the archived document')
+    check(os.path.exists(os.path.join(pdf_dir, '2026-01-ke-hoach-pgddt.pdf')), 'LibreOffice opens the archived document')
     r = run([vanthu, 'register', 'agency', 'PGDĐT', '--book', '3', '--series', 'per-type', '--register', reg])
     check(r.returncode == 0 and 'per-type\tquyển 3' in r.stdout, 'register agency sets the book and series policy')
     r = run([vanthu, 'register', 'export', '--format', 'docx', '-o', book, '--year', '2026',
@@ -230,10 +231,10 @@ def test_issue(vanthu, src, tmp, env, office):
           'verify: every archived file matches (%s)' % r.stdout.strip())
     with open(first, 'ab') as f:
         f.write(b'tampered')
-    os.remove(os.path.join(d, 'archive', '2026', '03-kh-pgddt.docx'))
+    os.remove(os.path.join(d, 'archive', '2026', '2026-03-ke-hoach-pgddt.docx'))
     r = run([vanthu, 'register', 'verify', '--register', reg])
-    check(r.returncode == 1 and '01-kh-pgddt.docx: changed since it was archived' in r.stdout
-          and '03-kh-pgddt.docx: missing' in r.stdout and '2 of' in r.stderr,
+    check(r.returncode == 1 and '2026-01-ke-hoach-pgddt.docx: changed since it was archived' in r.stdout
+          and '2026-03-ke-hoach-pgddt.docx: missing' in r.stdout and '2 of' in r.stderr,
           'verify reports each changed and missing file, exit 1')
 
 
@@ -311,9 +312,9 @@ def test_bad_registers(vanthu, src, tmp, env):
     if os.geteuid() == 0:  # root writes anything: run as nobody instead
         cmd = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] + cmd
     r = run(cmd, env=env)
-    archived = os.listdir(os.path.join(d, 'archive', '2026'))
+    archived = sorted(os.listdir(os.path.join(d, 'archive', '2026')))
     check(r.returncode == 3 and 'read-only' in r.stderr and snapshot(reg) == before
-          and archived == ['01-kh-pgddt.docx'],
+          and archived == [MARKER, '2026-01-ke-hoach-pgddt.docx'],
           'a read-only register: exit 3, clear message, nothing changed (%s)' % r.stderr.strip())
     os.chmod(reg, 0o644)
 
@@ -326,7 +327,7 @@ def test_bad_registers(vanthu, src, tmp, env):
     lock.execute('ROLLBACK')
     lock.close()
     check(r.returncode == 3 and 'locked by another process' in r.stderr and waited >= 0.9
-          and os.listdir(os.path.join(d, 'archive', '2026')) == ['01-kh-pgddt.docx']
+          and sorted(os.listdir(os.path.join(d, 'archive', '2026'))) == [MARKER, '2026-01-ke-hoach-pgddt.docx']
           and len(entries(reg)) == 1,
           'a register locked past --wait: exit 3 after the wait, nothing changed')
 
@@ -401,26 +402,37 @@ def test_kill(vanthu, src, tmp, env, rounds=60):
         con.close()
         nums = [e[0] for e in entries(reg)]
         recorded = {os.path.basename(p) for p in files_of(reg)}
-        present = set(os.listdir(arch))
+        present = set(os.listdir(arch)) - {MARKER} if os.path.isdir(arch) else set()
         orphans = present - recorded
-        # an orphan can only be the complete file of the next number, which
-        # the next issue takes again and replaces
-        expected_orphan = '%02d-kh-pgddt.docx' % (len(nums) + 1)
+        # an orphan can only be the complete file of the next number
+        expected_orphan = '2026-%02d-ke-hoach-pgddt.docx' % (len(nums) + 1)
         whole = all(zipfile.ZipFile(os.path.join(arch, f)).testzip() is None for f in present)
         good = (integrity == 'ok' and nums == list(range(1, len(nums) + 1))
                 and recorded <= present and orphans <= {expected_orphan} and whole)
+        if orphans and good:
+            # verify names it; the next issue, which takes that number
+            # again, refuses to replace it and changes nothing; the clerk
+            # moves it away and the series goes on
+            v = run([vanthu, 'register', 'verify', '--register', reg])
+            again = run(cmd, env=env)
+            good = (v.returncode == 1 and expected_orphan + ': in the archive folder, but no entry' in v.stdout
+                    and again.returncode == 3 and expected_orphan in again.stderr
+                    and 'no entry of the register owns it' in again.stderr
+                    and [e[0] for e in entries(reg)] == nums)
+            os.rename(os.path.join(arch, expected_orphan), os.path.join(d, 'moved-%d.docx' % k))
         if not good:
             print('  round %d: integrity %s, numbers %r, orphans %r' % (k, integrity, nums[-3:], orphans))
         ok = ok and good
         orphaned += bool(orphans)
     check(ok and killed > 0, '%d runs killed at random points (%d mid-run, %d between the file '
-          'and the commit): register intact, no gap, no duplicate, every file whole'
+          'and the commit): register intact, no gap, no duplicate, every file whole; a file left '
+          'unrecorded is reported by verify and never replaced by the next issue'
           % (rounds, killed, orphaned))
     before = len(entries(reg))
     r = run(cmd, env=env)
     check(r.returncode == 0 and r.stdout.startswith('Số: %02d/KH-PGDĐT' % (before + 1)),
           'the next issue continues the series at %02d' % (before + 1))
-    present = set(os.listdir(arch))
+    present = set(os.listdir(arch)) - {MARKER}
     recorded = {os.path.basename(p) for p in files_of(reg)}
     check(present == recorded, 'afterwards every file in the archive is a recorded one')
     r = run([vanthu, 'register', 'verify', '--register', reg])
