@@ -253,14 +253,14 @@ static vt_error check_identity(vt_register *r, int read_only, int *version,
         why = "not a vanthu register (an SQLite file with other data)";
     } else if (*version > vt_register_schema_version()) {
         why = "the register was written by a newer vanthu";
-    } else if (read_only && *version < MIN_READ_VERSION) {
-        why = tables ? "the register has an older schema; any writing "
-                       "command (issue, void) brings it up to date"
-                     : "no register here yet; \"vanthu issue\" creates it";
     } else if ((tables > 0 || *version > 0) &&
                !schema_matches(r, *version, &failed) && !failed) {
         why = "not a vanthu register (it has vanthu's application id, but "
               "its tables are not those of a register)";
+    } else if (!failed && read_only && *version < MIN_READ_VERSION) {
+        why = tables ? "the register has an older schema; any writing "
+                       "command (issue, void) brings it up to date"
+                     : "no register here yet; \"vanthu issue\" creates it";
     }
     r->version = *version;
     if (!why && !failed && read_id(r) != 0)
@@ -1210,8 +1210,8 @@ vt_error vt_register_set_agency(vt_register *r, const vt_reg_agency *a,
                   2, a->abbr, a->name ? a->name : "") != 0 ||
         exec_text(r, "UPDATE agency SET name = coalesce(?2, name), parent = "
                      "coalesce(?3, parent), series_policy = coalesce(?4, "
-                     "series_policy), book = CASE WHEN ?5 > 0 THEN ?5 ELSE "
-                     "book END WHERE abbr = ?1",
+                     "series_policy), book = CASE WHEN CAST(?5 AS INTEGER) > 0 "
+                     "THEN CAST(?5 AS INTEGER) ELSE book END WHERE abbr = ?1",
                   5, a->abbr, a->name, a->parent, a->series_policy, book) != 0 ||
         sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
         vt_error rc = db_fail(r, d, "cannot change the agency");
