@@ -424,8 +424,8 @@ static vt_error open_db(vt_register *r, int read_only, int busy_ms,
     sqlite3_busy_timeout(r->db, busy_ms);
     r->busy_ms = busy_ms;
     if (!read_only && sqlite3_db_readonly(r->db, "main") == 1) {
-        vt_diags_addf(d, "%s: the register is read-only (file permissions); "
-                         "nothing was changed",
+        vt_diags_addf(d, "%s: the register is read-only (file permissions "
+                         "or read-only media); nothing was changed",
                       r->path);
         return VT_ERR_IO;
     }

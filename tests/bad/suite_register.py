@@ -21,6 +21,7 @@ import tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'integration'))
 from run import run_case  # noqa: E402
+from test_register import read_only_mount  # noqa: E402
 from test_render import RESULTS, WRAP, check, parse_args  # noqa: E402
 
 PLAN = 'plans/muong-cha-2023-ke-hoach-sinh-hoat-cum-truong.xml'
@@ -278,28 +279,13 @@ def pending_wal(e):
             g.write(f.read())
     keep.close()
     mnt = e.folder('ro-wal-mnt')
-    r = read_only_mount(e, ro, mnt, ['register', 'list', '--register', os.path.join(mnt, 'register.sqlite')])
+    r = read_only_mount(e.vanthu, e.env, ro, mnt, ['register', 'list', '--register',
+                                                  os.path.join(mnt, 'register.sqlite')])
     if r == 'skip':
         print('skip  17 a -wal with entries on read-only media: no read-only bind mount here')
         return
     expect('17 a register on read-only media with entries still in its -wal', r, 3,
            r'on read-only media and its journal \(.*-wal\) holds entries not yet written')
-
-
-def read_only_mount(e, src, mnt, args):
-    """Run vanthu args with src bind-mounted read-only on mnt, in a mount
-    namespace of its own (root, or an unprivileged user namespace)."""
-    script = ('mount --bind "$1" "$2" && mount -o remount,ro,bind "$2" || exit 97; '
-              'touch "$2/.probe" 2>/dev/null && exit 98; shift 2; exec "$@"')
-    for ns in (['unshare', '-m'], ['unshare', '-rm']):
-        try:
-            r = subprocess.run(ns + ['sh', '-c', script, 'sh', src, mnt] + WRAP + [e.vanthu] + args,
-                               capture_output=True, text=True, env=e.env, timeout=120)
-        except (OSError, subprocess.TimeoutExpired):
-            continue
-        if r.returncode not in (97, 98) and 'unshare' not in r.stderr:
-            return r
-    return 'skip'
 
 
 # ---- 18: notes and the CSV ---------------------------------------------

@@ -19,7 +19,7 @@ import tempfile
 import time
 import zipfile
 
-from test_render import Office, RESULTS, check, parse_args, run, sha256_file
+from test_render import WRAP, Office, RESULTS, check, parse_args, run, sha256_file
 
 PLAN = 'plans/muong-cha-2023-ke-hoach-sinh-hoat-cum-truong.xml'
 BATCH = 'plans/kim-thanh-2018-giay-moi-sinh-hoat-cum-truong.xml'
@@ -439,6 +439,116 @@ def test_kill(vanthu, src, tmp, env, rounds=60):
     check(r.returncode == 0, 'verify passes after the kills')
 
 
+def read_only_mount(vanthu, env, src, mnt, args):
+    """Run vanthu args with src bind-mounted read-only on mnt, in a mount
+    namespace of its own (as root, else in an unprivileged user namespace):
+    a disc, as far as vanthu can tell, whoever runs the tests (root writes
+    through file permissions, so chmod would prove nothing).  'skip' when
+    neither can be made here."""
+    script = ('mount --bind "$1" "$2" && mount -o remount,ro,bind "$2" || exit 97; '
+              'touch "$2/.probe" 2>/dev/null && exit 98; shift 2; exec "$@"')
+    for ns in (['unshare', '-m'], ['unshare', '-rm']):
+        try:
+            r = subprocess.run(ns + ['sh', '-c', script, 'sh', src, mnt] + WRAP + [vanthu] + args,
+                               capture_output=True, text=True, env=env, timeout=300)
+        except (OSError, subprocess.TimeoutExpired):
+            continue
+        if r.returncode not in (97, 98) and 'unshare' not in r.stderr:
+            return r
+    return 'skip'
+
+
+def test_read_only_media(vanthu, src, tmp, env):
+    """Last year's register burnt to a disc: list, show, export and verify
+    read it; issue is refused with nothing changed."""
+    plan = os.path.join(src, PLAN)
+    disc = os.path.join(tmp, 'disc')
+    mnt = os.path.join(tmp, 'disc-mnt')
+    os.makedirs(mnt)
+    os.makedirs(disc)
+    reg = os.path.join(disc, 'register.sqlite')
+    for day in ('2026-11-23', '2026-11-24'):
+        issue(vanthu, reg, '--date', day, plan=plan, env=env)
+    run([vanthu, 'register', 'note', '2/2026', '--note', 'Gửi bưu điện', '--register', reg])
+    check(not os.path.exists(reg + '-wal'), 'the register closes without a -wal, as it is copied to a disc')
+    books = os.path.join(tmp, 'disc-books')
+    os.makedirs(books)
+    m = os.path.join(mnt, 'register.sqlite')
+    commands = [
+        (['register', 'list', '--register', m], 0, r'01/KH-PGDĐT\t2026-11-23.*\n02/KH-PGDĐT'),
+        (['register', 'show', '2/2026', '--register', m], 0, r'Ghi chú: Gửi bưu điện'),
+        (['register', 'export', '--format', 'csv', '-o', os.path.join(books, 'so.csv'), '--register', m], 0,
+         r'so\.csv'),
+        (['register', 'export', '--format', 'docx', '-o', os.path.join(books, 'so.docx'), '--register', m], 0,
+         r'so\.docx'),
+        (['register', 'verify', '--register', m], 0, r'2 archived files match the register'),
+        (['issue', plan, '--register', m, '--date', '2026-11-25'], 3, r'read-only'),
+    ]
+    before = open(reg, 'rb').read()
+    for args, code, pattern in commands:
+        r = read_only_mount(vanthu, env, disc, mnt, args)
+        if r == 'skip':
+            print('skip  read-only media: no read-only bind mount can be made here (neither as root nor '
+                  'in a user namespace)')
+            return
+        check(r.returncode == code and re.search(pattern, r.stdout + r.stderr) is not None,
+              'on read-only media: %s gives %d /%s/ (got %d: %s)'
+              % (' '.join(args[:2]), code, pattern, r.returncode, (r.stderr.strip() or r.stdout.strip())[:200]))
+    check(open(reg, 'rb').read() == before and not os.path.exists(reg + '-shm')
+          and sorted(os.listdir(disc)) == ['archive', 'register.sqlite'],
+          'the register on the disc is untouched')
+    check(run(['unzip', '-tq', os.path.join(books, 'so.docx')]).returncode == 0,
+          'the book exported from the disc passes unzip -t')
+    # copied while vanthu had it open: the -wal and -shm came along
+    copy = os.path.join(tmp, 'disc-copy')
+    os.makedirs(copy)
+    keep = sqlite3.connect(reg)
+    keep.execute('PRAGMA wal_autocheckpoint = 0')
+    keep.execute("UPDATE entry SET note = 'ghi trong -wal' WHERE number = 1")
+    keep.commit()
+    for suffix in ('', '-wal', '-shm'):
+        with open(reg + suffix, 'rb') as f, open(os.path.join(copy, 'register.sqlite' + suffix), 'wb') as g:
+            g.write(f.read())
+    keep.close()
+    r = read_only_mount(vanthu, env, copy, mnt, ['register', 'show', '1/2026', '--register', m])
+    check(r != 'skip' and r.returncode == 0 and 'Ghi chú: ghi trong -wal' in r.stdout,
+          'on read-only media with its -wal and -shm, the entries in the -wal are read')
+
+
+def test_hostile_archive(vanthu, src, tmp, env):
+    """Issue 11, classes 14 and 19 with the real binary and register."""
+    plan = os.path.join(src, PLAN)
+    d = os.path.join(tmp, 'hostile')
+    os.makedirs(d)
+    reg = os.path.join(d, 'register.sqlite')
+    run([vanthu, 'register', 'agency', 'PGDĐT', '--series', 'per-type', '--register', reg])
+    text = open(plan, encoding='utf-8').read()
+    outs = []
+    for t in ('hop-dong', 'huong-dan'):
+        p = os.path.join(d, t + '.xml')
+        open(p, 'w', encoding='utf-8').write(text.replace('type="ke-hoach"', 'type="%s"' % t, 1))
+        outs.append(issue(vanthu, reg, '--date', '2026-11-23', plan=p, env=env))
+    arch = os.path.join(d, 'archive', '2026')
+    check([r.returncode for r in outs] == [0, 0] and sorted(files_of(reg)) ==
+          ['archive/2026/2026-01-hop-dong-pgddt.docx', 'archive/2026/2026-01-huong-dan-pgddt.docx'],
+          'per-type series: 01/HĐ and 01/HD are both issued, each with its own file')
+    con = sqlite3.connect(reg)
+    rid = con.execute("SELECT value FROM meta WHERE key = 'id'").fetchone()[0]
+    dirs = [x[0] for x in con.execute('SELECT path FROM archive_dir')]
+    con.close()
+    check(re.fullmatch(r'[0-9a-f]{32}', rid) is not None and dirs == ['archive/2026']
+          and open(os.path.join(arch, MARKER)).read() == 'vanthu register %s\n' % rid,
+          'the register has its own id, which the marker of its archive folder names')
+    # a second register into the same folder is refused; the first's files stay
+    other = os.path.join(d, 'other.sqlite')
+    before = {f: sha256_file(os.path.join(arch, f)) for f in os.listdir(arch)}
+    r = issue(vanthu, other, '--date', '2026-11-23', '-o', arch, plan=plan, env=env)
+    check(r.returncode == 2 and 'archive of another register' in r.stderr
+          and {f: sha256_file(os.path.join(arch, f)) for f in os.listdir(arch)} == before
+          and run([vanthu, 'register', 'verify', '--register', reg]).returncode == 0,
+          'a second register is refused in the first one\'s folder, whose files stay as verify expects')
+
+
 def main():
     a = parse_args(load=True)
     env = dict(os.environ, VANTHU_TEMPLATES=os.path.join(a.build, 'templates'))
@@ -449,6 +559,8 @@ def main():
         test_issue(a.vanthu, a.source, tmp, env, office)
         test_invite(a.vanthu, a.source, tmp, env)
         test_bad_registers(a.vanthu, a.source, tmp, env)
+        test_read_only_media(a.vanthu, a.source, tmp, env)
+        test_hostile_archive(a.vanthu, a.source, tmp, env)
         test_kill(a.vanthu, a.source, tmp, env)
         test_concurrency(a.vanthu, a.source, tmp, env, each=a.load)
     print('%d passed, %d failed' % (RESULTS['passed'], RESULTS['failed']))
