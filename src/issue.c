@@ -51,10 +51,13 @@ void vt_issue_date(const vt_plan *plan, const vt_issue_opts *o, int *year,
 }
 
 /* mkdir -p: the archive folder for a new year appears on its first
- * document. */
-static int make_dirs(const char *path)
+ * document.  *made_from is the length of the first folder of path it
+ * created (SIZE_MAX if none), so that a refused issue can take them away
+ * again. */
+static int make_dirs(const char *path, size_t *made_from)
 {
     char *p = strdup(path);
+    *made_from = SIZE_MAX;
     if (!p)
         return -1;
     int rc = 0;
@@ -63,8 +66,12 @@ static int make_dirs(const char *path)
             continue;
         char c = *s;
         *s = '\0';
-        if (mkdir(p, 0777) != 0 && errno != EEXIST)
+        if (mkdir(p, 0777) == 0) {
+            if (*made_from == SIZE_MAX)
+                *made_from = (size_t)(s - p);
+        } else if (errno != EEXIST) {
             rc = -1;
+        }
         *s = c;
         if (c == '\0')
             break;
@@ -259,7 +266,8 @@ static void marker_text(const char *id, char *out, size_t size)
  * writing there would mix (and, by name, collide with) its files.  A
  * folder without a marker gets one, created without replacing anything;
  * the marker is read without following links or blocking. */
-static vt_error claim_dir(vt_register *reg, const char *dir, vt_diags *d)
+static vt_error claim_dir(vt_register *reg, const char *dir, int *made_marker,
+                          vt_diags *d)
 {
     const char *id = vt_register_id(reg);
     char *marker = NULL, want[96], have[96] = "";
@@ -272,6 +280,7 @@ static vt_error claim_dir(vt_register *reg, const char *dir, vt_diags *d)
         struct stat st;
         if (fd < 0 && errno == ENOENT) {
             int err = write_new(marker, want, strlen(want));
+            *made_marker = err == 0;
             if (err == 0)
                 break;
             if (err != EEXIST) /* another process made it: read that */
@@ -305,29 +314,54 @@ static vt_error claim_dir(vt_register *reg, const char *dir, vt_diags *d)
     return rc;
 }
 
+/* An archive folder, and what making it for this issue created. */
+typedef struct {
+    char *dir;
+    size_t made_from; /* see make_dirs */
+    int made_marker;
+} archive_folder;
+
+/* Take away what archive_dir made, after a refused issue: nothing is
+ * left behind.  Folders go only if empty, the innermost first. */
+static void archive_undo(vt_register *reg, archive_folder *f)
+{
+    char *p = f->dir ? strdup(f->dir) : NULL;
+    if (p && f->made_marker) {
+        vt_register_forget_dir(reg, p);
+        char *marker = NULL;
+        if (asprintf(&marker, "%s/%s", p, VT_REGISTER_MARKER) >= 0)
+            unlink(marker);
+        free(marker);
+    }
+    while (p && f->made_from != SIZE_MAX && strlen(p) >= f->made_from &&
+           rmdir(p) == 0) {
+        char *slash = strrchr(p, '/');
+        if (!slash)
+            break;
+        *slash = '\0';
+    }
+    free(p);
+}
+
 /* The archive folder: -o, else archive/YEAR beside the register; made
  * if missing and claimed for this register. */
 static vt_error archive_dir(vt_register *reg, const vt_issue_opts *o,
-                            int year, char **out, vt_diags *d)
+                            int year, archive_folder *f, vt_diags *d)
 {
-    char *dir = NULL;
-    *out = NULL;
-    if (o->dir ? !(dir = strdup(o->dir))
-               : asprintf(&dir, "%s/archive/%d", vt_register_dir(reg), year) < 0)
+    memset(f, 0, sizeof *f);
+    f->made_from = SIZE_MAX;
+    if (o->dir ? !(f->dir = strdup(o->dir))
+               : asprintf(&f->dir, "%s/archive/%d", vt_register_dir(reg),
+                          year) < 0) {
+        f->dir = NULL;
         return VT_ERR_NOMEM;
-    vt_error rc = VT_OK;
-    if (make_dirs(dir) != 0) {
-        vt_diags_addf(d, "%s: cannot create the archive folder: %s", dir,
-                      strerror(errno));
-        rc = VT_ERR_IO;
     }
-    if (rc == VT_OK)
-        rc = claim_dir(reg, dir, d);
-    if (rc != VT_OK)
-        free(dir);
-    else
-        *out = dir;
-    return rc;
+    if (make_dirs(f->dir, &f->made_from) != 0) {
+        vt_diags_addf(d, "%s: cannot create the archive folder: %s", f->dir,
+                      strerror(errno));
+        return VT_ERR_IO;
+    }
+    return claim_dir(reg, f->dir, &f->made_marker, d);
 }
 
 vt_error vt_issue(vt_register *reg, const vt_plan *plan,
@@ -340,27 +374,27 @@ vt_error vt_issue(vt_register *reg, const vt_plan *plan,
         return rc;
     issue_ctx c = {reg, plan, tpl, NULL, {0, 0, 0}, res};
     vt_issue_date(plan, o, &c.date.year, &c.date.month, &c.date.day);
-    char *dir = NULL;
-    rc = archive_dir(reg, o, c.date.year, &dir, d);
-    if (rc != VT_OK)
-        return rc;
-    c.dir = dir;
+    archive_folder f;
+    rc = archive_dir(reg, o, c.date.year, &f, d);
+    c.dir = f.dir;
     vt_buf subject, recipients;
     vt_buf_init(&subject);
     vt_buf_init(&recipients);
     vt_reg_request q = request_of(plan, c.date.year, c.date.month,
                                   c.date.day, o, &subject, &recipients);
     int number = 0;
-    if (subject.oom || recipients.oom)
+    if (rc == VT_OK && (subject.oom || recipients.oom))
         rc = VT_ERR_NOMEM;
-    else
+    else if (rc == VT_OK)
         rc = vt_register_issue(reg, &q, 1, write_issue, &c, &number, d);
     if (rc == VT_OK)
         snprintf(res->date, sizeof res->date, "%04d-%02d-%02d", c.date.year,
                  c.date.month, c.date.day);
+    else
+        archive_undo(reg, &f);
     vt_buf_free(&subject);
     vt_buf_free(&recipients);
-    free(dir);
+    free(f.dir);
     return rc;
 }
 

@@ -607,6 +607,17 @@ vt_error vt_register_add_dir(vt_register *r, const char *dir, vt_diags *d)
     return rc;
 }
 
+void vt_register_forget_dir(vt_register *r, const char *dir)
+{
+    char *real = realpath(dir, NULL);
+    if (!real)
+        return;
+    const char *rel = relative_dir(r, real);
+    exec_text(r, "DELETE FROM archive_dir WHERE path = ?1", 1,
+              *rel ? rel : ".");
+    free(real);
+}
+
 vt_error vt_register_archive_dirs(vt_register *r, vt_reg_dir_fn fn,
                                   void *ctx, vt_diags *d)
 {

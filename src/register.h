@@ -113,6 +113,11 @@ const char *vt_register_id(const vt_register *r);
  * once, so it is known even if the issue that follows is killed). */
 vt_error vt_register_add_dir(vt_register *r, const char *dir, vt_diags *d);
 
+/* Forget dir again, when the issue that made it was refused and the
+ * folder is taken away (best effort: a folder recorded but gone is
+ * skipped by verify anyway). */
+void vt_register_forget_dir(vt_register *r, const char *dir);
+
 /* Call fn with the full path of every archive folder recorded; stops
  * early (VT_ERR_USAGE) when fn returns non-zero. */
 typedef int (*vt_reg_dir_fn)(void *ctx, const char *dir);

@@ -71,7 +71,8 @@ def expect(label, r, code, pattern, before=None, after=None):
         return False
     msg = ' | '.join((r.stderr + r.stdout).strip().splitlines())[:400]
     same = before is None or before == after
-    diff = '' if same else ' changed %r' % sorted(set(before.items()) ^ set(after.items()))[:4]
+    diff = '' if same else ' changed %r' % sorted({k for k in set(before) | set(after)
+                                                   if before.get(k) != after.get(k)})
     return check(r.returncode == code and re.search(pattern, r.stderr + r.stdout) is not None and same,
                  '%s: exit %d, message /%s/%s (got %d: %s%s)'
                  % (label, code, pattern, ', nothing changed' if before is not None else '',
@@ -404,6 +405,20 @@ def foreign_tables(e):
                    r'tables are not those of a register\); nothing was changed', before, state(d))
 
 
+def refused_first_of_year(e, source):
+    """An issue refused inside the register's transaction takes back the
+    year's archive folder and its marker that it made."""
+    d, reg, arch = issued(e, 'refused-first')
+    before = state(d)
+    other = os.path.join(source, 'plans', 'kim-thanh-2017-ke-hoach-sinh-hoat-to-truong.xml')
+    r = e.issue(reg, plan=other, date='2027-01-04')
+    expect('another office\'s plan, first of its year', r, 2, r'issue it from that office', before, state(d))
+    out = os.path.join(d, 'new', 'deep')
+    r = e.issue(reg, '-o', out, plan=other, date='2027-01-04')
+    expect('another office\'s plan into a new -o folder', r, 2, r'issue it from that office',
+           before, state(d))
+
+
 def main():
     a = parse_args()
     with tempfile.TemporaryDirectory(prefix='vt-bad-register-') as tmp:
@@ -416,6 +431,7 @@ def main():
         notes_and_csv(e)
         unowned_files(e)
         foreign_tables(e)
+        refused_first_of_year(e, a.source)
     print('%d passed, %d failed' % (RESULTS['passed'], RESULTS['failed']))
     return 1 if RESULTS['failed'] else 0
 
