@@ -4,9 +4,11 @@
  * The register hands out a number inside a transaction and calls back
  * here; the document is rendered with that number and date, written and
  * synced to its archive name, and only then does the register commit.  A
- * crash before the commit leaves at most a complete file whose number the
- * next issue takes again (and whose file it replaces); a crash after it
- * leaves a complete entry with its complete file.
+ * crash before the commit leaves at most a complete file no entry owns:
+ * `register verify` lists it, and the next issue, which takes its number
+ * again, refuses to replace it (nothing in an archive folder is ever
+ * replaced); a crash after it leaves a complete entry with its complete
+ * file.
  */
 #include "issue.h"
 

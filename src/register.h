@@ -11,8 +11,9 @@
  * archived file written in between: the caller's write function gets the
  * numbers, writes and syncs the files, and the entry is committed only
  * after that.  If anything fails (or the process dies) before the commit,
- * the numbers were never given and the files are removed (or, after a
- * crash, replaced by the next issue, which gets the same numbers).
+ * the numbers were never given and the files are removed (after a
+ * crash, a file may stay that no entry owns: verify lists it, and it is
+ * never replaced).
  */
 #ifndef VT_REGISTER_H
 #define VT_REGISTER_H
