@@ -382,6 +382,14 @@ static void book_docx_xml(vt_buf *b, rows *R)
 vt_error vt_book_export(vt_register *r, const vt_book_opts *o,
                         const char *out_path, vt_diags *d)
 {
+    /* -o register.sqlite would replace the register with its own book */
+    const char *what = vt_register_protected(r, out_path);
+    if (what) {
+        vt_diags_addf(d, "%s: is %s; nothing was written: give the book "
+                         "another file name",
+                      out_path, what);
+        return VT_ERR_USAGE;
+    }
     rows R;
     vt_error rc = collect(r, o, &R, d);
     vt_buf xml, out;

@@ -590,16 +590,26 @@ vt_error vt_register_add_dir(vt_register *r, const char *dir, vt_diags *d)
                       strerror(errno));
         return VT_ERR_IO;
     }
-    const char *rel = relative_dir(r, real);
+    const char *rel = *relative_dir(r, real) ? relative_dir(r, real) : ".";
     vt_error rc = VT_OK;
+    /* known already (every issue but a folder's first): no write */
+    sqlite3_stmt *st;
+    int known = 0;
+    if (sqlite3_prepare_v2(r->db, "SELECT 1 FROM archive_dir WHERE path = ?1",
+                           -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, rel, -1, SQLITE_STATIC);
+        known = sqlite3_step(st) == SQLITE_ROW;
+        sqlite3_finalize(st);
+    }
     /* committed on its own, before the issue's transaction: a file left
      * by an issue killed before its commit is then still in a folder
      * verify looks at */
-    if (sqlite3_exec(r->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK ||
-        exec_text(r, "INSERT INTO archive_dir(path) VALUES (?1) ON "
-                     "CONFLICT(path) DO NOTHING",
-                  1, *rel ? rel : ".") != 0 ||
-        sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+    if (!known &&
+        (sqlite3_exec(r->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK ||
+         exec_text(r, "INSERT INTO archive_dir(path) VALUES (?1) ON "
+                      "CONFLICT(path) DO NOTHING",
+                   1, rel) != 0 ||
+         sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)) {
         rc = db_fail(r, d, "cannot record the archive folder");
         sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
     }
@@ -645,6 +655,25 @@ vt_error vt_register_archive_dirs(vt_register *r, vt_reg_dir_fn fn,
         rc = db_fail(r, d, "cannot read the register");
     sqlite3_finalize(st);
     return rc;
+}
+
+const char *vt_register_protected(vt_register *r, const char *path)
+{
+    static const char *const own[] = {"", "-wal", "-shm", "-journal"};
+    const char *base = strrchr(path, '/');
+    if (strcmp(base ? base + 1 : path, VT_REGISTER_MARKER) == 0)
+        return "the marker of an archive folder";
+    char *mine = stored_path(r, r->path), *it = stored_path(r, path);
+    const char *why = NULL;
+    size_t n = mine ? strlen(mine) : 0;
+    for (size_t i = 0; mine && it && !why && i < sizeof own / sizeof *own; i++)
+        if (strncmp(it, mine, n) == 0 && strcmp(it + n, own[i]) == 0)
+            why = "the register itself, or its journal";
+    free(mine);
+    free(it);
+    if (!why && vt_register_file_taken(r, path) > 0)
+        why = "an archived document of the register";
+    return why;
 }
 
 int vt_register_file_taken(vt_register *r, const char *path)

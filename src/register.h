@@ -125,6 +125,11 @@ typedef int (*vt_reg_dir_fn)(void *ctx, const char *dir);
 vt_error vt_register_archive_dirs(vt_register *r, vt_reg_dir_fn fn,
                                   void *ctx, vt_diags *d);
 
+/* What path is, if it is something no output may replace: the register
+ * file (or its -wal, -shm, -journal), an archive folder's marker, or an
+ * archived file; NULL otherwise. */
+const char *vt_register_protected(vt_register *r, const char *path);
+
 /* 1 if path is the archived file of an entry (so must not be overwritten),
  * 0 if not, -1 on a database error. */
 int vt_register_file_taken(vt_register *r, const char *path);

@@ -205,6 +205,21 @@ def names_collide(e):
                before, state(arch))
 
 
+def export_over_register(e):
+    """The book never replaces the register, its journal, a marker or an
+    archived document."""
+    d, reg, arch = issued(e, 'export-over')
+    targets = [reg, reg + '-wal', os.path.join(arch, MARKER),
+               os.path.join(arch, '2026-01-ke-hoach-pgddt.docx'),
+               os.path.join(d, '.', 'archive', '..', 'register.sqlite')]
+    before = state(d)
+    for t in targets:
+        r = e.run('register', 'export', '--format', 'csv', '-o', t, '--register', reg)
+        expect('14 export -o %s' % os.path.relpath(t, d), r, 2,
+               r'is (the register itself, or its journal|the marker of an archive folder|an archived '
+               r'document of the register); nothing was written', before, state(d))
+
+
 # ---- 15: verify streams regular files and follows nothing ----------------
 
 def verify_anything(e):
@@ -425,6 +440,7 @@ def main():
         os.chmod(tmp, 0o755)
         e = Env(a, tmp)
         names_collide(e)
+        export_over_register(e)
         verify_anything(e)
         numbers_at_edge(e)
         pending_wal(e)
