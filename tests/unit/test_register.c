@@ -14,6 +14,7 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "buf.h"
 #include "register.h"
 #include "sha256.h"
 
@@ -567,6 +568,38 @@ static void test_id_folders_and_schema2(void **state)
     vt_diags_free(&d);
 }
 
+/* The book's CSV guard: a cell a spreadsheet could run as a formula gets
+ * an apostrophe, whatever blanks come first; other cells are as given. */
+static void test_csv_guard(void **state)
+{
+    (void)state;
+    static const char *const guarded[] = {
+        "=1+1", "+1", "-2", "@SUM(A1)", "\t=1", "\tx", "\rx", "  =1",
+        "\xE3\x80\x80=1",          /* U+3000 ideographic space */
+        "\xC2\xA0-1",              /* no-break space */
+        "\xE2\x80\x83@x",          /* em space */
+        "\xE2\x80\x8B\xE2\x80\xAE=1", /* zero-width space, RLO */
+        "\xEF\xBB\xBF+1",          /* BOM */
+        "\xEF\xBC\x9D" "1",        /* full-width = */
+    };
+    static const char *const plain[] = {"", "01/KH-PGDĐT", "a=1", " x",
+                                        "\xE3\x80\x80x", "Đ-1", "\xC2"};
+    vt_buf b;
+    vt_buf_init(&b);
+    for (size_t i = 0; i < sizeof guarded / sizeof *guarded; i++) {
+        vt_buf_reset(&b);
+        vt_buf_csv_cell(&b, guarded[i], 0);
+        assert_true(b.len >= 2 && memcmp(b.data, "\"'", 2) == 0);
+    }
+    for (size_t i = 0; i < sizeof plain / sizeof *plain; i++) {
+        vt_buf_reset(&b);
+        vt_buf_csv_cell(&b, plain[i], 1);
+        assert_true(b.len >= 1 && b.data[0] == '"' &&
+                    (b.len < 2 || b.data[1] != '\''));
+    }
+    vt_buf_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -578,6 +611,7 @@ int main(void)
         cmocka_unit_test(test_number_limit),
         cmocka_unit_test(test_foreign_schema),
         cmocka_unit_test(test_id_folders_and_schema2),
+        cmocka_unit_test(test_csv_guard),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
