@@ -9,11 +9,15 @@
  */
 #include "book.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "book_xlsx.h"
 #include "buf.h"
@@ -69,6 +73,30 @@ static void note_cell(vt_buf *b, const vt_reg_entry *e)
     vt_buf_printf(b, ": %s", e->voided);
 }
 
+/* The cell raw holds, cleaned like plan text (controls, direction marks
+ * and invisible characters gone, white space folded, NFC) and copied into
+ * the arena: a register written by an older vanthu, or edited by hand,
+ * may hold anything, and the book goes to a spreadsheet or the printer.
+ * Text that is not UTF-8 becomes U+FFFD. */
+static char *clean_cell(vt_arena *a, vt_buf *raw, vt_buf *clean)
+{
+    vt_buf_reset(clean);
+    if (vt_text_clean(raw->data ? raw->data : "", raw->len, clean) != 0)
+        vt_buf_puts(clean, "\xEF\xBF\xBD");
+    size_t start = clean->len && clean->data[0] == ' ';
+    size_t len = clean->len - start;
+    if (len && clean->data[start + len - 1] == ' ')
+        len--;
+    if (raw->oom || clean->oom)
+        return NULL;
+    char *out = vt_arena_alloc(a, len + 1);
+    if (out && len)
+        memcpy(out, clean->data + start, len);
+    if (out)
+        out[len] = '\0';
+    return out;
+}
+
 static int add_row(void *ctx, const vt_reg_entry *e)
 {
     rows *R = ctx;
@@ -101,8 +129,9 @@ static int add_row(void *ctx, const vt_reg_entry *e)
         R->agency_name = vt_arena_strdup(a, e->agency_name);
         R->parent = vt_arena_strdup(a, e->parent);
     }
-    vt_buf b;
+    vt_buf b, clean;
     vt_buf_init(&b);
+    vt_buf_init(&clean);
     char **c = &R->cells[R->n * 10];
     char copies[16];
     snprintf(copies, sizeof copies, "%d", e->copies);
@@ -117,10 +146,10 @@ static int add_row(void *ctx, const vt_reg_entry *e)
             short_date(&b, i == 1 ? e->date : e->sent_date);
         else
             note_cell(&b, e);
-        vt_buf_putc(&b, '\0');
-        c[i] = b.oom ? NULL : vt_arena_strdup(a, b.data);
+        c[i] = clean_cell(a, &b, &clean);
     }
     vt_buf_free(&b);
+    vt_buf_free(&clean);
     R->files[R->n] = vt_arena_strdup(a, e->files);
     R->numbers[R->n] = e->number;
     R->dates[R->n] = vt_arena_strdup(a, e->date);
@@ -354,6 +383,14 @@ static void book_docx_xml(vt_buf *b, rows *R)
 vt_error vt_book_export(vt_register *r, const vt_book_opts *o,
                         const char *out_path, vt_diags *d)
 {
+    /* -o register.sqlite would replace the register with its own book */
+    const char *what = vt_register_protected(r, out_path);
+    if (what) {
+        vt_diags_addf(d, "%s: is %s; nothing was written: give the book "
+                         "another file name",
+                      out_path, what);
+        return VT_ERR_USAGE;
+    }
     rows R;
     vt_error rc = collect(r, o, &R, d);
     if (rc == VT_OK && o->format == VT_BOOK_XLSX) { /* book_xlsx.c */
@@ -391,9 +428,57 @@ vt_error vt_book_export(vt_register *r, const vt_book_opts *o,
 typedef struct {
     vt_register *r;
     FILE *report;
-    size_t checked, bad;
+    int year;
+    size_t checked, bad, orphans;
     int oom;
 } verifier;
+
+/* The SHA-256 of the regular file at path, read in pieces: an archive
+ * holds documents, and anything else in its place (a link to /dev/zero,
+ * a FIFO that would block, a folder) is reported, not followed or read.
+ * NULL, or what is wrong. */
+static const char *hash_file(const char *path, char hex[65])
+{
+    static const char digits[] = "0123456789abcdef";
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT ? "missing"
+               : errno == ELOOP ? "a symbolic link, not the archived file"
+                                : strerror(errno);
+    struct stat st;
+    const char *problem = NULL;
+    if (fstat(fd, &st) != 0)
+        problem = strerror(errno);
+    else if (!S_ISREG(st.st_mode))
+        problem = S_ISDIR(st.st_mode) ? "a folder, not the archived file"
+                                      : "not a regular file (a device, FIFO "
+                                        "or socket), not the archived file";
+    vt_sha256 h;
+    vt_sha256_init(&h);
+    unsigned char chunk[1 << 16];
+    while (!problem) {
+        ssize_t n = read(fd, chunk, sizeof chunk);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            problem = strerror(errno);
+        else if (n == 0)
+            break;
+        else
+            vt_sha256_update(&h, chunk, (size_t)n);
+    }
+    close(fd);
+    if (problem)
+        return problem;
+    unsigned char digest[32];
+    vt_sha256_final(&h, digest);
+    for (int i = 0; i < 32; i++) {
+        hex[2 * i] = digits[digest[i] >> 4];
+        hex[2 * i + 1] = digits[digest[i] & 15];
+    }
+    hex[64] = '\0';
+    return NULL;
+}
 
 static int check_file(void *ctx, const vt_reg_entry *e, const char *path,
                       const char *sha256)
@@ -403,18 +488,10 @@ static int check_file(void *ctx, const vt_reg_entry *e, const char *path,
     if (path[0] == '/' ? !(full = strdup(path))
                        : asprintf(&full, "%s/%s", vt_register_dir(v->r), path) < 0)
         return v->oom = 1;
-    char *data = NULL;
-    size_t len = 0;
-    const char *problem = NULL;
     char actual[65] = "";
-    int rc = vt_read_file(full, SIZE_MAX / 2, &data, &len);
-    if (rc != 0)
-        problem = errno == ENOENT ? "missing" : strerror(errno);
-    else {
-        vt_sha256_hex(data, len, actual);
-        if (strcmp(actual, sha256) != 0)
-            problem = "changed since it was archived";
-    }
+    const char *problem = hash_file(full, actual);
+    if (!problem && strcmp(actual, sha256) != 0)
+        problem = "changed since it was archived";
     v->checked++;
     if (problem) {
         v->bad++;
@@ -425,25 +502,84 @@ static int check_file(void *ctx, const vt_reg_entry *e, const char *path,
                     sha256);
         fputc('\n', v->report);
     }
-    free(data);
     free(full);
     return 0;
+}
+
+/* 1 if name is an archive name of year ("2026-…", "mat-2026-…"). */
+static int name_of_year(const char *name, int year)
+{
+    char prefix[32];
+    if (strncmp(name, "mat-", 4) == 0)
+        name += 4;
+    snprintf(prefix, sizeof prefix, "%d-", year);
+    return strncmp(name, prefix, strlen(prefix)) == 0;
+}
+
+/* Every name in an archive folder that no entry owns is a line: a file
+ * left by an issue killed between writing it and recording it, or put
+ * there by hand.  With --year, only that year's archive names. */
+static int check_dir(void *ctx, const char *dir)
+{
+    verifier *v = ctx;
+    DIR *dp = opendir(dir);
+    if (!dp) {
+        if (errno != ENOENT) {
+            v->orphans++;
+            fprintf(v->report, "%s: cannot read the archive folder: %s\n", dir,
+                    strerror(errno));
+        }
+        return 0;
+    }
+    struct dirent *de;
+    while ((de = readdir(dp))) {
+        const char *name = de->d_name;
+        if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0 ||
+            strcmp(name, VT_REGISTER_MARKER) == 0 ||
+            (v->year && !name_of_year(name, v->year)))
+            continue;
+        char *full = NULL;
+        if (asprintf(&full, "%s/%s", dir, name) < 0) {
+            v->oom = 1;
+            break;
+        }
+        int taken = vt_register_file_taken(v->r, full);
+        if (taken <= 0) {
+            v->orphans++;
+            fprintf(v->report, "%s: %s\n", full,
+                    taken < 0 ? "cannot read the register"
+                              : "in the archive folder, but no entry of the "
+                                "register owns it (an issue interrupted "
+                                "before it was recorded, or put there by "
+                                "hand)");
+        }
+        free(full);
+    }
+    closedir(dp);
+    return v->oom;
 }
 
 vt_error vt_book_verify(vt_register *r, int year, FILE *report,
                         size_t *checked, vt_diags *d)
 {
-    verifier v = {r, report, 0, 0, 0};
+    verifier v = {r, report, year, 0, 0, 0, 0};
     vt_reg_filter f = {.year = year};
     vt_error rc = vt_register_files(r, &f, check_file, &v, d);
+    if (rc == VT_OK && !v.oom)
+        rc = vt_register_archive_dirs(r, check_dir, &v, d);
     *checked = v.checked;
-    if (rc == VT_OK && v.oom)
+    if (v.oom && (rc == VT_OK || rc == VT_ERR_USAGE))
         rc = VT_ERR_NOMEM;
-    if (rc == VT_OK && v.bad) {
+    if (rc == VT_OK && v.bad)
         vt_diags_addf(d, "%s: %zu of %zu archived files do not match the "
                          "register",
                       vt_register_dir(r), v.bad, v.checked);
+    if (rc == VT_OK && v.orphans)
+        vt_diags_addf(d, "%s: %zu name%s in the archive folders that no "
+                         "entry owns",
+                      vt_register_dir(r), v.orphans,
+                      v.orphans == 1 ? "" : "s");
+    if (rc == VT_OK && (v.bad || v.orphans))
         rc = VT_ERR_MISMATCH;
-    }
     return rc;
 }

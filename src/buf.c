@@ -229,11 +229,49 @@ int vt_read_file(const char *path, size_t max_bytes, char **data, size_t *len)
     return 0;
 }
 
+/* Length of the blank or invisible character at s (white space, a
+ * control, a Unicode space, a zero-width or direction mark), 0 if s
+ * starts with anything else. */
+static size_t csv_blank(const unsigned char *s)
+{
+    if (*s && *s <= 0x20)
+        return 1;
+    if (s[0] == 0xC2 && (s[1] == 0xA0 || s[1] == 0x85 || s[1] == 0xAD))
+        return 2;
+    if (s[0] == 0xE1 && ((s[1] == 0x9A && s[2] == 0x80) ||
+                         (s[1] == 0xA0 && s[2] == 0x8E)))
+        return 3;
+    if (s[0] == 0xE2 && ((s[1] == 0x80 && ((s[2] >= 0x80 && s[2] <= 0x8F) ||
+                                           (s[2] >= 0xA8 && s[2] <= 0xAF))) ||
+                         (s[1] == 0x81 && s[2] >= 0x9F && s[2] <= 0xAF)))
+        return 3;
+    if ((s[0] == 0xE3 && s[1] == 0x80 && s[2] == 0x80) ||
+        (s[0] == 0xEF && s[1] == 0xBB && s[2] == 0xBF))
+        return 3;
+    return 0;
+}
+
+/* 1 if a spreadsheet could take the cell for a formula: it starts with
+ * = + - @ (or their full-width forms), after any blanks a spreadsheet
+ * may skip, or starts with a tab or carriage return at all. */
+static int csv_formula(const char *text)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    if (*s == '\t' || *s == '\r')
+        return 1;
+    for (size_t n; (n = csv_blank(s)) > 0;)
+        s += n;
+    if (*s == '=' || *s == '+' || *s == '-' || *s == '@')
+        return 1;
+    return s[0] == 0xEF && s[1] == 0xBC &&
+           (s[2] == 0x9D || s[2] == 0x8B || s[2] == 0x8D || s[2] == 0xA0);
+}
+
 void vt_buf_csv_cell(vt_buf *b, const char *s, int last)
 {
     /* a cell starting like a formula is run by spreadsheets (CSV
      * injection): a leading apostrophe makes it text */
-    int formula = *s == '=' || *s == '+' || *s == '-' || *s == '@';
+    int formula = csv_formula(s);
     vt_buf_putc(b, '"');
     if (formula)
         vt_buf_putc(b, '\'');

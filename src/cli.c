@@ -707,20 +707,49 @@ static int print_agency(void *ctx, const vt_reg_agency *a)
     return 0;
 }
 
-/* "5/2024" or "05/KH-PGDĐT" with --year into a filter. */
+/* "5/2024" or "05/KH-PGDĐT" with --year into a filter; numbers past
+ * the register's largest are not numbers it can hold. */
 static int parse_entry_id(const char *s, const opts *o, vt_reg_filter *f)
 {
-    int number, year, n = 0;
-    if (sscanf(s, "%d/%d%n", &number, &year, &n) == 2 && !s[n] &&
-        number > 0 && year > 1900) {
-        f->number = number;
-        f->year = year;
+    char *slash, *end;
+    errno = 0;
+    long number = strtol(s, &slash, 10);
+    long year = *slash == '/' ? strtol(slash + 1, &end, 10) : 0;
+    if (*slash == '/' && slash > s && slash[1] >= '0' && slash[1] <= '9' &&
+        !*end && !errno && number > 0 && number <= VT_REGISTER_MAX_NUMBER &&
+        year > 1900 && year <= 1000000) {
+        f->number = (int)number;
+        f->year = (int)year;
         return 0;
     }
     if (!o->year)
         return -1;
     f->ky_hieu = s;
     f->year = o->year;
+    return 0;
+}
+
+/* A clerk's text for the register (a note, a name, a reason) cleaned
+ * like plan text: control characters, direction overrides and invisible
+ * marks gone, white space folded, NFC, no space at either end.  *s is
+ * replaced by the clean copy, kept in keep; -1 (with a message naming the
+ * option) for text that is not UTF-8. */
+static int clean_arg(const char *flag, const char **s, vt_buf *keep,
+                     vt_diags *d)
+{
+    if (!*s)
+        return 0;
+    vt_buf_reset(keep);
+    if (vt_text_clean(*s, strlen(*s), keep) != 0) {
+        vt_diags_addf(d, "%s: the text is not valid UTF-8", flag);
+        return -1;
+    }
+    while (keep->len && keep->data[keep->len - 1] == ' ')
+        keep->len--;
+    vt_buf_putc(keep, '\0');
+    if (keep->oom)
+        return -1;
+    *s = keep->data + (keep->data[0] == ' ');
     return 0;
 }
 
@@ -788,8 +817,16 @@ static vt_error register_void(const opts *o, vt_register *reg,
                               const char *id, vt_diags *d)
 {
     vt_reg_filter f = {0};
-    if (parse_entry_id(id, o, &f) != 0 || !o->reason || !*o->reason) {
+    const char *reason = o->reason;
+    vt_buf keep;
+    vt_buf_init(&keep);
+    if (clean_arg("--reason", &reason, &keep, d) != 0) {
+        vt_buf_free(&keep);
+        return VT_ERR_USAGE;
+    }
+    if (parse_entry_id(id, o, &f) != 0 || !reason || !*reason) {
         vt_diags_addf(d, "void: give the entry (N/YEAR) and --reason TEXT");
+        vt_buf_free(&keep);
         return VT_ERR_USAGE;
     }
     vt_issue_opts when = o->iss;
@@ -798,10 +835,11 @@ static vt_error register_void(const opts *o, vt_register *reg,
         vt_issue_today(&when.year, &when.month, &when.day);
     snprintf(date, sizeof date, "%04d-%02d-%02d", when.year, when.month,
              when.day);
-    vt_reg_update u = {.void_reason = o->reason, .void_date = date};
+    vt_reg_update u = {.void_reason = reason, .void_date = date};
     vt_error rc = vt_register_update(reg, &f, &u, d);
     if (rc == VT_OK)
-        printf("%s: void since %s: %s\n", id, date, o->reason);
+        printf("%s: void since %s: %s\n", id, date, reason);
+    vt_buf_free(&keep);
     return rc;
 }
 
@@ -821,7 +859,16 @@ static vt_error register_note(const opts *o, vt_register *reg,
              o->sent.day);
     vt_reg_update u = {.sent_date = o->sent.year ? sent : NULL,
                        .received_by = o->received_by, .note = o->note};
-    return vt_register_update(reg, &f, &u, d);
+    vt_buf keep[2];
+    vt_buf_init(&keep[0]);
+    vt_buf_init(&keep[1]);
+    vt_error rc = VT_ERR_USAGE;
+    if (clean_arg("--received-by", &u.received_by, &keep[0], d) == 0 &&
+        clean_arg("--note", &u.note, &keep[1], d) == 0)
+        rc = vt_register_update(reg, &f, &u, d);
+    vt_buf_free(&keep[0]);
+    vt_buf_free(&keep[1]);
+    return rc;
 }
 
 static vt_error register_export(const opts *o, vt_register *reg, vt_diags *d)
@@ -869,11 +916,19 @@ static vt_error register_agency(opts *o, vt_register *reg, const char *abbr,
                                 vt_diags *d)
 {
     vt_error rc = VT_OK;
-    if (abbr && (o->set.name || o->set.parent || o->set.series_policy ||
-                 o->set.book)) {
+    vt_buf keep[2];
+    vt_buf_init(&keep[0]);
+    vt_buf_init(&keep[1]);
+    if (clean_arg("--name", &o->set.name, &keep[0], d) != 0 ||
+        clean_arg("--parent", &o->set.parent, &keep[1], d) != 0)
+        rc = VT_ERR_USAGE;
+    if (rc == VT_OK && abbr && (o->set.name || o->set.parent ||
+                                o->set.series_policy || o->set.book)) {
         o->set.abbr = abbr;
         rc = vt_register_set_agency(reg, &o->set, d);
     }
+    vt_buf_free(&keep[0]);
+    vt_buf_free(&keep[1]);
     if (rc == VT_OK)
         rc = vt_register_agencies(reg, print_agency, NULL, d);
     return rc;

@@ -35,6 +35,8 @@ struct vt_register {
     char *dir; /* the register's folder, resolved: archive paths under it
                   are stored relative to it, so the folder can be moved */
     int busy_ms;
+    int version; /* the schema version of the file as opened */
+    char id[40]; /* the register's random id; "" before schema 3 */
 };
 
 /* Each step takes the schema from version i to i + 1.  A step is never
@@ -93,7 +95,23 @@ static const char *const migrations[] = {
     "CREATE INDEX archive_file_entry ON archive_file(entry_id);"
     "CREATE UNIQUE INDEX entry_ky_hieu"
     "  ON entry(agency_id, year, series = 'mat', ky_hieu);",
+    /* 3: the register's own random id, which the marker file of each
+     * archive folder names, so that a second register never writes into
+     * (and replaces the files of) the first one's folder; and the archive
+     * folders in use, so that verify can find files no entry owns */
+    "CREATE TABLE meta ("
+    "  key TEXT PRIMARY KEY,"
+    "  value TEXT NOT NULL);"
+    "INSERT INTO meta(key, value) VALUES ('id', lower(hex(randomblob(16))));"
+    "CREATE TABLE archive_dir ("
+    "  id INTEGER PRIMARY KEY,"
+    "  path TEXT NOT NULL UNIQUE);",
 };
+
+/* The oldest schema the reading commands understand without a migration:
+ * a register on read-only media (last year's, burnt to a disc) cannot be
+ * brought forward, and version 2 has every column they show. */
+enum { MIN_READ_VERSION = 2 };
 
 int vt_register_schema_version(void)
 {
@@ -124,14 +142,97 @@ static vt_error db_fail(vt_register *r, vt_diags *d, const char *what)
     return VT_ERR_IO;
 }
 
-/* The file is ours when it carries our application_id, or is empty. */
+/* The shape of a database as one text: every object (table, index,
+ * trigger, view) with its table, and every table's columns with their
+ * type, constraints and default.  sqlite_stat tables (ANALYZE, run by a
+ * database browser) are not part of it. */
+static char *schema_text(sqlite3 *db)
+{
+    static const char sql[] =
+        "SELECT m.type || ' ' || m.name || ' ' || m.tbl_name || "
+        "  CASE m.type WHEN 'table' THEN coalesce((SELECT group_concat(c, "
+        "  ';') FROM (SELECT p.name || ' ' || p.type || ' ' || p.\"notnull\" "
+        "  || ' ' || p.pk || ' ' || coalesce(p.dflt_value, '') AS c FROM "
+        "  pragma_table_info(m.name) p ORDER BY p.cid)), '') ELSE '' END "
+        "FROM sqlite_schema m WHERE m.name NOT LIKE 'sqlite_stat%' "
+        "ORDER BY m.type, m.name";
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        return NULL;
+    vt_buf b;
+    vt_buf_init(&b);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        vt_buf_printf(&b, "%s\n", sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    vt_buf_putc(&b, '\0');
+    if (rc != SQLITE_DONE || b.oom) {
+        vt_buf_free(&b);
+        return NULL;
+    }
+    return vt_buf_take(&b);
+}
+
+/* The shape a register of schema version has: the migrations up to it
+ * run on an empty database in memory, so the check can never disagree
+ * with the steps themselves. */
+static char *expected_schema(int version)
+{
+    sqlite3 *mem = NULL;
+    char *text = NULL;
+    int ok = sqlite3_open_v2(":memory:", &mem, SQLITE_OPEN_READWRITE, NULL) ==
+             SQLITE_OK;
+    for (int v = 0; ok && v < version; v++)
+        ok = sqlite3_exec(mem, migrations[v], NULL, NULL, NULL) == SQLITE_OK;
+    if (ok)
+        text = schema_text(mem);
+    sqlite3_close(mem);
+    return text;
+}
+
+/* 1 if the register's tables are exactly those of its version: a file
+ * with our application_id but other tables (or extra ones) would fail in
+ * the middle of an issue, after the archive folder was made. */
+static int schema_matches(vt_register *r, int version, int *failed)
+{
+    char *have = schema_text(r->db);
+    char *want = have ? expected_schema(version) : NULL;
+    *failed = !have || !want;
+    int same = have && want && strcmp(have, want) == 0;
+    free(have);
+    free(want);
+    return same;
+}
+
+/* The register's id (schema 3 on), for the archive folders' marker. */
+static int read_id(vt_register *r)
+{
+    r->id[0] = '\0';
+    if (r->version < 3)
+        return 0;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(r->db, "SELECT value FROM meta WHERE key = 'id'",
+                           -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        snprintf(r->id, sizeof r->id, "%s", sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* The file is ours when it carries our application_id and exactly our
+ * tables, or is empty.  Called inside a transaction (or with one taken
+ * here), so the version and the tables are read from one snapshot: read
+ * separately, they could straddle another process's first migration and
+ * look foreign. */
 static vt_error check_identity(vt_register *r, int read_only, int *version,
                                vt_diags *d)
 {
-    /* one statement, so one snapshot: read separately, the three could
-     * straddle another process's first migration and look foreign */
-    int app = 0, tables = 0;
+    int app = 0, tables = 0, own_txn = sqlite3_get_autocommit(r->db);
     sqlite3_stmt *st = NULL;
+    if (own_txn)
+        sqlite3_exec(r->db, "BEGIN", NULL, NULL, NULL);
     int rc = sqlite3_prepare_v2(r->db,
                                 "SELECT (SELECT application_id FROM "
                                 "pragma_application_id), (SELECT user_version "
@@ -144,28 +245,41 @@ static vt_error check_identity(vt_register *r, int read_only, int *version,
         tables = sqlite3_column_int(st, 2);
     }
     sqlite3_finalize(st);
-    if (rc != SQLITE_ROW) {
-        if ((sqlite3_extended_errcode(r->db) & 0xff) == SQLITE_NOTADB) {
-            vt_diags_addf(d, "%s: not a vanthu register (not an SQLite "
-                             "file); nothing was changed",
-                          r->path);
-            return VT_ERR_USAGE;
-        }
-        return db_fail(r, d, "cannot read the register");
-    }
     const char *why = NULL;
-    if (app != VT_REGISTER_APP_ID && (tables > 0 || *version > 0))
+    int failed = 0;
+    if (rc != SQLITE_ROW) {
+        failed = 1;
+    } else if (app != VT_REGISTER_APP_ID && (tables > 0 || *version > 0)) {
         why = "not a vanthu register (an SQLite file with other data)";
-    else if (*version > vt_register_schema_version())
+    } else if (*version > vt_register_schema_version()) {
         why = "the register was written by a newer vanthu";
-    else if (read_only && *version < vt_register_schema_version())
+    } else if ((tables > 0 || *version > 0) &&
+               !schema_matches(r, *version, &failed) && !failed) {
+        why = "not a vanthu register (it has vanthu's application id, but "
+              "its tables are not those of a register)";
+    } else if (!failed && read_only && *version < MIN_READ_VERSION) {
         why = tables ? "the register has an older schema; any writing "
                        "command (issue, void) brings it up to date"
                      : "no register here yet; \"vanthu issue\" creates it";
-    if (!why)
-        return VT_OK;
-    vt_diags_addf(d, "%s: %s; nothing was changed", r->path, why);
-    return VT_ERR_USAGE;
+    }
+    r->version = *version;
+    if (!why && !failed && read_id(r) != 0)
+        failed = 1;
+    vt_error result = VT_OK;
+    if (failed && (sqlite3_extended_errcode(r->db) & 0xff) == SQLITE_NOTADB) {
+        vt_diags_addf(d, "%s: not a vanthu register (not an SQLite "
+                         "file); nothing was changed",
+                      r->path);
+        result = VT_ERR_USAGE;
+    } else if (failed) {
+        result = db_fail(r, d, "cannot read the register");
+    } else if (why) {
+        vt_diags_addf(d, "%s: %s; nothing was changed", r->path, why);
+        result = VT_ERR_USAGE;
+    }
+    if (own_txn)
+        sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL);
+    return result;
 }
 
 /* Bring the schema up to date in one transaction. */
@@ -184,8 +298,10 @@ static vt_error migrate(vt_register *r, vt_diags *d)
         if (sqlite3_exec(r->db, migrations[v], NULL, NULL, NULL) != SQLITE_OK)
             goto failed;
     if (sqlite3_exec(r->db, sql, NULL, NULL, NULL) == SQLITE_OK &&
-        sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
-        return VT_OK;
+        sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK) {
+        r->version = vt_register_schema_version();
+        return read_id(r) == 0 ? VT_OK : db_fail(r, d, "cannot read the register");
+    }
 failed:
     rc = db_fail(r, d, "cannot update the register's schema");
 rollback:
@@ -214,6 +330,75 @@ static void sql_fold(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     vt_buf_free(&b);
 }
 
+/* "file:" and path with every byte a URI could misread escaped. */
+static char *file_uri(const char *path, const char *query)
+{
+    vt_buf b;
+    vt_buf_init(&b);
+    vt_buf_puts(&b, "file:");
+    for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+            (*p >= '0' && *p <= '9') || strchr("/._-~", *p))
+            vt_buf_putc(&b, (char)*p);
+        else
+            vt_buf_printf(&b, "%%%02X", *p);
+    }
+    vt_buf_puts(&b, query);
+    vt_buf_putc(&b, '\0');
+    if (b.oom) {
+        vt_buf_free(&b);
+        return NULL;
+    }
+    return vt_buf_take(&b);
+}
+
+/* A register in WAL mode is read through its -shm file, which SQLite
+ * must be able to create beside it; on read-only media (last year's
+ * register burnt to a disc) it cannot, and the file is opened as
+ * immutable instead: nobody can be writing it there.  A -wal file with
+ * entries not yet copied into the register would be ignored that way,
+ * so it is refused with what to do. */
+static vt_error open_immutable(vt_register *r, vt_diags *d)
+{
+    char *wal = NULL;
+    struct stat st;
+    if (asprintf(&wal, "%s-wal", r->path) < 0)
+        return VT_ERR_NOMEM;
+    int pending = stat(wal, &st) == 0 && st.st_size > 0;
+    free(wal);
+    if (pending) {
+        vt_diags_addf(d, "%s: the register is on read-only media and its "
+                         "journal (%s-wal) holds entries not yet written "
+                         "into it: copy both files to a writable folder and "
+                         "read the copy",
+                      r->path, r->path);
+        return VT_ERR_IO;
+    }
+    char *uri = file_uri(r->path, "?immutable=1");
+    if (!uri)
+        return VT_ERR_NOMEM;
+    sqlite3_close(r->db);
+    r->db = NULL;
+    int rc = sqlite3_open_v2(uri, &r->db,
+                             SQLITE_OPEN_READONLY | SQLITE_OPEN_URI |
+                                 SQLITE_OPEN_NOMUTEX,
+                             NULL);
+    free(uri);
+    return rc == SQLITE_OK ? VT_OK : db_fail(r, d, "cannot open the register");
+}
+
+/* 1 if reading failed only because SQLite could not set up its shared
+ * memory beside a read-only register. */
+static int needs_immutable(vt_register *r)
+{
+    int rc = sqlite3_exec(r->db, "SELECT count(*) FROM sqlite_schema", NULL,
+                          NULL, NULL);
+    int code = rc & 0xff;
+    return (code == SQLITE_CANTOPEN || code == SQLITE_READONLY ||
+            code == SQLITE_PERM) &&
+           access(r->path, R_OK) == 0;
+}
+
 static vt_error open_db(vt_register *r, int read_only, int busy_ms,
                         vt_diags *d)
 {
@@ -229,12 +414,18 @@ static vt_error open_db(vt_register *r, int read_only, int busy_ms,
         }
         return db_fail(r, d, "cannot open the register");
     }
+    sqlite3_extended_result_codes(r->db, 1);
+    if (read_only && needs_immutable(r)) {
+        vt_error rc = open_immutable(r, d);
+        if (rc != VT_OK)
+            return rc;
+        sqlite3_extended_result_codes(r->db, 1);
+    }
     sqlite3_busy_timeout(r->db, busy_ms);
     r->busy_ms = busy_ms;
-    sqlite3_extended_result_codes(r->db, 1);
     if (!read_only && sqlite3_db_readonly(r->db, "main") == 1) {
-        vt_diags_addf(d, "%s: the register is read-only (file permissions); "
-                         "nothing was changed",
+        vt_diags_addf(d, "%s: the register is read-only (file permissions "
+                         "or read-only media); nothing was changed",
                       r->path);
         return VT_ERR_IO;
     }
@@ -353,6 +544,20 @@ void vt_reg_files_free(vt_reg_files *f)
     memset(f, 0, sizeof *f);
 }
 
+static int exec_text(vt_register *r, const char *sql, int n, ...);
+
+/* How a resolved folder is stored: relative to the register's folder
+ * when it lies inside it ("" for that folder itself), else absolute. */
+static const char *relative_dir(const vt_register *r, const char *real)
+{
+    size_t n = strlen(r->dir);
+    if (strcmp(real, r->dir) == 0)
+        return "";
+    if (strncmp(real, r->dir, n) == 0 && (real[n] == '/' || n == 1))
+        return real + n + (n > 1);
+    return real;
+}
+
 /* How path is stored: relative to the register's folder when it lies
  * inside it, else absolute.  The file need not exist, its folder must. */
 static char *stored_path(const vt_register *r, const char *path)
@@ -363,20 +568,112 @@ static char *stored_path(const vt_register *r, const char *path)
     base = base ? base + 1 : path;
     char *out = NULL;
     if (real) {
-        size_t n = strlen(r->dir);
-        const char *rel = NULL;
-        if (strcmp(real, r->dir) == 0)
-            rel = "";
-        else if (strncmp(real, r->dir, n) == 0 && (real[n] == '/' || n == 1))
-            rel = real + n + (n > 1);
-        if (rel && asprintf(&out, "%s%s%s", rel, *rel ? "/" : "", base) < 0)
-            out = NULL;
-        else if (!rel && asprintf(&out, "%s/%s", real, base) < 0)
+        const char *rel = relative_dir(r, real);
+        if (asprintf(&out, "%s%s%s", rel, *rel ? "/" : "", base) < 0)
             out = NULL;
     }
     free(dir);
     free(real);
     return out;
+}
+
+const char *vt_register_id(const vt_register *r)
+{
+    return r->id;
+}
+
+vt_error vt_register_add_dir(vt_register *r, const char *dir, vt_diags *d)
+{
+    char *real = realpath(dir, NULL);
+    if (!real) {
+        vt_diags_addf(d, "%s: cannot open the archive folder: %s", dir,
+                      strerror(errno));
+        return VT_ERR_IO;
+    }
+    const char *rel = *relative_dir(r, real) ? relative_dir(r, real) : ".";
+    vt_error rc = VT_OK;
+    /* known already (every issue but a folder's first): no write */
+    sqlite3_stmt *st;
+    int known = 0;
+    if (sqlite3_prepare_v2(r->db, "SELECT 1 FROM archive_dir WHERE path = ?1",
+                           -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, rel, -1, SQLITE_STATIC);
+        known = sqlite3_step(st) == SQLITE_ROW;
+        sqlite3_finalize(st);
+    }
+    /* committed on its own, before the issue's transaction: a file left
+     * by an issue killed before its commit is then still in a folder
+     * verify looks at */
+    if (!known &&
+        (sqlite3_exec(r->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK ||
+         exec_text(r, "INSERT INTO archive_dir(path) VALUES (?1) ON "
+                      "CONFLICT(path) DO NOTHING",
+                   1, rel) != 0 ||
+         sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)) {
+        rc = db_fail(r, d, "cannot record the archive folder");
+        sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
+    }
+    free(real);
+    return rc;
+}
+
+void vt_register_forget_dir(vt_register *r, const char *dir)
+{
+    char *real = realpath(dir, NULL);
+    if (!real)
+        return;
+    const char *rel = relative_dir(r, real);
+    exec_text(r, "DELETE FROM archive_dir WHERE path = ?1", 1,
+              *rel ? rel : ".");
+    free(real);
+}
+
+vt_error vt_register_archive_dirs(vt_register *r, vt_reg_dir_fn fn,
+                                  void *ctx, vt_diags *d)
+{
+    if (r->version < 3)
+        return VT_OK; /* older registers recorded no folders */
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(r->db, "SELECT path FROM archive_dir ORDER BY path",
+                           -1, &st, NULL) != SQLITE_OK)
+        return db_fail(r, d, "cannot read the register");
+    vt_error rc = VT_OK;
+    int step = SQLITE_DONE;
+    while (rc == VT_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *p = (const char *)sqlite3_column_text(st, 0);
+        char *full = NULL;
+        if (!p || (p[0] == '/' ? !(full = strdup(p))
+                               : asprintf(&full, "%s/%s", r->dir, p) < 0)) {
+            rc = VT_ERR_NOMEM;
+            break;
+        }
+        if (fn(ctx, full) != 0)
+            rc = VT_ERR_USAGE;
+        free(full);
+    }
+    if (rc == VT_OK && step != SQLITE_DONE)
+        rc = db_fail(r, d, "cannot read the register");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+const char *vt_register_protected(vt_register *r, const char *path)
+{
+    static const char *const own[] = {"", "-wal", "-shm", "-journal"};
+    const char *base = strrchr(path, '/');
+    if (strcmp(base ? base + 1 : path, VT_REGISTER_MARKER) == 0)
+        return "the marker of an archive folder";
+    char *mine = stored_path(r, r->path), *it = stored_path(r, path);
+    const char *why = NULL;
+    size_t n = mine ? strlen(mine) : 0;
+    for (size_t i = 0; mine && it && !why && i < sizeof own / sizeof *own; i++)
+        if (strncmp(it, mine, n) == 0 && strcmp(it + n, own[i]) == 0)
+            why = "the register itself, or its journal";
+    free(mine);
+    free(it);
+    if (!why && vt_register_file_taken(r, path) > 0)
+        why = "an archived document of the register";
+    return why;
 }
 
 int vt_register_file_taken(vt_register *r, const char *path)
@@ -488,7 +785,9 @@ static const char *series_of(const vt_reg_request *q, const char *policy)
 }
 
 /* The last number and date in the series, 0 and "" if none; voided
- * numbers count, since a number is never given twice. */
+ * numbers count, since a number is never given twice.  A number beyond
+ * VT_REGISTER_MAX_NUMBER (a file edited by hand) reads as that maximum,
+ * so the series is full rather than overflowing. */
 static int series_last(vt_register *r, sqlite3_int64 agency, int year,
                        const char *series, char *date, size_t date_len)
 {
@@ -506,7 +805,10 @@ static int series_last(vt_register *r, sqlite3_int64 agency, int year,
     sqlite3_bind_text(st, 3, series, -1, SQLITE_STATIC);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
-        last = sqlite3_column_int(st, 0);
+        sqlite3_int64 n = sqlite3_column_int64(st, 0);
+        last = n > VT_REGISTER_MAX_NUMBER ? VT_REGISTER_MAX_NUMBER
+               : n < 0                    ? 0
+                                          : (int)n;
         snprintf(date, date_len, "%s", sqlite3_column_text(st, 1));
     } else if (rc == SQLITE_DONE) {
         last = 0;
@@ -574,6 +876,14 @@ static vt_error allocate(vt_register *r, const vt_reg_request *q, size_t i,
                          "if that is intended",
                       r->path, s[i].date, last, last_date);
         return VT_ERR_USAGE;
+    }
+    if (x->number > VT_REGISTER_MAX_NUMBER ||
+        (!x->number && last >= VT_REGISTER_MAX_NUMBER)) {
+        vt_diags_addf(d, "%s: số %d%s is beyond the largest number the "
+                         "register gives in a year (%d)",
+                      r->path, x->number ? x->number : last,
+                      x->number ? "" : " + 1", VT_REGISTER_MAX_NUMBER);
+        return VT_ERR_PLAN;
     }
     s[i].number = x->number ? x->number : last + 1;
     vt_buf kh;
@@ -940,8 +1250,8 @@ vt_error vt_register_set_agency(vt_register *r, const vt_reg_agency *a,
                   2, a->abbr, a->name ? a->name : "") != 0 ||
         exec_text(r, "UPDATE agency SET name = coalesce(?2, name), parent = "
                      "coalesce(?3, parent), series_policy = coalesce(?4, "
-                     "series_policy), book = CASE WHEN ?5 > 0 THEN ?5 ELSE "
-                     "book END WHERE abbr = ?1",
+                     "series_policy), book = CASE WHEN CAST(?5 AS INTEGER) > 0 "
+                     "THEN CAST(?5 AS INTEGER) ELSE book END WHERE abbr = ?1",
                   5, a->abbr, a->name, a->parent, a->series_policy, book) != 0 ||
         sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
         vt_error rc = db_fail(r, d, "cannot change the agency");

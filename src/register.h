@@ -11,8 +11,9 @@
  * archived file written in between: the caller's write function gets the
  * numbers, writes and syncs the files, and the entry is committed only
  * after that.  If anything fails (or the process dies) before the commit,
- * the numbers were never given and the files are removed (or, after a
- * crash, replaced by the next issue, which gets the same numbers).
+ * the numbers were never given and the files are removed (after a
+ * crash, a file may stay that no entry owns: verify lists it, and it is
+ * never replaced).
  */
 #ifndef VT_REGISTER_H
 #define VT_REGISTER_H
@@ -23,12 +24,25 @@
 
 typedef struct vt_register vt_register;
 
+/* The largest number the register gives in a series and year, the same
+ * bound a plan's <number> has: a file edited by hand with a number past
+ * it makes the series full (refused) rather than overflow. */
+#define VT_REGISTER_MAX_NUMBER 999999
+
+/* The marker file in each archive folder: it names the register whose
+ * folder it is, so that a second register is refused there instead of
+ * writing over the first one's files. */
+#define VT_REGISTER_MARKER ".vanthu-register"
+
 /* Open (creating if missing) the register at path.  busy_ms is how long
  * to wait for another process holding the register before giving up with
  * a clear error.  A file that is not a vanthu register (a text file,
  * another program's SQLite database, a newer schema) is refused with
- * VT_ERR_USAGE and left untouched; read_only opens without any write
- * (list, show, export, verify). */
+ * VT_ERR_USAGE and left untouched, as is a file with vanthu's
+ * application id whose tables are not exactly a register's.  read_only
+ * opens without any write (list, show, export, verify), and on read-only
+ * media (where SQLite cannot make the WAL's shared memory file) opens the
+ * file as immutable. */
 vt_error vt_register_open(const char *path, int busy_ms, int read_only,
                           vt_register **out, vt_diags *d);
 void vt_register_close(vt_register *r);
@@ -90,6 +104,31 @@ typedef vt_error (*vt_reg_write_fn)(void *ctx, const int *numbers,
 vt_error vt_register_issue(vt_register *r, const vt_reg_request *q,
                            size_t nq, vt_reg_write_fn write, void *ctx,
                            int *numbers, vt_diags *d);
+
+/* The register's random id (32 hex digits), which the marker of its
+ * archive folders names; "" for a register older than schema 3 opened
+ * read-only. */
+const char *vt_register_id(const vt_register *r);
+
+/* Record dir as one of the register's archive folders (committed at
+ * once, so it is known even if the issue that follows is killed). */
+vt_error vt_register_add_dir(vt_register *r, const char *dir, vt_diags *d);
+
+/* Forget dir again, when the issue that made it was refused and the
+ * folder is taken away (best effort: a folder recorded but gone is
+ * skipped by verify anyway). */
+void vt_register_forget_dir(vt_register *r, const char *dir);
+
+/* Call fn with the full path of every archive folder recorded; stops
+ * early (VT_ERR_USAGE) when fn returns non-zero. */
+typedef int (*vt_reg_dir_fn)(void *ctx, const char *dir);
+vt_error vt_register_archive_dirs(vt_register *r, vt_reg_dir_fn fn,
+                                  void *ctx, vt_diags *d);
+
+/* What path is, if it is something no output may replace: the register
+ * file (or its -wal, -shm, -journal), an archive folder's marker, or an
+ * archived file; NULL otherwise. */
+const char *vt_register_protected(vt_register *r, const char *path);
 
 /* 1 if path is the archived file of an entry (so must not be overwritten),
  * 0 if not, -1 on a database error. */

@@ -19,10 +19,11 @@ import tempfile
 import time
 import zipfile
 
-from test_render import Office, RESULTS, check, check_ooxml, parse_args, run, sha256_file
+from test_render import WRAP, Office, RESULTS, check, check_ooxml, parse_args, run, sha256_file
 
 PLAN = 'plans/muong-cha-2023-ke-hoach-sinh-hoat-cum-truong.xml'
 BATCH = 'plans/kim-thanh-2018-giay-moi-sinh-hoat-cum-truong.xml'
+MARKER = '.vanthu-register'
 
 
 def entries(db):
@@ -74,8 +75,8 @@ def test_issue(vanthu, src, tmp, env, office):
     check([r.stdout.split('\t')[0] for r in got] ==
           ['Số: 01/KH-PGDĐT', 'Số: 02/KH-PGDĐT', 'Số: 03/KH-PGDĐT'],
           'numbers 01, 02, 03 in one shared series (got %r)' % [r.stdout for r in got])
-    first = os.path.join(d, 'archive', '2026', '01-kh-pgddt.docx')
-    check(os.path.isfile(first), 'archived as archive/2026/01-kh-pgddt.docx beside the register')
+    first = os.path.join(d, 'archive', '2026', '2026-01-ke-hoach-pgddt.docx')
+    check(os.path.isfile(first), 'archived as archive/2026/2026-01-ke-hoach-pgddt.docx beside the register')
     xml = document_xml(first)
     check('01/KH-PGDĐT' in xml and 'ngày 23 tháng 11 năm 2026' in xml,
           'the number and the date of issue are in the document')
@@ -86,11 +87,11 @@ def test_issue(vanthu, src, tmp, env, office):
     row = con.execute('SELECT ky_hieu, date, type_subject, signer, recipients, archive_unit, '
                       'copies FROM entry WHERE number = 1').fetchone()
     con.close()
-    check((v, mode, app) == (2, 'wal', 0x56545247), 'schema version 2, WAL, vanthu application_id')
+    check((v, mode, app) == (3, 'wal', 0x56545247), 'schema version 3, WAL, vanthu application_id')
     check(row[0] == '01/KH-PGDĐT' and row[1] == '2026-11-23' and row[2].startswith('Kế hoạch: ')
           and row[3] and row[5] and row[6] > 1, 'the entry has the ND30 columns: %r' % (row,))
     files = files_of(reg)
-    check(files.get('archive/2026/01-kh-pgddt.docx') == sha256_file(first),
+    check(files.get('archive/2026/2026-01-ke-hoach-pgddt.docx') == sha256_file(first),
           'the entry records the file (relative to the register) and its SHA-256')
     r = run(['unzip', '-tq', first])
     check(r.returncode == 0, 'unzip -t accepts the archived document')
@@ -122,12 +123,12 @@ def test_issue(vanthu, src, tmp, env, office):
     # the year boundary
     r = issue(vanthu, reg, '--date', '2027-01-02', plan=plan, env=env)
     check(r.returncode == 0 and r.stdout.startswith('Số: 01/KH-PGDĐT')
-          and os.path.isfile(os.path.join(d, 'archive', '2027', '01-kh-pgddt.docx')),
+          and os.path.isfile(os.path.join(d, 'archive', '2027', '2027-01-ke-hoach-pgddt.docx')),
           'on 2 January the numbers start again at 01, in archive/2027/')
     # -o puts the archive elsewhere
     other = os.path.join(d, 'elsewhere')
     r = issue(vanthu, reg, '--date', '2027-01-03', '-o', other, plan=plan, env=env)
-    check(r.returncode == 0 and os.path.isfile(os.path.join(other, '02-kh-pgddt.docx')),
+    check(r.returncode == 0 and os.path.isfile(os.path.join(other, '2027-02-ke-hoach-pgddt.docx')),
           '-o DIR archives into DIR')
     # another office's plan (same abbreviation, other district)
     kt = os.path.join(src, 'plans', 'kim-thanh-2017-ke-hoach-sinh-hoat-to-truong.xml')
@@ -150,7 +151,7 @@ def test_issue(vanthu, src, tmp, env, office):
     envn = {k: v for k, v in env.items() if k != 'VANTHU_REGISTER'}
     r = run([vanthu, 'issue', plan, '--date', '2026-01-05'], env=envn, cwd=cwd)
     check(r.returncode == 0 and os.path.isfile(os.path.join(cwd, 'out', 'register.sqlite'))
-          and os.path.isfile(os.path.join(cwd, 'out', 'archive', '2026', '01-kh-pgddt.docx')),
+          and os.path.isfile(os.path.join(cwd, 'out', 'archive', '2026', '2026-01-ke-hoach-pgddt.docx')),
           'by default the register is out/register.sqlite')
 
     # list, show, void
@@ -162,7 +163,7 @@ def test_issue(vanthu, src, tmp, env, office):
           'list --text finds the trích yếu without marks or case, --type takes the name')
     r = run([vanthu, 'register', 'show', '7/2026', '--register', reg])
     check(r.returncode == 0 and 'Số, ký hiệu: 07/KH-PGDĐT' in r.stdout
-          and 'archive/2026/07-kh-pgddt.docx' in r.stdout, 'show N/YEAR prints every column and the file')
+          and 'archive/2026/2026-07-ke-hoach-pgddt.docx' in r.stdout, 'show N/YEAR prints every column and the file')
     before = entries(reg)
     r = run([vanthu, 'register', 'void', '8/2026', '--register', reg])
     check(r.returncode == 2 and entries(reg) == before, 'void without --reason is refused, nothing changed')
@@ -218,7 +219,7 @@ def test_issue(vanthu, src, tmp, env, office):
         if os.path.exists(pdf) else []
     check(len(sizes) == 2 and float(sizes[0][0]) < float(sizes[0][1]) and float(sizes[1][0]) > float(sizes[1][1]),
           'the cover is portrait and the register pages landscape (%r)' % (sizes,))
-    check(os.path.exists(os.path.join(pdf_dir, '01-kh-pgddt.pdf')), 'LibreOffice opens the archived document')
+    check(os.path.exists(os.path.join(pdf_dir, '2026-01-ke-hoach-pgddt.pdf')), 'LibreOffice opens the archived document')
     r = run([vanthu, 'register', 'agency', 'PGDĐT', '--book', '3', '--series', 'per-type', '--register', reg])
     check(r.returncode == 0 and 'per-type\tquyển 3' in r.stdout, 'register agency sets the book and series policy')
     r = run([vanthu, 'register', 'export', '--format', 'docx', '-o', book, '--year', '2026',
@@ -231,10 +232,10 @@ def test_issue(vanthu, src, tmp, env, office):
           'verify: every archived file matches (%s)' % r.stdout.strip())
     with open(first, 'ab') as f:
         f.write(b'tampered')
-    os.remove(os.path.join(d, 'archive', '2026', '03-kh-pgddt.docx'))
+    os.remove(os.path.join(d, 'archive', '2026', '2026-03-ke-hoach-pgddt.docx'))
     r = run([vanthu, 'register', 'verify', '--register', reg])
-    check(r.returncode == 1 and '01-kh-pgddt.docx: changed since it was archived' in r.stdout
-          and '03-kh-pgddt.docx: missing' in r.stdout and '2 of' in r.stderr,
+    check(r.returncode == 1 and '2026-01-ke-hoach-pgddt.docx: changed since it was archived' in r.stdout
+          and '2026-03-ke-hoach-pgddt.docx: missing' in r.stdout and '2 of' in r.stderr,
           'verify reports each changed and missing file, exit 1')
 
 
@@ -312,9 +313,9 @@ def test_bad_registers(vanthu, src, tmp, env):
     if os.geteuid() == 0:  # root writes anything: run as nobody instead
         cmd = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] + cmd
     r = run(cmd, env=env)
-    archived = os.listdir(os.path.join(d, 'archive', '2026'))
+    archived = sorted(os.listdir(os.path.join(d, 'archive', '2026')))
     check(r.returncode == 3 and 'read-only' in r.stderr and snapshot(reg) == before
-          and archived == ['01-kh-pgddt.docx'],
+          and archived == [MARKER, '2026-01-ke-hoach-pgddt.docx'],
           'a read-only register: exit 3, clear message, nothing changed (%s)' % r.stderr.strip())
     os.chmod(reg, 0o644)
 
@@ -327,7 +328,7 @@ def test_bad_registers(vanthu, src, tmp, env):
     lock.execute('ROLLBACK')
     lock.close()
     check(r.returncode == 3 and 'locked by another process' in r.stderr and waited >= 0.9
-          and os.listdir(os.path.join(d, 'archive', '2026')) == ['01-kh-pgddt.docx']
+          and sorted(os.listdir(os.path.join(d, 'archive', '2026'))) == [MARKER, '2026-01-ke-hoach-pgddt.docx']
           and len(entries(reg)) == 1,
           'a register locked past --wait: exit 3 after the wait, nothing changed')
 
@@ -402,30 +403,151 @@ def test_kill(vanthu, src, tmp, env, rounds=60):
         con.close()
         nums = [e[0] for e in entries(reg)]
         recorded = {os.path.basename(p) for p in files_of(reg)}
-        present = set(os.listdir(arch))
+        present = set(os.listdir(arch)) - {MARKER} if os.path.isdir(arch) else set()
         orphans = present - recorded
-        # an orphan can only be the complete file of the next number, which
-        # the next issue takes again and replaces
-        expected_orphan = '%02d-kh-pgddt.docx' % (len(nums) + 1)
+        # an orphan can only be the complete file of the next number
+        expected_orphan = '2026-%02d-ke-hoach-pgddt.docx' % (len(nums) + 1)
         whole = all(zipfile.ZipFile(os.path.join(arch, f)).testzip() is None for f in present)
         good = (integrity == 'ok' and nums == list(range(1, len(nums) + 1))
                 and recorded <= present and orphans <= {expected_orphan} and whole)
+        if orphans and good:
+            # verify names it; the next issue, which takes that number
+            # again, refuses to replace it and changes nothing; the clerk
+            # moves it away and the series goes on
+            v = run([vanthu, 'register', 'verify', '--register', reg])
+            again = run(cmd, env=env)
+            good = (v.returncode == 1 and expected_orphan + ': in the archive folder, but no entry' in v.stdout
+                    and again.returncode == 3 and expected_orphan in again.stderr
+                    and 'no entry of the register owns it' in again.stderr
+                    and [e[0] for e in entries(reg)] == nums)
+            os.rename(os.path.join(arch, expected_orphan), os.path.join(d, 'moved-%d.docx' % k))
         if not good:
             print('  round %d: integrity %s, numbers %r, orphans %r' % (k, integrity, nums[-3:], orphans))
         ok = ok and good
         orphaned += bool(orphans)
     check(ok and killed > 0, '%d runs killed at random points (%d mid-run, %d between the file '
-          'and the commit): register intact, no gap, no duplicate, every file whole'
+          'and the commit): register intact, no gap, no duplicate, every file whole; a file left '
+          'unrecorded is reported by verify and never replaced by the next issue'
           % (rounds, killed, orphaned))
     before = len(entries(reg))
     r = run(cmd, env=env)
     check(r.returncode == 0 and r.stdout.startswith('Số: %02d/KH-PGDĐT' % (before + 1)),
           'the next issue continues the series at %02d' % (before + 1))
-    present = set(os.listdir(arch))
+    present = set(os.listdir(arch)) - {MARKER}
     recorded = {os.path.basename(p) for p in files_of(reg)}
     check(present == recorded, 'afterwards every file in the archive is a recorded one')
     r = run([vanthu, 'register', 'verify', '--register', reg])
     check(r.returncode == 0, 'verify passes after the kills')
+
+
+def read_only_mount(vanthu, env, src, mnt, args):
+    """Run vanthu args with src bind-mounted read-only on mnt, in a mount
+    namespace of its own (as root, else in an unprivileged user namespace):
+    a disc, as far as vanthu can tell, whoever runs the tests (root writes
+    through file permissions, so chmod would prove nothing).  'skip' when
+    neither can be made here."""
+    script = ('mount --bind "$1" "$2" && mount -o remount,ro,bind "$2" || exit 97; '
+              'touch "$2/.probe" 2>/dev/null && exit 98; shift 2; exec "$@"')
+    for ns in (['unshare', '-m'], ['unshare', '-rm']):
+        try:
+            r = subprocess.run(ns + ['sh', '-c', script, 'sh', src, mnt] + WRAP + [vanthu] + args,
+                               capture_output=True, text=True, env=env, timeout=300)
+        except (OSError, subprocess.TimeoutExpired):
+            continue
+        if r.returncode not in (97, 98) and 'unshare' not in r.stderr:
+            return r
+    return 'skip'
+
+
+def test_read_only_media(vanthu, src, tmp, env):
+    """Last year's register burnt to a disc: list, show, export and verify
+    read it; issue is refused with nothing changed."""
+    plan = os.path.join(src, PLAN)
+    disc = os.path.join(tmp, 'disc')
+    mnt = os.path.join(tmp, 'disc-mnt')
+    os.makedirs(mnt)
+    os.makedirs(disc)
+    reg = os.path.join(disc, 'register.sqlite')
+    for day in ('2026-11-23', '2026-11-24'):
+        issue(vanthu, reg, '--date', day, plan=plan, env=env)
+    run([vanthu, 'register', 'note', '2/2026', '--note', 'Gửi bưu điện', '--register', reg])
+    check(not os.path.exists(reg + '-wal'), 'the register closes without a -wal, as it is copied to a disc')
+    books = os.path.join(tmp, 'disc-books')
+    os.makedirs(books)
+    m = os.path.join(mnt, 'register.sqlite')
+    commands = [
+        (['register', 'list', '--register', m], 0, r'01/KH-PGDĐT\t2026-11-23.*\n02/KH-PGDĐT'),
+        (['register', 'show', '2/2026', '--register', m], 0, r'Ghi chú: Gửi bưu điện'),
+        (['register', 'export', '--format', 'csv', '-o', os.path.join(books, 'so.csv'), '--register', m], 0,
+         r'so\.csv'),
+        (['register', 'export', '--format', 'docx', '-o', os.path.join(books, 'so.docx'), '--register', m], 0,
+         r'so\.docx'),
+        (['register', 'verify', '--register', m], 0, r'2 archived files match the register'),
+        (['issue', plan, '--register', m, '--date', '2026-11-25'], 3, r'read-only'),
+    ]
+    before = open(reg, 'rb').read()
+    for args, code, pattern in commands:
+        r = read_only_mount(vanthu, env, disc, mnt, args)
+        if r == 'skip':
+            print('skip  read-only media: no read-only bind mount can be made here (neither as root nor '
+                  'in a user namespace)')
+            return
+        check(r.returncode == code and re.search(pattern, r.stdout + r.stderr) is not None,
+              'on read-only media: %s gives %d /%s/ (got %d: %s)'
+              % (' '.join(args[:2]), code, pattern, r.returncode, (r.stderr.strip() or r.stdout.strip())[:200]))
+    check(open(reg, 'rb').read() == before and not os.path.exists(reg + '-shm')
+          and sorted(os.listdir(disc)) == ['archive', 'register.sqlite'],
+          'the register on the disc is untouched')
+    check(run(['unzip', '-tq', os.path.join(books, 'so.docx')]).returncode == 0,
+          'the book exported from the disc passes unzip -t')
+    # copied while vanthu had it open: the -wal and -shm came along
+    copy = os.path.join(tmp, 'disc-copy')
+    os.makedirs(copy)
+    keep = sqlite3.connect(reg)
+    keep.execute('PRAGMA wal_autocheckpoint = 0')
+    keep.execute("UPDATE entry SET note = 'ghi trong -wal' WHERE number = 1")
+    keep.commit()
+    for suffix in ('', '-wal', '-shm'):
+        with open(reg + suffix, 'rb') as f, open(os.path.join(copy, 'register.sqlite' + suffix), 'wb') as g:
+            g.write(f.read())
+    keep.close()
+    r = read_only_mount(vanthu, env, copy, mnt, ['register', 'show', '1/2026', '--register', m])
+    check(r != 'skip' and r.returncode == 0 and 'Ghi chú: ghi trong -wal' in r.stdout,
+          'on read-only media with its -wal and -shm, the entries in the -wal are read')
+
+
+def test_hostile_archive(vanthu, src, tmp, env):
+    """Issue 11, classes 14 and 19 with the real binary and register."""
+    plan = os.path.join(src, PLAN)
+    d = os.path.join(tmp, 'hostile')
+    os.makedirs(d)
+    reg = os.path.join(d, 'register.sqlite')
+    run([vanthu, 'register', 'agency', 'PGDĐT', '--series', 'per-type', '--register', reg])
+    text = open(plan, encoding='utf-8').read()
+    outs = []
+    for t in ('hop-dong', 'huong-dan'):
+        p = os.path.join(d, t + '.xml')
+        open(p, 'w', encoding='utf-8').write(text.replace('type="ke-hoach"', 'type="%s"' % t, 1))
+        outs.append(issue(vanthu, reg, '--date', '2026-11-23', plan=p, env=env))
+    arch = os.path.join(d, 'archive', '2026')
+    check([r.returncode for r in outs] == [0, 0] and sorted(files_of(reg)) ==
+          ['archive/2026/2026-01-hop-dong-pgddt.docx', 'archive/2026/2026-01-huong-dan-pgddt.docx'],
+          'per-type series: 01/HĐ and 01/HD are both issued, each with its own file')
+    con = sqlite3.connect(reg)
+    rid = con.execute("SELECT value FROM meta WHERE key = 'id'").fetchone()[0]
+    dirs = [x[0] for x in con.execute('SELECT path FROM archive_dir')]
+    con.close()
+    check(re.fullmatch(r'[0-9a-f]{32}', rid) is not None and dirs == ['archive/2026']
+          and open(os.path.join(arch, MARKER)).read() == 'vanthu register %s\n' % rid,
+          'the register has its own id, which the marker of its archive folder names')
+    # a second register into the same folder is refused; the first's files stay
+    other = os.path.join(d, 'other.sqlite')
+    before = {f: sha256_file(os.path.join(arch, f)) for f in os.listdir(arch)}
+    r = issue(vanthu, other, '--date', '2026-11-23', '-o', arch, plan=plan, env=env)
+    check(r.returncode == 2 and 'archive of another register' in r.stderr
+          and {f: sha256_file(os.path.join(arch, f)) for f in os.listdir(arch)} == before
+          and run([vanthu, 'register', 'verify', '--register', reg]).returncode == 0,
+          'a second register is refused in the first one\'s folder, whose files stay as verify expects')
 
 
 def main():
@@ -438,6 +560,8 @@ def main():
         test_issue(a.vanthu, a.source, tmp, env, office)
         test_invite(a.vanthu, a.source, tmp, env)
         test_bad_registers(a.vanthu, a.source, tmp, env)
+        test_read_only_media(a.vanthu, a.source, tmp, env)
+        test_hostile_archive(a.vanthu, a.source, tmp, env)
         test_kill(a.vanthu, a.source, tmp, env)
         test_concurrency(a.vanthu, a.source, tmp, env, each=a.load)
     print('%d passed, %d failed' % (RESULTS['passed'], RESULTS['failed']))

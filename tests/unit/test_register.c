@@ -14,6 +14,7 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "buf.h"
 #include "register.h"
 #include "sha256.h"
 
@@ -408,6 +409,197 @@ static void test_migration_from_v1(void **state)
     vt_diags_free(&d);
 }
 
+/* Runs sql on the register file behind vanthu's back. */
+static void sql_on(const char *db, const char *sql)
+{
+    sqlite3 *db3;
+    assert_int_equal(sqlite3_open(db, &db3), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db3, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db3);
+}
+
+/* A number at INT_MAX (a file edited by hand) makes the series full, it
+ * does not overflow; an explicit number past the maximum is refused. */
+static void test_number_limit(void **state)
+{
+    (void)state;
+    writer w = {0};
+    char db[128];
+    vt_diags d;
+    vt_diags_init(&d);
+    vt_register *r = fresh(&w, db, sizeof db, &d);
+    int n;
+    vt_reg_request q = request(2024, 5, 2);
+    q.number = VT_REGISTER_MAX_NUMBER;
+    assert_int_equal(issue1(r, &q, &w, &n, &d), VT_OK);
+    assert_int_equal(n, VT_REGISTER_MAX_NUMBER);
+    q.number = 0;
+    int calls = w.calls;
+    assert_int_equal(issue1(r, &q, &w, &n, &d), VT_ERR_PLAN);
+    assert_non_null(strstr(d.msgs[d.count - 1], "số 999999 + 1 is beyond the largest number"));
+    q.number = VT_REGISTER_MAX_NUMBER + 1;
+    assert_int_equal(issue1(r, &q, &w, &n, &d), VT_ERR_PLAN);
+    assert_non_null(strstr(d.msgs[d.count - 1], "số 1000000 is beyond"));
+    vt_register_close(r);
+    sql_on(db, "UPDATE entry SET number = 2147483647");
+    assert_int_equal(vt_register_open(db, 1000, 0, &r, &d), VT_OK);
+    q.number = 0;
+    assert_int_equal(issue1(r, &q, &w, &n, &d), VT_ERR_PLAN);
+    assert_int_equal(w.calls, calls); /* nothing was written */
+    /* another year is another series */
+    vt_reg_request next = request(2025, 1, 2);
+    assert_int_equal(issue1(r, &next, &w, &n, &d), VT_OK);
+    assert_int_equal(n, 1);
+    vt_register_close(r);
+    vt_diags_free(&d);
+}
+
+/* Copies the register at from to a new file to, with sql run on it. */
+static void altered_copy(const char *from, const char *to, const char *sql)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "cp '%s' '%s'", from, to);
+    assert_int_equal(system(cmd), 0);
+    if (sql)
+        sql_on(to, sql);
+}
+
+static long file_size(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? (long)st.st_size : -1;
+}
+
+/* Our application id on tables that are not exactly a register's is
+ * refused as not a register (VT_ERR_USAGE), for reading and writing,
+ * and the file is left as it was. */
+static void test_foreign_schema(void **state)
+{
+    (void)state;
+    writer w = {0};
+    char db[128], path[160];
+    vt_diags d;
+    vt_diags_init(&d);
+    vt_register *r = fresh(&w, db, sizeof db, &d);
+    vt_register_close(r);
+    static const char *const changes[] = {
+        "CREATE TABLE extra(x)",
+        "CREATE INDEX extra ON entry(note)",
+        "CREATE VIEW v AS SELECT 1",
+        "CREATE TRIGGER t AFTER INSERT ON entry BEGIN SELECT 1; END",
+        "DROP TABLE archive_dir",
+        "ALTER TABLE entry DROP COLUMN note",
+        "ALTER TABLE agency ADD COLUMN x TEXT",
+        "PRAGMA user_version = 2",
+    };
+    for (size_t i = 0; i < sizeof changes / sizeof changes[0]; i++) {
+        snprintf(path, sizeof path, "%s/changed-%zu.sqlite", w.dir, i);
+        altered_copy(db, path, changes[i]);
+        long size = file_size(path);
+        for (int ro = 0; ro < 2; ro++) {
+            size_t before = d.count;
+            assert_int_equal(vt_register_open(path, 100, ro, &r, &d), VT_ERR_USAGE);
+            assert_null(r);
+            assert_int_equal(d.count, before + 1);
+            assert_non_null(strstr(d.msgs[before], "its tables are not those of a register"));
+        }
+        assert_int_equal(file_size(path), size);
+    }
+    /* a freshly made file with our id and a foreign table, version 0 */
+    snprintf(path, sizeof path, "%s/version0.sqlite", w.dir);
+    sql_on(path, "PRAGMA application_id = 1448366663; CREATE TABLE agency(x)");
+    assert_int_equal(vt_register_open(path, 100, 0, &r, &d), VT_ERR_USAGE);
+    /* ANALYZE (a database browser may run it) is not foreign */
+    snprintf(path, sizeof path, "%s/analyzed.sqlite", w.dir);
+    altered_copy(db, path, "ANALYZE");
+    assert_int_equal(vt_register_open(path, 100, 0, &r, &d), VT_OK);
+    vt_register_close(r);
+    vt_diags_free(&d);
+}
+
+static int list_dir(void *ctx, const char *dir)
+{
+    lister *l = ctx;
+    size_t n = strlen(l->seen);
+    snprintf(l->seen + n, sizeof l->seen - n, "%s%s", l->count++ ? "|" : "",
+             dir);
+    return 0;
+}
+
+/* Schema 3: the register's own id, and the archive folders it records;
+ * a schema-2 register still opens for reading (last year's, on a disc),
+ * without id or folders, and is brought forward by a writing open. */
+static void test_id_folders_and_schema2(void **state)
+{
+    (void)state;
+    writer w = {0};
+    char db[128], sub[160];
+    vt_diags d;
+    vt_diags_init(&d);
+    vt_register *r = fresh(&w, db, sizeof db, &d);
+    const char *id = vt_register_id(r);
+    assert_int_equal(strlen(id), 32);
+    assert_int_equal(strspn(id, "0123456789abcdef"), 32);
+    snprintf(sub, sizeof sub, "%s/archive", w.dir);
+    assert_int_equal(mkdir(sub, 0777), 0);
+    assert_int_equal(vt_register_add_dir(r, sub, &d), VT_OK);
+    assert_int_equal(vt_register_add_dir(r, sub, &d), VT_OK); /* once */
+    assert_int_equal(vt_register_add_dir(r, "/tmp", &d), VT_OK);
+    lister l = {0};
+    assert_int_equal(vt_register_archive_dirs(r, list_dir, &l, &d), VT_OK);
+    char want[256];
+    snprintf(want, sizeof want, "/tmp|%s/archive", w.dir);
+    assert_string_equal(l.seen, want);
+    assert_int_equal(vt_register_add_dir(r, "/no/such/folder", &d), VT_ERR_IO);
+    vt_register_close(r);
+
+    /* the same register as schema 2 left it */
+    sql_on(db, "DROP TABLE meta; DROP TABLE archive_dir; PRAGMA user_version = 2");
+    assert_int_equal(vt_register_open(db, 100, 1, &r, &d), VT_OK);
+    assert_string_equal(vt_register_id(r), "");
+    memset(&l, 0, sizeof l);
+    assert_int_equal(vt_register_archive_dirs(r, list_dir, &l, &d), VT_OK);
+    assert_int_equal(l.count, 0);
+    vt_register_close(r);
+    assert_int_equal(vt_register_open(db, 100, 0, &r, &d), VT_OK);
+    assert_int_equal(strlen(vt_register_id(r)), 32);
+    assert_string_not_equal(vt_register_id(r), want);
+    vt_register_close(r);
+    vt_diags_free(&d);
+}
+
+/* The book's CSV guard: a cell a spreadsheet could run as a formula gets
+ * an apostrophe, whatever blanks come first; other cells are as given. */
+static void test_csv_guard(void **state)
+{
+    (void)state;
+    static const char *const guarded[] = {
+        "=1+1", "+1", "-2", "@SUM(A1)", "\t=1", "\tx", "\rx", "  =1",
+        "\xE3\x80\x80=1",          /* U+3000 ideographic space */
+        "\xC2\xA0-1",              /* no-break space */
+        "\xE2\x80\x83@x",          /* em space */
+        "\xE2\x80\x8B\xE2\x80\xAE=1", /* zero-width space, RLO */
+        "\xEF\xBB\xBF+1",          /* BOM */
+        "\xEF\xBC\x9D" "1",        /* full-width = */
+    };
+    static const char *const plain[] = {"", "01/KH-PGDĐT", "a=1", " x",
+                                        "\xE3\x80\x80x", "Đ-1", "\xC2"};
+    vt_buf b;
+    vt_buf_init(&b);
+    for (size_t i = 0; i < sizeof guarded / sizeof *guarded; i++) {
+        vt_buf_reset(&b);
+        vt_buf_csv_cell(&b, guarded[i], 0);
+        assert_true(b.len >= 2 && memcmp(b.data, "\"'", 2) == 0);
+    }
+    for (size_t i = 0; i < sizeof plain / sizeof *plain; i++) {
+        vt_buf_reset(&b);
+        vt_buf_csv_cell(&b, plain[i], 1);
+        assert_true(b.len >= 1 && b.data[0] == '"' &&
+                    (b.len < 2 || b.data[1] != '\''));
+    }
+    vt_buf_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -416,6 +608,10 @@ int main(void)
         cmocka_unit_test(test_batch_files_list_and_void),
         cmocka_unit_test(test_series_policy),
         cmocka_unit_test(test_migration_from_v1),
+        cmocka_unit_test(test_number_limit),
+        cmocka_unit_test(test_foreign_schema),
+        cmocka_unit_test(test_id_folders_and_schema2),
+        cmocka_unit_test(test_csv_guard),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
