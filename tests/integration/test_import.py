@@ -104,12 +104,18 @@ def lost_lines(src_text, plan_path):
     return lost
 
 
+def para_text(p):
+    """A paragraph's text; a line break (w:br, as vanthu wraps a balanced
+    trích yếu) reads as a space."""
+    return ''.join(t.text or '' if t.tag == W + 't' else ' '
+                   for t in p.iter() if t.tag in (W + 't', W + 'br'))
+
+
 def docx_text(path):
     """The document's paragraphs (body and tables), one a line."""
     with zipfile.ZipFile(path) as z:
         root = ET.fromstring(z.read('word/document.xml'))
-    return '\n'.join(''.join(t.text or '' for t in p.iter(W + 't'))
-                     for p in root.iter(W + 'p'))
+    return '\n'.join(para_text(p) for p in root.iter(W + 'p'))
 
 
 def encodings_of(text):
@@ -126,7 +132,7 @@ def encodings_of(text):
 def docx_paragraphs(path):
     with zipfile.ZipFile(path) as z:
         root = ET.fromstring(z.read('word/document.xml'))
-    return [''.join(t.text or '' for t in p.iter(W + 't')) for p in root.iter(W + 'p')]
+    return [para_text(p) for p in root.iter(W + 'p')]
 
 
 def docx_round_trips(vanthu, src, tmp, env):
