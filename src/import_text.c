@@ -196,8 +196,19 @@ vt_line_kind vt_import_classify(const char *line, vt_line_info *in)
         return set(in, VT_L_QUOCHIEU, t);
     if (starts(&fd, "doc lap") && strstr(fd.f, "tu do"))
         return set(in, VT_L_TIEUNGU, t);
-    if (starts(&fd, "v/v ") || starts(&fd, "v/v:") || starts(&fd, "ve viec "))
-        return set(in, VT_L_VV, after(t, &fd, starts(&fd, "v/v") ? 3 : 7));
+    if (starts(&fd, "v/v ") || starts(&fd, "v/v:") || starts(&fd, "v.v ") ||
+        starts(&fd, "ve viec ")) {
+        const char *r = after(t, &fd, starts(&fd, "ve viec ") ? 7 : 3);
+        /* "V/v Về việc …", "V/v về …" say "về việc" twice; vanthu prints
+         * the "V/v" itself, so the subject starts after both */
+        folded f2;
+        fold(r, &f2);
+        if (starts(&f2, "ve viec "))
+            r = after(r, &f2, 7);
+        else if (starts(&f2, "ve "))
+            r = after(r, &f2, 2);
+        return set(in, VT_L_VV, r);
+    }
     if (starts(&fd, "kinh gui"))
         return set(in, VT_L_KINHGUI, after(t, &fd, 8));
     if (starts(&fd, "noi nhan"))

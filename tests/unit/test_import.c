@@ -52,6 +52,11 @@ static void test_classify_numbering(void **state)
     /* not numbering */
     assert_int_equal(kind("V/v Sinh hoạt chuyên môn", &in), VT_L_VV);
     assert_string_equal(in.rest, "Sinh hoạt chuyên môn");
+    /* "về việc" typed after the V/v (lint: a subject starting "Về") */
+    assert_int_equal(kind("V/v Về việc tổ chức hội thi", &in), VT_L_VV);
+    assert_string_equal(in.rest, "tổ chức hội thi");
+    assert_int_equal(kind("V.v về kế hoạch thi", &in), VT_L_VV);
+    assert_string_equal(in.rest, "kế hoạch thi");
     assert_int_equal(kind("2018 là năm", &in), VT_L_TEXT);
     assert_int_equal(kind("Trên đây là kế hoạch", &in), VT_L_TEXT);
     assert_int_equal(kind("----------------", &in), VT_L_RULE);
