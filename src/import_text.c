@@ -916,6 +916,10 @@ static void parse_body(ictx *c, const line_t *lines, size_t from, size_t to,
         const char *rest = in.rest;
         if ((in.kind == VT_L_DECIMAL || in.kind == VT_L_LETTER) &&
             (list_continues(c, &in) || list_starts(c, &in, lines, i - 1, to))) {
+            if (!list_continues(c, &in))
+                warn(c, no, "\"%s\" after a paragraph ending with \":\": read "
+                            "as a numbered list (<list>), not as section titles",
+                     in.kind == VT_L_LETTER ? "a)" : "1.");
             last_text = list_item(c, &in);
             free(flat);
             continue;
@@ -962,6 +966,10 @@ static void parse_body(ictx *c, const line_t *lines, size_t from, size_t to,
                 pop_items(c);
                 host = top(c);
             }
+            if (host->parent && host->parent->kind == N_LIST)
+                warn(c, no, "a \"+\" line right under a numbered list item: "
+                            "imported as its point, which vanthu prints with "
+                            "\"-\"");
             last_text = new_node(c, host, N_ITEM, rest);
             break;
         }

@@ -492,6 +492,15 @@ static void test_import_lists(void **state)
         "      <section>\n        <title>Yêu cầu</title>",
     };
     want_in(xml, want, sizeof want / sizeof want[0]);
+    /* each list's start is reported (lines 8, 13, 16, 25), the titles not */
+    int starts = 0, at8 = 0;
+    for (size_t i = 0; i < w.count; i++)
+        if (strstr(w.msgs[i], "read as a numbered list")) {
+            starts++;
+            at8 |= strncmp(w.msgs[i], "l.txt:8: \"1.\" ", 14) == 0;
+        }
+    assert_int_equal(starts, 4);
+    assert_true(at8);
     free(xml);
     vt_diags_free(&w);
 }
