@@ -7,7 +7,10 @@
  * body pass keeps a stack of open sections and items: a typed "II." closes
  * everything down to the body, a "2." closes down to the nearest roman
  * section, and so on; the typed numbers are dropped because vanthu numbers
- * the plan itself.  The closing pass reads Nơi nhận, the signature and the
+ * the plan itself.  Numbered lines right after a lead-in paragraph ("…
+ * gồm:") that read as its items become a plain <list> instead, and "+"
+ * lines under a paragraph its own points, so that the plan prints what was
+ * typed.  The closing pass reads Nơi nhận, the signature and the
  * appendices.  Every line with words on it lands somewhere; guesses are
  * reported as "file:line: …" warnings so the clerk can check them.
  */
