@@ -15,6 +15,7 @@
 #include <libxml/tree.h>
 #include <string.h>
 #include <stdio.h>
+#include <utf8proc.h>
 #include <zip.h>
 
 #include "vn_text.h"
@@ -339,7 +340,8 @@ static void run_text(const xmlNode *r, segs *s)
             /* a tab typed in Word separates columns as in a text file */
             vt_buf_putc(&g->text, '\t');
         } else if (is_w(c, "br") || is_w(c, "cr")) {
-            vt_buf_putc(&g->text, '\n');
+            /* decided in paragraph(): a new line or a wrap */
+            vt_buf_putc(&g->text, '\v');
         } else if (is_w(c, "noBreakHyphen")) {
             vt_buf_putc(&g->text, '-');
         }
@@ -364,9 +366,33 @@ static void collect(const xmlNode *n, segs *s)
 static int has_text(const vt_buf *b)
 {
     for (size_t i = 0; i < b->len; i++)
-        if (b->data[i] != ' ' && b->data[i] != '\n')
+        if (b->data[i] != ' ' && b->data[i] != '\v')
             return 1;
     return 0;
+}
+
+/* The line breaks (w:br) of the paragraph written from out[from]: a break
+ * inside a sentence (no . ; : before it, a lower-case letter after it) is
+ * a wrap, as vanthu puts in a balanced trích yếu or V/v line, and reads as
+ * a space; any other starts a new line, as a clerk's Shift+Enter does. */
+static void breaks(vt_buf *out, size_t from)
+{
+    for (size_t i = from; i < out->len; i++) {
+        if (out->data[i] != '\v')
+            continue;
+        size_t a = i, z = i + 1;
+        while (a > from && strchr(" *", out->data[a - 1]))
+            a--;
+        while (z < out->len && strchr(" *", out->data[z]))
+            z++;
+        utf8proc_int32_t cp = -1;
+        if (z < out->len)
+            utf8proc_iterate((const utf8proc_uint8_t *)out->data + z,
+                             (utf8proc_ssize_t)(out->len - z), &cp);
+        int wrap = a > from && !strchr(".;:", out->data[a - 1]) && cp >= 0 &&
+                   utf8proc_category(cp) == UTF8PROC_CATEGORY_LL;
+        out->data[i] = wrap ? ' ' : '\n';
+    }
 }
 
 /* A paragraph as one line (a w:br starts another); emphasis on part of
@@ -374,6 +400,7 @@ static int has_text(const vt_buf *b)
  * style, not emphasis. */
 static void paragraph(const xmlNode *p, numbering *nb, vt_buf *out)
 {
+    size_t from = out->len;
     segs s = {0};
     collect(p, &s);
     int all_b = 1, all_i = 1, any = 0;
@@ -410,6 +437,8 @@ static void paragraph(const xmlNode *p, numbering *nb, vt_buf *out)
     if (s.oom)
         out->oom = 1;
     free(s.v);
+    if (out->data)
+        breaks(out, from);
     vt_buf_putc(out, '\n');
 }
 

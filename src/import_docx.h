@@ -3,7 +3,8 @@
  * for the text importer.
  *
  * A DOCX is read into the same lines a typed document has: one line per
- * paragraph; a layout table (the header, the Nơi nhận / signature table:
+ * paragraph (a line break inside a sentence, as vanthu wraps a balanced
+ * trích yếu, reads as a space; any other starts a line); a layout table (the header, the Nơi nhận / signature table:
  * no borders) cell after cell, as the lines read down each column; a data
  * table row by row with its cells separated by tabs, a merged cell's
  * continuation left empty.  Emphasis inside a paragraph is kept as

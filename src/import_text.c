@@ -7,7 +7,10 @@
  * body pass keeps a stack of open sections and items: a typed "II." closes
  * everything down to the body, a "2." closes down to the nearest roman
  * section, and so on; the typed numbers are dropped because vanthu numbers
- * the plan itself.  The closing pass reads Nơi nhận, the signature and the
+ * the plan itself.  Numbered lines right after a lead-in paragraph ("…
+ * gồm:") that read as its items become a plain <list> instead, and "+"
+ * lines under a paragraph its own points, so that the plan prints what was
+ * typed.  The closing pass reads Nơi nhận, the signature and the
  * appendices.  Every line with words on it lands somewhere; guesses are
  * reported as "file:line: …" warnings so the clerk can check them.
  */
@@ -196,8 +199,19 @@ vt_line_kind vt_import_classify(const char *line, vt_line_info *in)
         return set(in, VT_L_QUOCHIEU, t);
     if (starts(&fd, "doc lap") && strstr(fd.f, "tu do"))
         return set(in, VT_L_TIEUNGU, t);
-    if (starts(&fd, "v/v ") || starts(&fd, "v/v:") || starts(&fd, "ve viec "))
-        return set(in, VT_L_VV, after(t, &fd, starts(&fd, "v/v") ? 3 : 7));
+    if (starts(&fd, "v/v ") || starts(&fd, "v/v:") || starts(&fd, "v.v ") ||
+        starts(&fd, "ve viec ")) {
+        const char *r = after(t, &fd, starts(&fd, "ve viec ") ? 7 : 3);
+        /* "V/v Về việc …", "V/v về …" say "về việc" twice; vanthu prints
+         * the "V/v" itself, so the subject starts after both */
+        folded f2;
+        fold(r, &f2);
+        if (starts(&f2, "ve viec "))
+            r = after(r, &f2, 7);
+        else if (starts(&f2, "ve "))
+            r = after(r, &f2, 2);
+        return set(in, VT_L_VV, r);
+    }
     if (starts(&fd, "kinh gui"))
         return set(in, VT_L_KINHGUI, after(t, &fd, 8));
     if (starts(&fd, "noi nhan"))
@@ -404,7 +418,7 @@ typedef struct {
     int no;   /* 1-based line number in the file */
 } line_t;
 
-enum { N_BODY, N_P, N_ITEM, N_SECTION, N_TABLE };
+enum { N_BODY, N_P, N_ITEM, N_SECTION, N_TABLE, N_LIST };
 enum { K_ROMAN = 1, K_DEC, K_DOT, K_SUB, K_LETTER };
 
 typedef struct node node;
@@ -427,6 +441,10 @@ typedef struct {
     int oom;
     node *stack[64];
     size_t depth;
+    node *list;     /* the numbered plain list being read, if any */
+    vt_line_kind list_kind; /* its lines' kind: VT_L_DECIMAL or VT_L_LETTER */
+    int list_n;     /* the number of its last item */
+    int list_punct; /* its first item ended with . ; , (so must the rest) */
     size_t warnings, unshown; /* at most MAX_WARNINGS are listed */
 } ictx;
 
@@ -780,11 +798,99 @@ static int closing_paragraph(const char *s)
            (n >= 2 && strcmp(s + n - 2, "/.") == 0);
 }
 
+/* The last character of s before spaces and emphasis stars ('\0' if none). */
+static char last_char(const char *s)
+{
+    size_t n = strlen(s);
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '*'))
+        n--;
+    return n ? s[n - 1] : '\0';
+}
+
+/* The next line with words on it after lines[i], or NULL. */
+static const char *next_words(const line_t *lines, size_t i, size_t to)
+{
+    for (size_t j = i + 1; j < to; j++)
+        if (*skip_sp(lines[j].s))
+            return lines[j].s;
+    return NULL;
+}
+
+/* Whether a typed "1." or "a)" at lines[i] starts a numbered plain list
+ * rather than a section: the paragraph just before it leads in with ":"
+ * ("… gồm có:"), and the line reads as an item of that sentence (it ends
+ * with ";" "." ",") or is followed straight by its "2." / "b)" with no
+ * content of its own.  A short line with no final punctuation that has
+ * content under it is a heading, as everywhere else. */
+static int list_starts(ictx *c, const vt_line_info *in, const line_t *lines,
+                       size_t i, size_t to)
+{
+    if (in->num != 1)
+        return 0;
+    node *prev = top(c)->last;
+    if (!prev || prev->kind != N_P || last_char(prev->text) != ':')
+        return 0;
+    char e = last_char(in->rest);
+    if (e && strchr(";.,", e))
+        return 1;
+    const char *nx = next_words(lines, i, to);
+    vt_line_info ni;
+    return e != ':' && nx && vt_import_classify(nx, &ni) == in->kind && ni.num == 2;
+}
+
+/* Whether a numbered line continues the open list: the next number of the
+ * same kind, punctuated as its first item was (so that a one-item list
+ * "1. …;" followed by the heading "2. Yêu cầu" ends there). */
+static int list_continues(const ictx *c, const vt_line_info *in)
+{
+    if (!c->list || in->kind != c->list_kind || in->num != c->list_n + 1)
+        return 0;
+    char e = last_char(in->rest);
+    return !c->list_punct || (e && strchr(";.,", e));
+}
+
+/* One item of a numbered plain list, opening the list at its first. */
+static node *list_item(ictx *c, const vt_line_info *in)
+{
+    pop_items(c);
+    if (!c->list || in->num == 1) {
+        c->list = new_node(c, top(c), N_LIST, NULL);
+        if (!c->list)
+            return NULL;
+        c->list->skind = in->kind == VT_L_LETTER ? K_LETTER : K_DEC;
+        c->list_kind = in->kind;
+        char e = last_char(in->rest);
+        c->list_punct = e && strchr(";.,", e);
+    }
+    c->list_n = in->num;
+    node *it = new_node(c, c->list, N_ITEM, *in->rest ? in->rest : VT_MISSING "mục]");
+    push(c, it);
+    return it;
+}
+
+/* A "-" point: under the list item it follows while a list is open (an
+ * item's own points), else a point of the current section. */
+static node *dash_item(ictx *c, const char *text)
+{
+    if (c->list) {
+        while (c->depth > 1 && top(c)->kind == N_ITEM && top(c)->parent != c->list)
+            c->depth--;
+        if (top(c)->kind != N_ITEM)
+            c->list = NULL;
+    }
+    if (!c->list)
+        pop_items(c);
+    node *n = new_node(c, top(c), N_ITEM, text);
+    push(c, n);
+    return n;
+}
+
 /* The blocks of lines [from, to) into root (the body or an appendix). */
 static void parse_body(ictx *c, const line_t *lines, size_t from, size_t to,
                        node *root)
 {
     c->depth = 0;
+    c->list = NULL;
     push(c, root);
     node *last_text = NULL;
     for (size_t i = from; i < to && !c->oom;) {
@@ -797,6 +903,7 @@ static void parse_body(ictx *c, const line_t *lines, size_t from, size_t to,
             continue;
         }
         if (strchr(skip_sp(raw), '\t') && filled_cells(raw) >= 2) {
+            c->list = NULL;
             i = read_table(c, lines, i, to);
             last_text = NULL;
             continue;
@@ -810,6 +917,19 @@ static void parse_body(ictx *c, const line_t *lines, size_t from, size_t to,
                 *p = ' ';
         vt_import_classify(flat, &in);
         const char *rest = in.rest;
+        if ((in.kind == VT_L_DECIMAL || in.kind == VT_L_LETTER) &&
+            (list_continues(c, &in) || list_starts(c, &in, lines, i - 1, to))) {
+            if (!list_continues(c, &in))
+                warn(c, no, "\"%s\" after a paragraph ending with \":\": read "
+                            "as a numbered list (<list>), not as section titles",
+                     in.kind == VT_L_LETTER ? "a)" : "1.");
+            last_text = list_item(c, &in);
+            free(flat);
+            continue;
+        }
+        if (in.kind != VT_L_DASH && in.kind != VT_L_LUU && in.kind != VT_L_PLUS &&
+            in.kind != VT_L_TEXT && in.kind != VT_L_UPPER)
+            c->list = NULL;
         switch (in.kind) {
         case VT_L_ROMAN:
             pop_to_rank_below(c, K_ROMAN);
@@ -830,25 +950,32 @@ static void parse_body(ictx *c, const line_t *lines, size_t from, size_t to,
             break;
         case VT_L_DASH:
         case VT_L_LUU:
-            pop_items(c);
-            last_text = new_node(c, top(c), N_ITEM, in.kind == VT_L_LUU ? flat + 1 : rest);
+            last_text = dash_item(c, in.kind == VT_L_LUU ? flat + 1 : rest);
             if (last_text && in.kind == VT_L_LUU) {
                 memmove(last_text->text, skip_sp(last_text->text),
                         strlen(skip_sp(last_text->text)) + 1);
                 last_text->len = strlen(last_text->text);
             }
-            push(c, last_text);
             break;
-        case VT_L_PLUS:
-            if (top(c)->kind == N_ITEM) {
-                last_text = new_node(c, top(c), N_ITEM, rest);
-            } else {
-                warn(c, no, "a \"+\" line with no \"-\" item above it: "
-                            "imported as a \"-\" item (the plan format has no "
-                            "\"+\" item under a paragraph yet)");
-                last_text = new_node(c, top(c), N_ITEM, rest);
+        case VT_L_PLUS: {
+            /* under the item above, else under the paragraph just above
+             * (a <p>'s own "+" points), else a point of its own */
+            node *host = top(c)->kind == N_ITEM ? top(c) : top(c)->last;
+            if (host && host->kind != N_ITEM && host->kind != N_P)
+                host = NULL;
+            if (!host) {
+                warn(c, no, "a \"+\" line with no \"-\" item or paragraph "
+                            "above it: imported as a \"-\" item");
+                pop_items(c);
+                host = top(c);
             }
+            if (host->parent && host->parent->kind == N_LIST)
+                warn(c, no, "a \"+\" line right under a numbered list item: "
+                            "imported as its point, which vanthu prints with "
+                            "\"-\"");
+            last_text = new_node(c, host, N_ITEM, rest);
             break;
+        }
         default:
             if (last_text && (last_text->kind == N_P || last_text->kind == N_ITEM) &&
                 !ends_sentence_n(last_text->text, last_text->len) &&
@@ -858,6 +985,7 @@ static void parse_body(ictx *c, const line_t *lines, size_t from, size_t to,
                 join_text(c, last_text, flat);
                 break;
             }
+            c->list = NULL;
             if (closing_paragraph(flat)) {
                 c->depth = 1;
             } else {
@@ -1075,8 +1203,8 @@ static size_t parse_header(ictx *c, const line_t *lines, size_t n, doc_t *doc)
                     list_add(c, &doc->to, &doc->nto, skip_sp(lines[j].s));
                     i = j;
                 }
-                if (doc->nto > 1)
-                    list_strip(doc->to, &doc->nto);
+                /* vanthu ends the last (or only) recipient with "." */
+                list_strip(doc->to, &doc->nto);
                 if (mode != NONE)
                     subject_closed = 1;
                 break;
@@ -1379,7 +1507,7 @@ static void giay_moi_fields(ictx *c, doc_t *doc)
         node *n = *link;
         int field = -1;
         size_t skip = 0;
-        if (n->kind == N_P) {
+        if (n->kind == N_P && !n->first) { /* a <p> with points keeps them */
             folded fd;
             fold(n->text, &fd);
             char *km = strstr(fd.f, " tran trong kinh moi");
@@ -1539,7 +1667,21 @@ static void put_blocks(vt_buf *b, const node *first, int depth, int sdepth,
             indent(b, depth);
             vt_buf_puts(b, "<p>");
             put_inline(b, n->text);
+            if (n->first) { /* its "+" points */
+                vt_buf_putc(b, '\n');
+                for (const node *k = n->first; k; k = k->next)
+                    put_items(b, k, depth + 1);
+                indent(b, depth);
+            }
             vt_buf_puts(b, "</p>\n");
+            break;
+        case N_LIST:
+            indent(b, depth);
+            vt_buf_puts(b, n->skind == K_LETTER ? "<list numbering=\"letter\">\n" : "<list>\n");
+            for (const node *k = n->first; k; k = k->next)
+                put_items(b, k, depth + 1);
+            indent(b, depth);
+            vt_buf_puts(b, "</list>\n");
             break;
         case N_ITEM:
             put_items(b, n, depth);

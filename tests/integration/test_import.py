@@ -104,12 +104,18 @@ def lost_lines(src_text, plan_path):
     return lost
 
 
+def para_text(p):
+    """A paragraph's text; a line break (w:br, as vanthu wraps a balanced
+    trích yếu) reads as a space."""
+    return ''.join(t.text or '' if t.tag == W + 't' else ' '
+                   for t in p.iter() if t.tag in (W + 't', W + 'br'))
+
+
 def docx_text(path):
     """The document's paragraphs (body and tables), one a line."""
     with zipfile.ZipFile(path) as z:
         root = ET.fromstring(z.read('word/document.xml'))
-    return '\n'.join(''.join(t.text or '' for t in p.iter(W + 't'))
-                     for p in root.iter(W + 'p'))
+    return '\n'.join(para_text(p) for p in root.iter(W + 'p'))
 
 
 def encodings_of(text):
@@ -123,10 +129,16 @@ def encodings_of(text):
     return out
 
 
+def lint_clean(r):
+    """vanthu validate printed no "file:line:col: warning:" (text that
+    repeats what vanthu generates: a typed dash, number, KT., V/v, Lưu)."""
+    return not re.search(r':\d+:\d+: warning: ', r.stderr)
+
+
 def docx_paragraphs(path):
     with zipfile.ZipFile(path) as z:
         root = ET.fromstring(z.read('word/document.xml'))
-    return [''.join(t.text or '' for t in p.iter(W + 't')) for p in root.iter(W + 'p')]
+    return [para_text(p) for p in root.iter(W + 'p')]
 
 
 def docx_round_trips(vanthu, src, tmp, env):
@@ -153,6 +165,9 @@ def docx_round_trips(vanthu, src, tmp, env):
                 continue
             x = run(['xmllint', '--noout', '--nonet', '--relaxng', rng, again])
             check(x.returncode == 0, name + ': the imported plan is valid against vanthu-plan.rng')
+            v = run([vanthu, 'validate', again])
+            check(v.returncode == 0 and lint_clean(v),
+                  name + ': the imported plan validates with no lint warning (%s)' % v.stderr.strip()[:300])
             out = doc[:-5] + '-again.docx'
             r = run([vanthu, 'render', again, '-o', out], env=env)
             check(r.returncode == 0, name + ': the imported plan renders')
@@ -219,6 +234,7 @@ def main():
                   base + ': stdout and -o give the same plan, byte for byte')
             v = run([vanthu, 'validate', plan])
             check(v.returncode == 0, base + ': the plan validates (%s)' % v.stderr.strip()[:300])
+            check(lint_clean(v), base + ': the plan draws no lint warning (%s)' % v.stderr.strip()[:300])
             x = run(['xmllint', '--noout', '--nonet', '--relaxng', rng, plan])
             check(x.returncode == 0, base + ': the plan is valid against vanthu-plan.rng')
             text = open(seed, encoding='utf-8').read()
@@ -256,6 +272,7 @@ def main():
                     check(r3.returncode == 0 and same == want,
                           '%s: %s imports to the same plan' % (base, suffix))
         legacy(vanthu, src, tmp)
+        new_blocks(vanthu, tmp, env)
         docx_round_trips(vanthu, src, tmp, env)
         word_processor(vanthu, seeds, tmp)
     finally:
@@ -344,6 +361,93 @@ def vni(s):
         else:
             out.extend(ch.encode('cp1252'))
     return bytes(out)
+
+
+# A công văn typed with the structures the plan format gained in issue 13:
+# "+" points under a paragraph, numbered plain lists (decimal and letter)
+# beside real numbered headings, Nơi nhận remarks, one Kính gửi recipient.
+NEW_BLOCKS_DOC = """PHÒNG GIÁO DỤC VÀ ĐÀO TẠO
+Số: 394/PGDĐT	Kim Thành, ngày 01 tháng 12 năm 2024
+V/v Sinh hoạt chuyên môn cụm trường
+Kính gửi: Các trường tiểu học
+I. NỘI DUNG
+Phòng Giáo dục và Đào tạo tổ chức theo cụm trường, cụ thể như sau:
++ Cụm số 1: Lai Vu, Thượng Vũ;
++ Cụm số 2: Kim Xuyên, Quỳnh Khê.
+Chương trình gồm:
+1. Báo cáo chuyên đề;
+- Thời gian 20 - 25 phút
+2. Thảo luận;
+3. Tổng kết.
+Các trường chuẩn bị:
+a) Hồ sơ tổ chuyên môn;
+b) Video clip.
+Phân công như sau:
+1. Phòng Giáo dục
+- Chỉ đạo, kiểm tra.
+2. Các trường
+- Cử tổ trưởng tham dự.
+Nơi nhận:
+- Như kính gửi; (qua Email nội bộ)
+- Sở GD&ĐT;
+- Như trên (HSCV);
+- Lưu: VT, THCS. (CO 23b)
+TRƯỞNG PHÒNG
+Nguyễn Văn An
+"""
+
+# What the plan renders for it: the same lines, numbered by vanthu.
+NEW_BLOCKS_LINES = [
+    'Kính gửi: Các trường tiểu học.', 'I. NỘI DUNG',
+    'Phòng Giáo dục và Đào tạo tổ chức theo cụm trường, cụ thể như sau:',
+    '+ Cụm số 1: Lai Vu, Thượng Vũ;', '+ Cụm số 2: Kim Xuyên, Quỳnh Khê.',
+    'Chương trình gồm:', '1. Báo cáo chuyên đề;', '- Thời gian 20 - 25 phút',
+    '2. Thảo luận;', '3. Tổng kết.', 'Các trường chuẩn bị:',
+    'a) Hồ sơ tổ chuyên môn;', 'b) Video clip.', 'Phân công như sau:',
+    '1. Phòng Giáo dục', '- Chỉ đạo, kiểm tra.', '2. Các trường',
+    '- Cử tổ trưởng tham dự./.', 'Nơi nhận:',
+    '- Như kính gửi; (qua Email nội bộ)', '- Sở GD&ĐT;', '- Như trên (HSCV);',
+    '- Lưu: VT, THCS. (CO 23b)',
+]
+
+
+def new_blocks(vanthu, tmp, env):
+    """The new structures import to the new syntax (no warning about a
+    "+" line, a plan with no lint warning) and render back line for line;
+    the DOCX imports to the same plan."""
+    src = os.path.join(tmp, 'blocks.txt')
+    with open(src, 'w', encoding='utf-8') as f:
+        f.write(NEW_BLOCKS_DOC)
+    plan = os.path.join(tmp, 'blocks.xml')
+    r = run([vanthu, 'import', src, '-o', plan])
+    check(r.returncode == 0 and '"+"' not in r.stderr,
+          'new blocks: import with no "+" guess (%s)' % r.stderr.strip()[:300])
+    if r.returncode:
+        return
+    t = open(plan, encoding='utf-8').read()
+    check('<list>' in t and '<list numbering="letter">' in t and '<item>Cụm số 1' in t
+          and '<title>Phòng Giáo dục</title>' in t,
+          'new blocks: <p> with items, decimal and letter <list>, titles kept')
+    v = run([vanthu, 'validate', plan])
+    check(v.returncode == 0 and lint_clean(v),
+          'new blocks: validates with no lint warning (%s)' % v.stderr.strip()[:300])
+    out = os.path.join(tmp, 'blocks.docx')
+    rr = run([vanthu, 'render', plan, '-o', out], env=env)
+    check(rr.returncode == 0, 'new blocks: renders (%s)' % rr.stderr.strip()[:200])
+    if rr.returncode:
+        return
+    got = docx_text(out).splitlines()
+    at = [got.index(l) if l in got else -1 for l in NEW_BLOCKS_LINES]
+    check(-1 not in at and at == sorted(at),
+          'new blocks: every line renders as typed, in order (missing: %r)'
+          % [l for l, i in zip(NEW_BLOCKS_LINES, at) if i < 0][:3])
+    again = os.path.join(tmp, 'blocks-again.xml')
+    r = run([vanthu, 'import', out, '-o', again])
+    a = open(again, encoding='utf-8').read() if r.returncode == 0 else ''
+    check(r.returncode == 0 and '<list numbering="letter">' in a and
+          '<to>Như kính gửi; (qua Email nội bộ)</to>' in a and
+          '<archive>VT, THCS. (CO 23b)</archive>' in a,
+          'new blocks: the rendered DOCX imports to the same structures')
 
 
 def legacy(vanthu, src, tmp):
