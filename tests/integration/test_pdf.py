@@ -240,25 +240,25 @@ def test_issue(vanthu, src, tmp, env):
     reg = os.path.join(d, 'register.sqlite')
     plan = os.path.join(src, 'plans', 'muong-cha-2023-ke-hoach-sinh-hoat-cum-truong.xml')
     r = run([vanthu, 'issue', plan, '--register', reg, '--date', '2026-11-23', '--pdf'], env=env)
-    docx = os.path.join(d, 'archive', '2026', '01-kh-pgddt.docx')
+    docx = os.path.join(d, 'archive', '2026', '2026-01-ke-hoach-pgddt.docx')
     pdf = docx[:-5] + '.pdf'
     check(r.returncode == 0 and r.stdout.strip().split('\t') == ['Số: 01/KH-PGDĐT', '2026-11-23', docx, pdf],
-          'issue --pdf archives 01-kh-pgddt.docx and .pdf and names both (%s)' % r.stderr.strip()[:200])
+          'issue --pdf archives 2026-01-ke-hoach-pgddt.docx and .pdf and names both (%s)' % r.stderr.strip()[:200])
     f = check_pdf(pdf, 'issue --pdf', '2026-11-23')
     check(f is not None and 'Số: 01/KH-PGDĐT' in f['text'], 'issue --pdf: the PDF carries the number')
     import sqlite3
     con = sqlite3.connect(reg)
     files = dict(con.execute('SELECT path, sha256 FROM archive_file').fetchall())
     con.close()
-    check(files == {'archive/2026/01-kh-pgddt.docx': sha256_file(docx),
-                    'archive/2026/01-kh-pgddt.pdf': sha256_file(pdf)},
+    check(files == {'archive/2026/2026-01-ke-hoach-pgddt.docx': sha256_file(docx),
+                    'archive/2026/2026-01-ke-hoach-pgddt.pdf': sha256_file(pdf)},
           'issue --pdf: the register records both files with their SHA-256 (%r)' % sorted(files))
     r = run([vanthu, 'register', 'verify', '--register', reg])
     check(r.returncode == 0 and r.stdout.startswith('2 archived files match'), 'verify: both match')
     with open(pdf, 'ab') as fp:
         fp.write(b'%changed')
     r = run([vanthu, 'register', 'verify', '--register', reg])
-    check(r.returncode == 1 and '01-kh-pgddt.pdf: changed since it was archived' in r.stdout,
+    check(r.returncode == 1 and '2026-01-ke-hoach-pgddt.pdf: changed since it was archived' in r.stdout,
           'verify reports a changed PDF (exit 1)')
     check_ooxml(src, docx, 'issue --pdf: the DOCX')
     # the printed book as a PDF: cover portrait, register pages landscape
