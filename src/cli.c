@@ -40,6 +40,10 @@ static const char USAGE[] =
     "                       render it and archive it\n"
     "  register list|show|void|note|export|verify|agency [options]\n"
     "                       the register of outgoing documents\n"
+    "  sign IN.pdf -o OUT.pdf --nss-dir DIR --nick NAME [--password-file F]\n"
+    "                       add a digital signature (NSS key, PAdES)\n"
+    "  verify-signature FILE.pdf [--nss-dir DIR]\n"
+    "                       report signers and whether the PDF changed since\n"
     "  pack DIR... -o OUT.docx\n"
     "                       pack unpacked template folders into a DOCX\n"
     "\n"
@@ -963,6 +967,10 @@ int main(int argc, char **argv)
         return cmd_issue(argc - 1, argv + 1);
     if (strcmp(cmd, "register") == 0)
         return cmd_register(argc - 1, argv + 1);
+    if (strcmp(cmd, "sign") == 0)
+        return vt_cmd_sign(argc - 1, argv + 1);
+    if (strcmp(cmd, "verify-signature") == 0)
+        return vt_cmd_verify_signature(argc - 1, argv + 1);
     fprintf(stderr, "vanthu: unknown command \"%s\"\n%s", cmd, USAGE);
     return VT_EXIT_USAGE;
 }

@@ -16,4 +16,8 @@
  * code: the last step of every command. */
 int vt_cli_finish(vt_error rc, vt_diags *d);
 
+/* cli_sign.c: vanthu sign, vanthu verify-signature */
+int vt_cmd_sign(int argc, char **argv);
+int vt_cmd_verify_signature(int argc, char **argv);
+
 #endif
