@@ -48,6 +48,17 @@ static const char VERIFY_HELP[] =
 
 enum { OPT_NSS = 256, OPT_NICK, OPT_PWFILE, OPT_ETSI };
 
+/* getopt accepts any unambiguous prefix, so "--password SECRET" would
+ * pass as --password-file and read a file named after the password:
+ * insist on the full name, so a password typed there is refused. */
+static int spelled_out(char **argv, const char *name)
+{
+    const char *opt = optarg == argv[optind - 1] ? argv[optind - 2]
+                                                 : argv[optind - 1];
+    size_t n = strlen(name);
+    return strncmp(opt, name, n) == 0 && (opt[n] == 0 || opt[n] == '=');
+}
+
 int vt_cmd_sign(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -68,7 +79,14 @@ int vt_cmd_sign(int argc, char **argv)
         case 'o': output = optarg; break;
         case OPT_NSS: o.nss_dir = optarg; break;
         case OPT_NICK: o.nick = optarg; break;
-        case OPT_PWFILE: o.password_file = optarg; break;
+        case OPT_PWFILE:
+            if (!spelled_out(argv, "--password-file")) {
+                fprintf(stderr, "vanthu sign: write --password-file in full; "
+                                "no option takes the password itself\n");
+                return VT_EXIT_USAGE;
+            }
+            o.password_file = optarg;
+            break;
         case OPT_ETSI: o.etsi = 1; break;
         case 'h': fputs(SIGN_HELP, stdout); return VT_EXIT_OK;
         default:
