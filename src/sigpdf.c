@@ -342,12 +342,17 @@ vt_error vt_pdf_sig_prepare(const char *name, const char *in, size_t len,
     }
     if (rc == VT_OK && (page_num = vt_pdf_first_page(&doc, &page, d, name)) < 0)
         rc = VT_ERR_PDF;
-    if (rc == VT_OK && doc.size > VT_PDF_MAX_OBJECTS - 2) {
+    if (rc == VT_OK && (doc.size > VT_PDF_MAX_OBJECTS - 2 ||
+                        doc.nxref > VT_PDF_MAX_OBJECTS - 2)) {
         vt_diags_addf(d, "%s: the PDF has too many objects", name);
         rc = VT_ERR_PDF;
     }
     update u = {.n = 0};
-    long long sig_num = doc.size, field_num = doc.size + 1;
+    /* new numbers past both /Size and the table: a /Size too small must
+     * not make the update overwrite an object */
+    long long first = doc.size > (long long)doc.nxref ? doc.size
+                                                       : (long long)doc.nxref;
+    long long sig_num = first, field_num = first + 1;
     vt_arena *a = &doc.arena;
     if (rc == VT_OK) {
         vt_pdf_obj *field_ref = vt_pdf_new_ref(a, field_num, 0);
