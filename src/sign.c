@@ -104,9 +104,12 @@ static char *read_password_file(pw_ctx *ctx)
     }
     char *buf = calloc(1, MAX_PASSWORD + 2);
     size_t n = buf ? fread(buf, 1, MAX_PASSWORD + 1, fp) : 0;
+    int err = ferror(fp) ? errno : 0;
     fclose(fp);
-    if (!buf) {
-        snprintf(ctx->why, sizeof ctx->why, "out of memory");
+    if (!buf || err) {
+        snprintf(ctx->why, sizeof ctx->why, "%s: cannot read the password "
+                 "file: %s", ctx->file, strerror(buf ? err : ENOMEM));
+        free(buf);
         return NULL;
     }
     buf[n] = 0;
@@ -469,6 +472,16 @@ static vt_error read_pdf(const char *path, char **data, size_t *len,
 vt_error vt_pdf_sign_file(const char *in_path, const char *out_path,
                           const vt_sign_opts *o, vt_diags *d)
 {
+    /* checked before the password is asked: only a regular file is ever
+     * replaced */
+    struct stat st;
+    if (stat(out_path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        vt_diags_addf(d, S_ISDIR(st.st_mode)
+                             ? "%s: the output path is a folder; give a file name"
+                             : "%s: not a regular file; vanthu replaces only "
+                               "regular files", out_path);
+        return VT_ERR_IO;
+    }
     char *in = NULL, *out = NULL;
     size_t len = 0, out_len = 0;
     vt_error rc = read_pdf(in_path, &in, &len, d);
@@ -708,11 +721,24 @@ vt_error vt_pdf_verify(const char *name, const char *data, size_t len,
         vt_sig_report_free(rep);
         return rc;
     }
-    for (size_t i = 0; i < rep->n; i++)
-        if (!rep->sigs[i].intact || rep->sigs[i].trusted == 0)
+    for (size_t i = 0; i < rep->n; i++) {
+        const vt_sig_info *s = &rep->sigs[i];
+        if (!s->intact)
+            vt_diags_addf(d, "%s: signature %zu (%s) is broken: %s", name, i + 1,
+                          s->field, s->problem);
+        else if (s->trusted == 0)
+            vt_diags_addf(d, "%s: signature %zu (%s) is not trusted: %s", name,
+                          i + 1, s->field, s->trust_note);
+        if (!s->intact || s->trusted == 0)
             rc = VT_ERR_SIGNATURE;
-    if (rep->sigs[rep->n - 1].covered != len)
+    }
+    size_t end = rep->sigs[rep->n - 1].covered;
+    if (end != len) {
+        vt_diags_addf(d, "%s: %zu bytes were added after the last signature: "
+                         "the document changed since it was signed", name,
+                      len - end);
         rc = VT_ERR_SIGNATURE;
+    }
     return rc;
 }
 

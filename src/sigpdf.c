@@ -572,7 +572,12 @@ vt_error vt_pdf_sig_find(const char *name, const char *data, size_t len,
     if (rc == VT_OK) {
         vt_pdf_obj *root = vt_pdf_resolve(&doc, vt_pdf_dict_get(doc.trailer, "Root"));
         vt_pdf_obj *form = vt_pdf_resolve(&doc, vt_pdf_dict_get(root, "AcroForm"));
-        rc = walk_fields(&doc, vt_pdf_dict_get(form, "Fields"), 0, &l);
+        if (!root || root->kind != VT_PDF_DICT) {
+            vt_diags_addf(d, "%s: the PDF has no readable catalog (/Root)", name);
+            rc = VT_ERR_PDF;
+        } else {
+            rc = walk_fields(&doc, vt_pdf_dict_get(form, "Fields"), 0, &l);
+        }
     }
     *out = l.v;
     *n = l.n;
