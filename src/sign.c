@@ -72,8 +72,10 @@ static char *prompt_password(const char *token, pw_ctx *ctx)
     }
     char prompt[256];
     int n = snprintf(prompt, sizeof prompt, "Password or PIN for %s: ", token);
+    /* the prompt and the newline after it are a courtesy: a terminal that
+     * takes no output still gives the password */
     if (n > 0 && write(fd, prompt, (size_t)n) < 0)
-        n = -1;
+        n = 0;
     char *buf = calloc(1, MAX_PASSWORD + 1);
     size_t len = 0;
     while (buf && len < MAX_PASSWORD) {
@@ -86,7 +88,7 @@ static char *prompt_password(const char *token, pw_ctx *ctx)
     if (have_tty)
         tcsetattr(fd, TCSAFLUSH, &old);
     if (write(fd, "\n", 1) < 0)
-        n = -1;
+        n = 0;
     close(fd);
     if (!buf)
         snprintf(ctx->why, sizeof ctx->why, "out of memory");
@@ -165,10 +167,26 @@ static const char *nss_error(void)
 static NSSInitContext *open_nss(const char *dir, vt_diags *d)
 {
     if (dir) {
-        const char *path = strncmp(dir, "sql:", 4) == 0 ? dir + 4 : dir;
+        int sql = strncmp(dir, "sql:", 4) == 0, dbm = strncmp(dir, "dbm:", 4) == 0;
+        const char *path = sql || dbm ? dir + 4 : dir;
         struct stat st;
         if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) {
             vt_diags_addf(d, "%s: no NSS database folder there", dir);
+            return NULL;
+        }
+        /* a folder without the database file is an NSS init failure,
+         * which says only "bad database" (and leaks inside NSS) */
+        char file[4096];
+        int found = 0;
+        for (int k = 0; k < 2 && !found; k++) {
+            if ((k == 0 && dbm) || (k == 1 && sql))
+                continue;
+            snprintf(file, sizeof file, "%s/%s", path, k ? "cert8.db" : "cert9.db");
+            found = stat(file, &st) == 0;
+        }
+        if (!found) {
+            vt_diags_addf(d, "%s: no NSS database in this folder (no cert9.db; "
+                             "certutil -N -d %s makes one)", dir, path);
             return NULL;
         }
     }

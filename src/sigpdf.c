@@ -322,6 +322,27 @@ static void write_update(vt_buf *b, vt_pdf_doc *doc, update *u,
     vt_buf_printf(b, ">>\nstartxref\n%zu\n%%%%EOF\n", xref);
 }
 
+/* A certification signature (catalog /Perms /DocMDP) whose transform
+ * parameters say /P 1: no change at all, not even another signature. */
+static int no_changes_allowed(vt_pdf_doc *doc, vt_pdf_obj *root)
+{
+    vt_pdf_obj *perms = vt_pdf_resolve(doc, vt_pdf_dict_get(root, "Perms"));
+    vt_pdf_obj *sig = vt_pdf_resolve(doc, vt_pdf_dict_get(perms, "DocMDP"));
+    vt_pdf_obj *refs = vt_pdf_resolve(doc, vt_pdf_dict_get(sig, "Reference"));
+    if (!refs || refs->kind != VT_PDF_ARRAY)
+        return 0;
+    for (size_t i = 0; i < refs->n; i++) {
+        vt_pdf_obj *r = vt_pdf_resolve(doc, refs->items[i]);
+        if (!vt_pdf_is_name(vt_pdf_dict_get(r, "TransformMethod"), "DocMDP"))
+            continue;
+        vt_pdf_obj *params = vt_pdf_resolve(doc, vt_pdf_dict_get(r, "TransformParams"));
+        vt_pdf_obj *p = vt_pdf_dict_get(params, "P");
+        if (p && p->kind == VT_PDF_NUM && p->is_int && p->num == 1)
+            return 1;
+    }
+    return 0;
+}
+
 vt_error vt_pdf_sig_prepare(const char *name, const char *in, size_t len,
                             const vt_sig_fields *f, vt_buf *out,
                             vt_sig_layout *lay, vt_diags *d)
@@ -339,6 +360,12 @@ vt_error vt_pdf_sig_prepare(const char *name, const char *in, size_t len,
             vt_diags_addf(d, "%s: the PDF has no readable catalog (/Root)", name);
             rc = VT_ERR_PDF;
         }
+    }
+    if (rc == VT_OK && no_changes_allowed(&doc, root)) {
+        vt_diags_addf(d, "%s: the PDF is certified with no changes allowed "
+                         "(DocMDP /P 1): another signature would break its "
+                         "certification", name);
+        rc = VT_ERR_PDF;
     }
     if (rc == VT_OK && (page_num = vt_pdf_first_page(&doc, &page, d, name)) < 0)
         rc = VT_ERR_PDF;

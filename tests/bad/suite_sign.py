@@ -189,7 +189,7 @@ def main():
             ('no database folder', ['--nss-dir', os.path.join(tmp, 'nodb'), '--nick', 'signer',
                                     '--password-file', pw], 3, r'no NSS database folder there'),
             ('a folder that is no database', ['--nss-dir', out, '--nick', 'signer', '--password-file', pw], 3,
-             r'cannot open the NSS database|no certificate'),
+             r'no NSS database in this folder \(no cert9\.db'),
             ('no terminal and no password file', ['--nss-dir', db, '--nick', 'signer'], 1,
              r'no terminal to ask the password on; give --password-file'),
         ]

@@ -218,6 +218,37 @@ static void test_size_too_small(void **state)
     free(pdf);
 }
 
+/* A document certified with "no changes" (DocMDP /P 1) is not signed
+ * again; /P 2 (form filling and signatures allowed) is. */
+static void test_docmdp(void **state)
+{
+    (void)state;
+    for (int p = 1; p <= 2; p++) {
+        char extra[200];
+        snprintf(extra, sizeof extra, "/Perms << /DocMDP << /Type /Sig /Reference "
+                 "[<< /TransformMethod /DocMDP /TransformParams << /P %d >> >>] >> >> ", p);
+        size_t len;
+        char *pdf = mini_pdf(extra, "", &len);
+        vt_sig_fields f = {"adbe.pkcs7.detached", NULL, 0, 16};
+        vt_buf b;
+        vt_buf_init(&b);
+        vt_sig_layout lay;
+        vt_diags d;
+        vt_diags_init(&d);
+        vt_error rc = vt_pdf_sig_prepare("c.pdf", pdf, len, &f, &b, &lay, &d);
+        if (p == 1) {
+            assert_int_equal(rc, VT_ERR_PDF);
+            assert_non_null(strstr(d.msgs[0], "no changes allowed"));
+            assert_int_equal(b.len, 0); /* nothing written */
+        } else {
+            assert_int_equal(rc, VT_OK);
+        }
+        vt_buf_free(&b);
+        vt_diags_free(&d);
+        free(pdf);
+    }
+}
+
 /* Prepare a signature on in, fill the hole with der, return the file. */
 static char *signed_copy(const char *in, size_t len, const unsigned char *der,
                          size_t der_len, size_t *out_len, vt_sig_layout *lay)
@@ -413,6 +444,7 @@ int main(void)
         cmocka_unit_test(test_open),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_size_too_small),
+        cmocka_unit_test(test_docmdp),
         cmocka_unit_test(test_prepare_and_find),
         cmocka_unit_test(test_indirect_form_and_annots),
         cmocka_unit_test(test_mutations),
