@@ -73,8 +73,11 @@ typedef struct {
  * certificates are also checked against that database's trusted CAs.
  * Returns VT_OK when there is at least one signature, every one is intact
  * (and trusted, when checked), and the last covers the whole file;
- * VT_ERR_SIGNATURE otherwise (the report says why); VT_ERR_PDF when the
- * file cannot be read.  The caller frees rep with vt_sig_report_free. */
+ * VT_ERR_SIGNATURE otherwise (the report and d say why; rep->n == 0 when
+ * the file has no signature at all, which `register verify` may accept
+ * for documents never signed); VT_ERR_PDF when the file cannot be read.
+ * Each call opens and closes its own NSS context.  The caller frees rep
+ * with vt_sig_report_free (also after a failure). */
 vt_error vt_pdf_verify(const char *name, const char *data, size_t len,
                        const char *nss_dir, vt_sig_report *rep, vt_diags *d);
 void vt_sig_report_free(vt_sig_report *rep);

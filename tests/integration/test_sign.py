@@ -8,11 +8,13 @@ pty) to see it is never echoed nor on the command line.
 
 Each check prints "ok"/"FAIL"; the last line is "N passed, M failed".
 """
+import hashlib
 import os
 import pty
 import re
 import select
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -68,6 +70,12 @@ def make_pdf(vanthu, source, tmp, env):
         raise RuntimeError('render: ' + r.stderr)
     Office(tmp).convert(docx, 'pdf', tmp)
     return os.path.join(tmp, 'letter.pdf')
+
+
+def last_cms(pdf):
+    """The CMS bytes of the last signature's /Contents (with its padding)."""
+    i = pdf.rindex(b'/Contents <') + 11
+    return bytes.fromhex(pdf[i:pdf.index(b'>', i)].decode())
 
 
 def pdfsig(db, path):
@@ -183,6 +191,20 @@ def main():
         check(r.returncode == 0 and r.stdout.count('intact') == 2 and 'a later revision' in r.stdout
               and 'ETSI.CAdES.detached' in r.stdout,
               'verify-signature: two intact signatures, the first covering an earlier revision')
+        # the PAdES signature binds the certificate: signing-certificate-v2
+        # holds the SHA-256 of the signer's certificate, and (ETSI EN
+        # 319 142-1) no signing-time attribute
+        cms = last_cms(open(twice, 'rb').read())
+        cert = subprocess.run(['certutil', '-d', db, '-L', '-n', 'signer', '-r'], capture_output=True).stdout
+        oid = bytes.fromhex('060b2a864886f70d010910022f')
+        at = cms.find(oid)
+        check(at > 0 and cms[at + len(oid):at + len(oid) + 10] == bytes.fromhex('31283026302430220420')
+              and cms[at + len(oid) + 10:at + len(oid) + 42] == hashlib.sha256(cert).digest()
+              and bytes.fromhex('06092a864886f70d010905') not in cms,
+              '--etsi: signing-certificate-v2 holds the SHA-256 of the certificate; no signing-time attribute')
+        cms = last_cms(data)
+        check(bytes.fromhex('06092a864886f70d010905') in cms and oid not in cms,
+              'adbe.pkcs7.detached: a signing-time attribute')
         r = run(['qpdf', '--check', twice])
         check(r.returncode == 0, 'qpdf --check: the twice-signed PDF is well-formed')
 
