@@ -625,12 +625,14 @@ vt_error vt_pdf_open(const char *name, const char *data, size_t len,
             return rc;
         if (!doc->trailer)
             doc->trailer = tr;
-        if (vt_pdf_dict_get(tr, "XRefStm")) {
-            vt_diags_addf(d, "%s: the PDF has a hybrid cross-reference (/XRefStm)"
-                             "; vanthu signs only PDFs with classic tables",
-                          name);
-            return VT_ERR_PDF;
-        }
+        /* A hybrid file (/XRefStm, as some office suites write) keeps in its classic
+         * tables everything a reader without PDF 1.5 needs, the catalog
+         * and pages included; the compressed rest stays out of reach, and
+         * a needed object found only there is reported as missing.  The
+         * update's own section chains to this one by /Prev, where PDF 1.5
+         * readers still find the stream. */
+        if (vt_pdf_dict_get(tr, "XRefStm"))
+            doc->hybrid = 1;
         vt_pdf_obj *prev = vt_pdf_dict_get(tr, "Prev");
         if (!prev)
             break;
@@ -716,6 +718,8 @@ long long vt_pdf_first_page(vt_pdf_doc *doc, vt_pdf_obj **page, vt_diags *d,
         node = kids->items[0];
     }
     vt_diags_addf(d, "%s: the PDF has no first page that vanthu can find "
-                     "(a damaged page tree)", name);
+                     "(%s)", name, doc->hybrid ? "some objects are in its PDF "
+                     "1.5 compressed part, which vanthu does not read: qpdf "
+                     "--object-streams=disable" : "a damaged page tree");
     return -1;
 }

@@ -8,8 +8,9 @@
  * form fields; it never renders or decompresses anything.  The reader
  * takes the whole file in memory, checks every offset against its length,
  * and keeps parsed values in an arena that lives as long as the document.
- * Files with cross-reference streams (PDF 1.5 compression) or encryption
- * are refused with a clear message rather than half understood.
+ * Files with only cross-reference streams (PDF 1.5 compression) or with
+ * encryption are refused with a clear message rather than half understood;
+ * hybrid files are read through their classic tables.
  */
 #ifndef VT_PDFOBJ_H
 #define VT_PDFOBJ_H
@@ -61,6 +62,7 @@ typedef struct {
     vt_pdf_obj *trailer; /* the newest trailer dictionary */
     size_t startxref;    /* offset of the newest xref section */
     long long size;      /* the trailer's /Size */
+    int hybrid;          /* some section has an /XRefStm, not followed */
 } vt_pdf_doc;
 
 /* Limits against hostile files. */

@@ -19,6 +19,9 @@
 #include "pdfobj.h"
 #include "sha256.h"
 
+/* Added where an object is missing from a hybrid file's classic tables. */
+#define HYBRID_HINT " (it may be in the PDF 1.5 compressed part, which " \
+                    "vanthu does not read: qpdf --object-streams=disable)"
 /* Width reserved for "[0 a b c]": four numbers of up to 15 digits. */
 #define BR_WIDTH 64
 /* Signature fields vanthu looks at, at most. */
@@ -357,7 +360,8 @@ vt_error vt_pdf_sig_prepare(const char *name, const char *in, size_t len,
         root = vt_pdf_resolve(&doc, root_ref);
         if (!root_ref || root_ref->kind != VT_PDF_REF || !root ||
             root->kind != VT_PDF_DICT) {
-            vt_diags_addf(d, "%s: the PDF has no readable catalog (/Root)", name);
+            vt_diags_addf(d, "%s: the PDF has no readable catalog (/Root)%s",
+                          name, doc.hybrid ? HYBRID_HINT : "");
             rc = VT_ERR_PDF;
         }
     }

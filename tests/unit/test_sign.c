@@ -174,8 +174,21 @@ static void test_refusals(void **state)
     char *enc = mini_pdf("", "/Encrypt 5 0 R ", &len);
     refused(enc, len, "encrypted");
     free(enc);
+    /* a hybrid file without its catalog in the classic table: the hint */
     char *hyb = mini_pdf("", "/XRefStm 5 ", &len);
-    refused(hyb, len, "hybrid");
+    char *root = strstr(hyb, "/Root 1 0 R");
+    assert_non_null(root);
+    root[6] = '7';
+    vt_buf out;
+    vt_buf_init(&out);
+    vt_sig_fields f = {"adbe.pkcs7.detached", NULL, 0, 16};
+    vt_sig_layout lay;
+    vt_diags dd;
+    vt_diags_init(&dd);
+    assert_int_equal(vt_pdf_sig_prepare("h.pdf", hyb, len, &f, &out, &lay, &dd), VT_ERR_PDF);
+    assert_non_null(strstr(dd.msgs[0], "compressed part"));
+    vt_diags_free(&dd);
+    vt_buf_free(&out);
     free(hyb);
     /* a /Prev pointing back at itself */
     char *loop = mini_pdf("", "", &len);
@@ -215,6 +228,28 @@ static void test_size_too_small(void **state)
     assert_non_null(strstr(b.data + len, "/Size 6 "));
     vt_buf_free(&b);
     vt_diags_free(&d);
+    free(pdf);
+}
+
+/* A hybrid file (classic tables plus /XRefStm, as some office suites write) is read
+ * through its classic tables; the update chains to it by /Prev and does
+ * not repeat /XRefStm. */
+static void test_hybrid(void **state)
+{
+    (void)state;
+    size_t len;
+    char *pdf = mini_pdf("", "/XRefStm 5 ", &len);
+    vt_sig_fields f = {"adbe.pkcs7.detached", NULL, 0, 16};
+    vt_buf b;
+    vt_buf_init(&b);
+    vt_sig_layout lay;
+    vt_diags d;
+    vt_diags_init(&d);
+    assert_int_equal(vt_pdf_sig_prepare("h.pdf", pdf, len, &f, &b, &lay, &d), VT_OK);
+    vt_buf_putc(&b, 0);
+    assert_null(strstr(b.data + len, "XRefStm"));
+    assert_non_null(strstr(b.data + len, "/Prev "));
+    vt_buf_free(&b);
     free(pdf);
 }
 
@@ -445,6 +480,7 @@ int main(void)
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_size_too_small),
         cmocka_unit_test(test_docmdp),
+        cmocka_unit_test(test_hybrid),
         cmocka_unit_test(test_prepare_and_find),
         cmocka_unit_test(test_indirect_form_and_annots),
         cmocka_unit_test(test_mutations),
