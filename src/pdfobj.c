@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <zlib.h>
+
 static int is_ws(int c)
 {
     return c == 0 || c == '\t' || c == '\n' || c == '\f' || c == '\r' ||
@@ -510,6 +512,252 @@ static int grow_xref(vt_pdf_doc *doc, size_t n)
     return 0;
 }
 
+/* ---- streams (PDF 1.5 compression) ------------------------------------ */
+
+/* Inflate src into the arena, refusing more than VT_PDF_MAX_STREAM. */
+static unsigned char *inflate_all(vt_arena *a, const unsigned char *src,
+                                  size_t n, size_t *out_len, const char **err)
+{
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    if (inflateInit(&z) != Z_OK) {
+        *err = "cannot start zlib";
+        return NULL;
+    }
+    size_t cap = n * 4 + 1024, len = 0;
+    if (cap > VT_PDF_MAX_STREAM)
+        cap = VT_PDF_MAX_STREAM;
+    unsigned char *buf = malloc(cap), *out = NULL;
+    z.next_in = (unsigned char *)src;
+    z.avail_in = n > UINT32_MAX ? UINT32_MAX : (uInt)n;
+    int rc = Z_OK;
+    while (buf && rc == Z_OK) {
+        if (len == cap) {
+            if (cap >= VT_PDF_MAX_STREAM) {
+                *err = "a compressed stream inflates past 64 MiB";
+                break;
+            }
+            size_t nc = cap * 2 > VT_PDF_MAX_STREAM ? VT_PDF_MAX_STREAM : cap * 2;
+            unsigned char *p = realloc(buf, nc);
+            if (!p)
+                break;
+            buf = p;
+            cap = nc;
+        }
+        z.next_out = buf + len;
+        z.avail_out = (uInt)(cap - len);
+        rc = inflate(&z, Z_NO_FLUSH);
+        len = cap - z.avail_out;
+        if (rc == Z_BUF_ERROR && z.avail_out)
+            break; /* the input ended early */
+        if (rc == Z_BUF_ERROR)
+            rc = Z_OK;
+    }
+    inflateEnd(&z);
+    /* a stream cut short still gives what it had, as readers do */
+    if (buf && (rc == Z_STREAM_END || (rc == Z_BUF_ERROR && len))) {
+        out = vt_arena_alloc(a, len + 1);
+        if (out)
+            memcpy(out, buf, len);
+        *out_len = len;
+    } else if (!*err) {
+        *err = buf ? "a compressed stream is damaged" : "out of memory";
+    }
+    free(buf);
+    return out;
+}
+
+/* Undo the PNG predictors (10 to 15) in place: rows of `columns` bytes,
+ * each after a filter-type byte.  Returns the new length, or 0. */
+static size_t unpredict(unsigned char *d, size_t len, size_t columns)
+{
+    size_t row = columns + 1, rows = len / row;
+    if (!columns || len % row)
+        return 0;
+    unsigned char *prev = NULL;
+    for (size_t r = 0; r < rows; r++) {
+        unsigned char *in = d + r * row, *out = d + r * columns;
+        int type = in[0];
+        for (size_t i = 0; i < columns; i++) {
+            int left = i ? out[i - 1] : 0, up = prev ? prev[i] : 0;
+            int ul = i && prev ? prev[i - 1] : 0, x = in[i + 1], v;
+            switch (type) {
+            case 0: v = x; break;
+            case 1: v = x + left; break;
+            case 2: v = x + up; break;
+            case 3: v = x + (left + up) / 2; break;
+            case 4: {
+                int p = left + up - ul, pa = abs(p - left), pb = abs(p - up),
+                    pc = abs(p - ul);
+                v = x + (pa <= pb && pa <= pc ? left : pb <= pc ? up : ul);
+                break;
+            }
+            default: return 0;
+            }
+            out[i] = (unsigned char)v;
+        }
+        /* out may overlap the next row's input only behind its read point */
+        prev = out;
+    }
+    return rows * columns;
+}
+
+/* The decoded data of the stream whose dictionary is dict and whose
+ * "stream" keyword ends at *pos in buf.  Only no filter or FlateDecode
+ * (with PNG predictors) are read. */
+static unsigned char *stream_data(vt_pdf_doc *doc, const vt_pdf_obj *dict,
+                                  const char *buf, size_t buflen, size_t pos,
+                                  size_t *out_len, const char **err)
+{
+    if (pos < buflen && buf[pos] == '\r')
+        pos++;
+    if (pos < buflen && buf[pos] == '\n')
+        pos++;
+    vt_pdf_obj *length = vt_pdf_dict_get(dict, "Length");
+    if (length && length->kind == VT_PDF_REF) {
+        vt_pdf_xref *x = length->num >= 0 && (size_t)length->num < doc->nxref
+                             ? &doc->xref[length->num] : NULL;
+        /* only an uncompressed object: no chain of streams */
+        length = x && !x->compressed ? vt_pdf_get(doc, length->num, NULL) : NULL;
+    }
+    if (!length || length->kind != VT_PDF_NUM || !length->is_int ||
+        length->num < 0 || (unsigned long long)length->num > buflen - pos) {
+        *err = "a stream's /Length is missing or runs past the file";
+        return NULL;
+    }
+    size_t n = (size_t)length->num;
+    vt_pdf_obj *filter = vt_pdf_dict_get(dict, "Filter");
+    vt_pdf_obj *parms = vt_pdf_dict_get(dict, "DecodeParms");
+    if (filter && filter->kind == VT_PDF_ARRAY && filter->n == 1)
+        filter = filter->items[0];
+    if (parms && parms->kind == VT_PDF_ARRAY && parms->n == 1)
+        parms = parms->items[0];
+    unsigned char *data;
+    if (!filter) {
+        data = vt_arena_alloc(&doc->arena, n + 1);
+        if (data)
+            memcpy(data, buf + pos, n);
+        *out_len = n;
+    } else if (vt_pdf_is_name(filter, "FlateDecode")) {
+        data = inflate_all(&doc->arena, (const unsigned char *)buf + pos, n,
+                           out_len, err);
+    } else {
+        *err = "a stream vanthu must read has a filter other than FlateDecode";
+        return NULL;
+    }
+    if (!data) {
+        if (!*err)
+            *err = "out of memory";
+        return NULL;
+    }
+    vt_pdf_obj *pred = vt_pdf_dict_get(parms, "Predictor");
+    if (pred && pred->kind == VT_PDF_NUM && pred->num >= 10) {
+        vt_pdf_obj *cols = vt_pdf_dict_get(parms, "Columns");
+        vt_pdf_obj *colors = vt_pdf_dict_get(parms, "Colors");
+        vt_pdf_obj *bpc = vt_pdf_dict_get(parms, "BitsPerComponent");
+        long long c = cols && cols->kind == VT_PDF_NUM ? cols->num : 1;
+        if ((colors && colors->num != 1) || (bpc && bpc->num != 8) || c < 1 ||
+            c > 1 << 16 || !(*out_len = unpredict(data, *out_len, (size_t)c))) {
+            *err = "a stream's predictor is not one vanthu reads";
+            return NULL;
+        }
+    } else if (pred && pred->kind == VT_PDF_NUM && pred->num > 1) {
+        *err = "a stream's predictor is not one vanthu reads";
+        return NULL;
+    }
+    return data;
+}
+
+static unsigned long long be_field(const unsigned char *p, int w)
+{
+    unsigned long long v = 0;
+    for (int i = 0; i < w; i++)
+        v = v << 8 | p[i];
+    return v;
+}
+
+/* A cross-reference stream at off: its entries and its dictionary, which
+ * is also its trailer. */
+static vt_error read_xref_stream(vt_pdf_doc *doc, size_t off,
+                                 vt_pdf_obj **trailer, const char *name,
+                                 vt_diags *d)
+{
+    const char *err = NULL;
+    size_t pos = off;
+    long long num, gen;
+    vt_pdf_obj *dict = NULL;
+    if (take_uint(doc->data, doc->len, &pos, &num) &&
+        take_uint(doc->data, doc->len, &pos, &gen) &&
+        take_keyword(doc->data, doc->len, &pos, "obj"))
+        dict = vt_pdf_parse_value(&doc->arena, doc->data, doc->len, &pos, &err);
+    if (!dict || dict->kind != VT_PDF_DICT ||
+        !vt_pdf_is_name(vt_pdf_dict_get(dict, "Type"), "XRef") ||
+        !take_keyword(doc->data, doc->len, &pos, "stream")) {
+        vt_diags_addf(d, "%s: no cross-reference table at offset %zu "
+                         "(the file is damaged or not a PDF)", name, off);
+        return VT_ERR_PDF;
+    }
+    size_t n = 0;
+    unsigned char *data = stream_data(doc, dict, doc->data, doc->len, pos, &n,
+                                      &err);
+    vt_pdf_obj *w = vt_pdf_dict_get(dict, "W");
+    vt_pdf_obj *size = vt_pdf_dict_get(dict, "Size");
+    vt_pdf_obj *index = vt_pdf_dict_get(dict, "Index");
+    int wf[3] = {0, 0, 0};
+    int ok = data && w && w->kind == VT_PDF_ARRAY && w->n == 3 && size &&
+             size->kind == VT_PDF_NUM && size->num >= 0 &&
+             size->num <= VT_PDF_MAX_OBJECTS &&
+             (!index || (index->kind == VT_PDF_ARRAY && index->n % 2 == 0));
+    for (int i = 0; ok && i < 3; i++) {
+        ok = w->items[i]->kind == VT_PDF_NUM && w->items[i]->num >= 0 &&
+             w->items[i]->num <= 8;
+        if (ok)
+            wf[i] = (int)w->items[i]->num;
+    }
+    size_t row = (size_t)(wf[0] + wf[1] + wf[2]);
+    if (!ok || row == 0) {
+        vt_diags_addf(d, "%s: the cross-reference stream at offset %zu is "
+                         "unreadable%s%s", name, off, err ? ": " : "",
+                      err ? err : "");
+        return VT_ERR_PDF;
+    }
+    size_t at = 0, pairs = index ? index->n / 2 : 1;
+    for (size_t k = 0; k < pairs; k++) {
+        long long start = index ? index->items[2 * k]->num : 0;
+        long long count = index ? index->items[2 * k + 1]->num : size->num;
+        if (start < 0 || count < 0 || start + count > VT_PDF_MAX_OBJECTS ||
+            (unsigned long long)count > (n - at) / row) {
+            vt_diags_addf(d, "%s: the cross-reference stream at offset %zu "
+                             "claims more entries than it holds", name, off);
+            return VT_ERR_PDF;
+        }
+        if (grow_xref(doc, (size_t)(start + count)) != 0)
+            return VT_ERR_NOMEM;
+        for (long long i = 0; i < count; i++, at += row) {
+            const unsigned char *e = data + at;
+            unsigned long long type = wf[0] ? be_field(e, wf[0]) : 1;
+            unsigned long long f2 = be_field(e + wf[0], wf[1]);
+            unsigned long long f3 = be_field(e + wf[0] + wf[1], wf[2]);
+            vt_pdf_xref *x = &doc->xref[start + i];
+            if (x->known)
+                continue;
+            x->known = 1;
+            if (type == 1) {
+                x->used = f2 < doc->len;
+                x->offset = (size_t)f2;
+                x->gen = f3 <= 65535 ? (int)f3 : 0;
+            } else if (type == 2) {
+                x->used = f2 < VT_PDF_MAX_OBJECTS;
+                x->compressed = 1;
+                x->offset = (size_t)f2;
+                x->index = (size_t)f3;
+            }
+        }
+    }
+    *trailer = dict;
+    return VT_OK;
+}
+
 /* One classic section at off: its entries (older sections never override
  * newer ones) and its trailer. */
 static vt_error read_section(vt_pdf_doc *doc, size_t off, vt_pdf_obj **trailer,
@@ -519,18 +767,9 @@ static vt_error read_section(vt_pdf_doc *doc, size_t off, vt_pdf_obj **trailer,
     size_t len = doc->len, pos = off;
     long long first, count;
     if (!take_keyword(p, len, &pos, "xref")) {
-        if (take_uint(p, len, &pos, &first) && take_uint(p, len, &pos, &count) &&
-            take_keyword(p, len, &pos, "obj")) {
-            vt_diags_addf(d, "%s: the PDF uses a cross-reference stream "
-                             "(PDF 1.5 compression), which vanthu cannot sign "
-                             "into; save it with classic cross-reference tables "
-                             "(e.g. qpdf --object-streams=disable --compress-"
-                             "streams=n)", name);
-        } else {
-            vt_diags_addf(d, "%s: no cross-reference table at offset %zu "
-                             "(the file is damaged or not a PDF)", name, off);
-        }
-        return VT_ERR_PDF;
+        if (off == doc->startxref)
+            doc->xref_stream = 1;
+        return read_xref_stream(doc, off, trailer, name, d);
     }
     for (;;) {
         size_t at = pos;
@@ -668,21 +907,82 @@ void vt_pdf_close(vt_pdf_doc *doc)
     memset(doc, 0, sizeof *doc);
 }
 
+/* An uncompressed object's value at its offset; pos is left after it. */
+static vt_pdf_obj *get_direct(vt_pdf_doc *doc, long long num, size_t *pos)
+{
+    if (num < 0 || (size_t)num >= doc->nxref || !doc->xref[num].used ||
+        doc->xref[num].compressed)
+        return NULL;
+    *pos = doc->xref[num].offset;
+    long long n, g;
+    if (!take_uint(doc->data, doc->len, pos, &n) || n != num ||
+        !take_uint(doc->data, doc->len, pos, &g) ||
+        !take_keyword(doc->data, doc->len, pos, "obj"))
+        return NULL;
+    const char *err;
+    return vt_pdf_parse_value(&doc->arena, doc->data, doc->len, pos, &err);
+}
+
+/* Object stream snum, decoded once and kept in a small cache. */
+static const vt_pdf_objstm *load_objstm(vt_pdf_doc *doc, long long snum)
+{
+    size_t slots = sizeof doc->stm_cache / sizeof doc->stm_cache[0];
+    for (size_t i = 0; i < slots; i++)
+        if (doc->stm_cache[i].data && doc->stm_cache[i].num == snum)
+            return &doc->stm_cache[i];
+    size_t pos;
+    vt_pdf_obj *dict = get_direct(doc, snum, &pos);
+    if (!dict || dict->kind != VT_PDF_DICT ||
+        !vt_pdf_is_name(vt_pdf_dict_get(dict, "Type"), "ObjStm") ||
+        !take_keyword(doc->data, doc->len, &pos, "stream"))
+        return NULL;
+    vt_pdf_obj *n = vt_pdf_dict_get(dict, "N");
+    vt_pdf_obj *first = vt_pdf_dict_get(dict, "First");
+    const char *err = NULL;
+    size_t len = 0;
+    unsigned char *data = stream_data(doc, dict, doc->data, doc->len, pos,
+                                      &len, &err);
+    if (!data || !n || n->kind != VT_PDF_NUM || n->num < 0 || !first ||
+        first->kind != VT_PDF_NUM || first->num < 0 ||
+        (unsigned long long)first->num > len ||
+        (unsigned long long)n->num > len)
+        return NULL;
+    vt_pdf_objstm *c = &doc->stm_cache[doc->stm_next++ % slots];
+    *c = (vt_pdf_objstm){snum, (const char *)data, len, (size_t)first->num,
+                         (size_t)n->num};
+    return c;
+}
+
+/* Object num, stored at position x->index of an object stream. */
+static vt_pdf_obj *get_compressed(vt_pdf_doc *doc, long long num,
+                                  const vt_pdf_xref *x)
+{
+    const vt_pdf_objstm *stm = load_objstm(doc, (long long)x->offset);
+    if (!stm || x->index >= stm->n)
+        return NULL;
+    size_t pos = 0;
+    long long on = -1, oo = 0;
+    for (size_t i = 0; i <= x->index; i++)
+        if (!take_uint(stm->data, stm->first, &pos, &on) ||
+            !take_uint(stm->data, stm->first, &pos, &oo))
+            return NULL;
+    if (on != num || (unsigned long long)oo >= stm->len - stm->first)
+        return NULL;
+    pos = stm->first + (size_t)oo;
+    const char *err;
+    return vt_pdf_parse_value(&doc->arena, stm->data, stm->len, &pos, &err);
+}
+
 vt_pdf_obj *vt_pdf_get(vt_pdf_doc *doc, long long num, int *stream)
 {
     if (stream)
         *stream = 0;
     if (num < 0 || (size_t)num >= doc->nxref || !doc->xref[num].used)
         return NULL;
-    size_t pos = doc->xref[num].offset;
-    long long n, g;
-    if (!take_uint(doc->data, doc->len, &pos, &n) || n != num ||
-        !take_uint(doc->data, doc->len, &pos, &g) ||
-        !take_keyword(doc->data, doc->len, &pos, "obj"))
-        return NULL;
-    const char *err;
-    vt_pdf_obj *o = vt_pdf_parse_value(&doc->arena, doc->data, doc->len, &pos,
-                                       &err);
+    if (doc->xref[num].compressed)
+        return get_compressed(doc, num, &doc->xref[num]);
+    size_t pos;
+    vt_pdf_obj *o = get_direct(doc, num, &pos);
     if (o && stream)
         *stream = take_keyword(doc->data, doc->len, &pos, "stream");
     return o;

@@ -8,9 +8,10 @@
  * form fields; it never renders or decompresses anything.  The reader
  * takes the whole file in memory, checks every offset against its length,
  * and keeps parsed values in an arena that lives as long as the document.
- * Files with only cross-reference streams (PDF 1.5 compression) or with
- * encryption are refused with a clear message rather than half understood;
- * hybrid files are read through their classic tables.
+ * Cross-reference streams and object streams (PDF 1.5 compression) are
+ * read (FlateDecode with PNG predictors, the only encoding they use in
+ * practice), with a cap on every decoded size; hybrid files are read
+ * through their classic tables; encrypted files are refused.
  */
 #ifndef VT_PDFOBJ_H
 #define VT_PDFOBJ_H
@@ -47,11 +48,21 @@ struct vt_pdf_obj {
 
 /* One cross-reference entry: where object k lives. */
 typedef struct {
-    size_t offset;
-    int gen;
-    int used;  /* an 'n' entry */
-    int known; /* some section said something about it */
+    size_t offset; /* in the file; for a compressed object, the number of
+                      the object stream holding it */
+    int gen;       /* 0 for a compressed object */
+    int used;      /* an 'n' entry (or a compressed one) */
+    int known;     /* some section said something about it */
+    int compressed; /* in an object stream, at index `index` */
+    size_t index;
 } vt_pdf_xref;
+
+/* A decoded object stream, kept while the document is open. */
+typedef struct {
+    long long num;
+    const char *data;
+    size_t len, first, n;
+} vt_pdf_objstm;
 
 typedef struct {
     const char *data; /* the file, not owned */
@@ -63,6 +74,10 @@ typedef struct {
     size_t startxref;    /* offset of the newest xref section */
     long long size;      /* the trailer's /Size */
     int hybrid;          /* some section has an /XRefStm, not followed */
+    int xref_stream;     /* the newest section is a cross-reference stream:
+                            an update must be one too */
+    vt_pdf_objstm stm_cache[8]; /* decoded object streams */
+    size_t stm_next;
 } vt_pdf_doc;
 
 /* Limits against hostile files. */
@@ -70,7 +85,8 @@ enum {
     VT_PDF_MAX_DEPTH = 64,        /* nesting of arrays and dictionaries */
     VT_PDF_MAX_OBJECTS = 8000000, /* the trailer's /Size */
     VT_PDF_MAX_SECTIONS = 1000,   /* /Prev chain of xref sections */
-    VT_PDF_MAX_TREE = 64          /* depth of the page tree */
+    VT_PDF_MAX_TREE = 64,         /* depth of the page tree */
+    VT_PDF_MAX_STREAM = 64 << 20  /* a decoded xref or object stream */
 };
 
 /* Open a PDF held in memory; name is for messages.  Returns VT_ERR_PDF

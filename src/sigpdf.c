@@ -291,6 +291,65 @@ static void write_id(vt_buf *b, vt_pdf_doc *doc, const char *in, size_t len)
     vt_buf_printf(b, " <%s>]", hex);
 }
 
+/* What both forms of the new trailer say: the catalog, the document
+ * information, the previous section and the /ID. */
+static void write_trailer_entries(vt_buf *b, vt_pdf_doc *doc, const char *in,
+                                  size_t len)
+{
+    vt_buf_puts(b, " /Root ");
+    vt_pdf_write(b, vt_pdf_dict_get(doc->trailer, "Root"));
+    vt_pdf_obj *info = vt_pdf_dict_get(doc->trailer, "Info");
+    if (info && info->kind == VT_PDF_REF) {
+        vt_buf_puts(b, " /Info ");
+        vt_pdf_write(b, info);
+    }
+    vt_buf_printf(b, " /Prev %zu\n", doc->startxref);
+    write_id(b, doc, in, len);
+}
+
+/* A classic table: one subsection per object. */
+static void write_xref_table(vt_buf *b, vt_pdf_doc *doc, const update *u,
+                             long long size, const char *in, size_t len)
+{
+    vt_buf_puts(b, "xref\n");
+    for (size_t i = 0; i < u->n; i++)
+        vt_buf_printf(b, "%lld 1\n%010zu %05d n \n", u->objs[i].num,
+                      u->objs[i].offset, u->objs[i].gen);
+    vt_buf_printf(b, "trailer\n<</Size %lld", size);
+    write_trailer_entries(b, doc, in, len);
+    vt_buf_puts(b, ">>\n");
+}
+
+static void put_be(vt_buf *b, unsigned long long v, int bytes)
+{
+    for (int i = bytes - 1; i >= 0; i--)
+        vt_buf_putc(b, (char)(v >> (8 * i) & 0xFF));
+}
+
+/* A cross-reference stream (object xnum, uncompressed), for a file whose
+ * newest section is one: readers expect the update in the same form. */
+static void write_xref_stream(vt_buf *b, vt_pdf_doc *doc, const update *u,
+                              long long xnum, const char *in, size_t len)
+{
+    size_t self = b->len;
+    vt_buf_printf(b, "%lld 0 obj\n<</Type /XRef /Size %lld /W [1 4 2] /Index [",
+                  xnum, xnum + 1);
+    for (size_t i = 0; i < u->n; i++)
+        vt_buf_printf(b, "%lld 1 ", u->objs[i].num);
+    vt_buf_printf(b, "%lld 1]", xnum);
+    write_trailer_entries(b, doc, in, len);
+    vt_buf_printf(b, " /Length %zu>>\nstream\n", (u->n + 1) * 7);
+    for (size_t i = 0; i < u->n; i++) {
+        vt_buf_putc(b, 1);
+        put_be(b, u->objs[i].offset, 4);
+        put_be(b, (unsigned)u->objs[i].gen, 2);
+    }
+    vt_buf_putc(b, 1);
+    put_be(b, self, 4);
+    put_be(b, 0, 2);
+    vt_buf_puts(b, "\nendstream\nendobj\n");
+}
+
 static void write_update(vt_buf *b, vt_pdf_doc *doc, update *u,
                          long long sig_num, const vt_sig_fields *f,
                          vt_sig_layout *lay, const char *in, size_t len)
@@ -309,20 +368,11 @@ static void write_update(vt_buf *b, vt_pdf_doc *doc, update *u,
         vt_buf_puts(b, "\nendobj\n");
     }
     size_t xref = b->len;
-    vt_buf_puts(b, "xref\n");
-    for (size_t i = 0; i < u->n; i++)
-        vt_buf_printf(b, "%lld 1\n%010zu %05d n \n", u->objs[i].num,
-                      u->objs[i].offset, u->objs[i].gen);
-    vt_buf_printf(b, "trailer\n<</Size %lld /Root ", sig_num + 2);
-    vt_pdf_write(b, vt_pdf_dict_get(doc->trailer, "Root"));
-    vt_pdf_obj *info = vt_pdf_dict_get(doc->trailer, "Info");
-    if (info && info->kind == VT_PDF_REF) {
-        vt_buf_puts(b, " /Info ");
-        vt_pdf_write(b, info);
-    }
-    vt_buf_printf(b, " /Prev %zu\n", doc->startxref);
-    write_id(b, doc, in, len);
-    vt_buf_printf(b, ">>\nstartxref\n%zu\n%%%%EOF\n", xref);
+    if (doc->xref_stream)
+        write_xref_stream(b, doc, u, sig_num + 2, in, len);
+    else
+        write_xref_table(b, doc, u, sig_num + 2, in, len);
+    vt_buf_printf(b, "startxref\n%zu\n%%%%EOF\n", xref);
 }
 
 /* A certification signature (catalog /Perms /DocMDP) whose transform
@@ -373,8 +423,9 @@ vt_error vt_pdf_sig_prepare(const char *name, const char *in, size_t len,
     }
     if (rc == VT_OK && (page_num = vt_pdf_first_page(&doc, &page, d, name)) < 0)
         rc = VT_ERR_PDF;
-    if (rc == VT_OK && (doc.size > VT_PDF_MAX_OBJECTS - 2 ||
-                        doc.nxref > VT_PDF_MAX_OBJECTS - 2)) {
+    if (rc == VT_OK && (doc.size > VT_PDF_MAX_OBJECTS - 3 ||
+                        doc.nxref > VT_PDF_MAX_OBJECTS - 3 ||
+                        (doc.xref_stream && len > UINT32_MAX - 2 * 65536))) {
         vt_diags_addf(d, "%s: the PDF has too many objects", name);
         rc = VT_ERR_PDF;
     }

@@ -14,6 +14,7 @@ import os
 import shutil
 import sys
 import tempfile
+import zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -43,6 +44,33 @@ def pdf(objects, trailer=b'', startxref=None, prev=None):
 
 PAGE = b'<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>'
 GOOD = pdf([b'<< /Type /Catalog /Pages 2 0 R >>', b'<< /Type /Pages /Kids [3 0 R] /Count 1 >>', PAGE])
+
+
+def xs_pdf(edit=None, raw=None, extra=b''):
+    """The good PDF with a cross-reference stream (object 4) instead of a
+    table: W [1 4 2], FlateDecode, PNG Up predictor.  edit(rows) may change
+    the decoded rows, raw replaces the stream's bytes, extra adds to its
+    dictionary (after the defaults, so it can override nothing: use raw)."""
+    objs = [b'<< /Type /Catalog /Pages 2 0 R >>', b'<< /Type /Pages /Kids [3 0 R] /Count 1 >>', PAGE]
+    out = bytearray(b'%PDF-1.5\n')
+    offs = []
+    for i, body in enumerate(objs):
+        offs.append(len(out))
+        out += b'%d 0 obj\n%s\nendobj\n' % (i + 1, body)
+    xref = len(out)
+    rows = [bytes([0]) + (0).to_bytes(4, 'big') + (65535).to_bytes(2, 'big')]
+    rows += [bytes([1]) + o.to_bytes(4, 'big') + bytes(2) for o in offs + [xref]]
+    if edit:
+        rows = edit(rows)
+    prev, data = bytes(7), b''
+    for r in rows:
+        data += b'\x02' + bytes((a - b) & 0xFF for a, b in zip(r, prev))
+        prev = r
+    data = raw if raw is not None else zlib.compress(data)
+    out += (b'4 0 obj\n<< /Type /XRef /Size 5 /W [1 4 2] /Root 1 0 R /Filter /FlateDecode '
+            b'/DecodeParms << /Predictor 12 /Columns 7 >> %s/Length %d >>\nstream\n' % (extra, len(data)))
+    out += data + b'\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n' % xref
+    return bytes(out)
 
 
 def with_prev_loop():
@@ -76,6 +104,14 @@ PDFS = [
                             PAGE], trailer=b' /Encrypt << /Filter /Standard >>'), 1, r'encrypted'),
     ('annots-not-array', pdf([b'<< /Type /Catalog /Pages 2 0 R >>', b'<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
                               b'<< /Type /Page /Parent 2 0 R /Annots 42 >>']), 1, r"page 1's /Annots is not an array"),
+    ('xref-stream-bomb', xs_pdf(raw=zlib.compress(bytes(65 << 20))), 1, r'inflates past 64 MiB'),
+    ('xref-stream-damaged', xs_pdf(raw=b'x\x9c not zlib at all'), 1, r'compressed stream is damaged'),
+    ('xref-stream-bad-predictor', xs_pdf(raw=zlib.compress(b'\x07' + bytes(7))), 1, r'predictor'),
+    ('xref-stream-lzw', xs_pdf().replace(b'/Filter /FlateDecode', b'/Filter /LZWDecode  '), 1,
+     r'filter other than FlateDecode'),
+    ('xref-stream-short', xs_pdf(edit=lambda rows: rows[:2]), 1, r'claims more entries than it holds'),
+    ('xref-stream-bad-w', xs_pdf().replace(b'/W [1 4 2]', b'/W [1 4 9]'), 1, r'cross-reference stream .* unreadable'),
+    ('xref-stream-length-past-end', xs_pdf().replace(b'/Length ', b'/Length 9'), 1, r'/Length is missing or runs past'),
     ('acroform-not-dict', pdf([b'<< /Type /Catalog /Pages 2 0 R /AcroForm (x) >>',
                                b'<< /Type /Pages /Kids [3 0 R] /Count 1 >>', PAGE]), 1,
      r"/AcroForm is not a dictionary"),
@@ -111,14 +147,19 @@ def main():
         signed = open(target, 'rb').read() if os.path.exists(target) else b''
         os.unlink(target) if os.path.exists(target) else None
 
-        # made by qpdf: compressed cross-references, real encryption
-        for name, args in (('xref-stream', ['--object-streams=generate']),
-                           ('encrypted', ['--encrypt', 'u', 'o', '256', '--'])):
-            path = os.path.join(tmp, name + '.pdf')
-            run(['qpdf'] + args + [good, path])
-            data = open(path, 'rb').read() if os.path.exists(path) else b''
-            PDFS.append((name, data, 1, r'cross-reference stream' if name == 'xref-stream'
-                         else r'cross-reference stream|encrypted'))
+        # the hand-made cross-reference stream is a good file: it signs
+        path = os.path.join(tmp, 'xref-stream.pdf')
+        open(path, 'wb').write(xs_pdf())
+        r = run(['qpdf', '--check', path])
+        check(r.returncode == 0, 'the hand-made cross-reference stream is valid for qpdf')
+        r = run_case(vanthu, ['sign', path, '-o', target] + sign, env)
+        check(r is not None and r.returncode == 0 and os.path.exists(target),
+              'a PDF with a cross-reference stream signs (%s)' % (r and r.stderr.strip()))
+        os.unlink(target) if os.path.exists(target) else None
+        # made by qpdf: real encryption
+        path = os.path.join(tmp, 'encrypted.pdf')
+        run(['qpdf', '--encrypt', 'u', 'o', '256', '--', good, path])
+        PDFS.append(('encrypted', open(path, 'rb').read() if os.path.exists(path) else b'', 1, r'encrypted'))
 
         for name, data, code, pattern in PDFS:
             path = os.path.join(tmp, name + '.pdf')

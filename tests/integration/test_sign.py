@@ -208,6 +208,26 @@ def main():
         r = run(['qpdf', '--check', twice])
         check(r.returncode == 0, 'qpdf --check: the twice-signed PDF is well-formed')
 
+        # PDF 1.5 compression (object streams, a cross-reference stream, as
+        # qpdf and many PDF writers make): signed twice, the updates being
+        # cross-reference streams too
+        packed = os.path.join(tmp, 'packed.pdf')
+        run(['qpdf', '--object-streams=generate', pdf, packed])
+        check(b'/ObjStm' in open(packed, 'rb').read(), 'qpdf made a PDF with object streams')
+        r1 = run([vanthu, 'sign', packed, '-o', packed] + sign_args)
+        r2 = run([vanthu, 'sign', packed, '-o', packed, '--etsi'] + sign_args)
+        r = pdfsig(db, packed)
+        tail = open(packed, 'rb').read()[-800:]
+        check(r1.returncode == 0 and r2.returncode == 0 and r.stdout.count('Signature is Valid') == 2
+              and r.stdout.count('Certificate is Trusted') == 2 and b'/Type /XRef' in tail,
+              'a PDF with object streams signed twice: pdfsig finds both valid; the update is an xref stream\n'
+              + r1.stderr + r2.stderr + r.stdout)
+        r = run(['qpdf', '--check', packed])
+        check(r.returncode == 0, 'qpdf --check: the signed compressed PDF is well-formed (%s)' % r.stderr.strip())
+        r = run([vanthu, 'verify-signature', packed, '--nss-dir', db])
+        check(r.returncode == 0 and r.stdout.count('intact') == 2,
+              'verify-signature reads the compressed PDF: two intact signatures')
+
         # bad certificates and passwords: a clear error and no file
         cases = [
             ('wrong password', ['--nick', 'signer'], 'wrong', 1, r'wrong password or PIN'),

@@ -14,6 +14,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <zlib.h>
+
 #include "pdfobj.h"
 #include "sign.h"
 
@@ -39,6 +41,59 @@ static char *mini_pdf(const char *catalog_extra, const char *trailer_extra,
         vt_buf_printf(&b, "%010zu 00000 n \n", off[i]);
     vt_buf_printf(&b, "trailer\n<< /Size 4 /Root 1 0 R %s>>\nstartxref\n%zu\n%%%%EOF\n",
                   trailer_extra, xref);
+    assert_false(b.oom);
+    *len = b.len;
+    return vt_buf_take(&b);
+}
+
+/* The same document in PDF 1.5 form: catalog 2 and pages 3 compressed in
+ * object stream 1, page 4 plain, cross-reference stream 5 deflated with
+ * the PNG Up predictor (as qpdf and most PDF 1.5 writers make them). */
+static char *packed_pdf(size_t *len)
+{
+    const char *cat = "<< /Type /Catalog /Pages 3 0 R >>";
+    const char *pages = "<< /Type /Pages /Kids [4 0 R] /Count 1 >>";
+    char stm[512];
+    char head[64];
+    snprintf(head, sizeof head, "2 0 3 %zu ", strlen(cat) + 1);
+    int n = snprintf(stm, sizeof stm, "%s%s %s", head, cat, pages);
+    unsigned char z[1024];
+    uLongf zlen = sizeof z;
+    assert_int_equal(compress2(z, &zlen, (unsigned char *)stm, (uLong)n, 9), Z_OK);
+    vt_buf b;
+    vt_buf_init(&b);
+    size_t off[6] = {0};
+    vt_buf_puts(&b, "%PDF-1.5\n");
+    off[1] = b.len;
+    vt_buf_printf(&b, "1 0 obj\n<< /Type /ObjStm /N 2 /First %zu /Filter /FlateDecode "
+                      "/Length %lu >>\nstream\n", strlen(head), (unsigned long)zlen);
+    vt_buf_put(&b, (char *)z, zlen);
+    vt_buf_puts(&b, "\nendstream\nendobj\n");
+    off[4] = b.len;
+    vt_buf_puts(&b, "4 0 obj\n<< /Type /Page /Parent 3 0 R >>\nendobj\n");
+    off[5] = b.len;
+    /* rows: type, offset or stream number (4 bytes), gen or index (2) */
+    unsigned long long rows[6][3] = {{0, 0, 65535}, {1, off[1], 0}, {2, 1, 0},
+                                     {2, 1, 1}, {1, off[4], 0}, {1, off[5], 0}};
+    unsigned char raw[6 * 8], prev[7] = {0};
+    for (int r = 0; r < 6; r++) {
+        unsigned char row[7] = {(unsigned char)rows[r][0]};
+        for (int k = 0; k < 4; k++)
+            row[1 + k] = (unsigned char)(rows[r][1] >> (8 * (3 - k)));
+        row[5] = (unsigned char)(rows[r][2] >> 8);
+        row[6] = (unsigned char)rows[r][2];
+        raw[r * 8] = 2; /* Up */
+        for (int k = 0; k < 7; k++)
+            raw[r * 8 + 1 + k] = (unsigned char)(row[k] - prev[k]);
+        memcpy(prev, row, 7);
+    }
+    zlen = sizeof z;
+    assert_int_equal(compress2(z, &zlen, raw, sizeof raw, 9), Z_OK);
+    vt_buf_printf(&b, "5 0 obj\n<< /Type /XRef /Size 6 /W [1 4 2] /Root 2 0 R "
+                      "/Filter /FlateDecode /DecodeParms << /Predictor 12 /Columns 7 >> "
+                      "/Length %lu >>\nstream\n", (unsigned long)zlen);
+    vt_buf_put(&b, (char *)z, zlen);
+    vt_buf_printf(&b, "\nendstream\nendobj\nstartxref\n%zu\n%%%%EOF\n", off[5]);
     assert_false(b.oom);
     *len = b.len;
     return vt_buf_take(&b);
@@ -377,6 +432,48 @@ static void test_prepare_and_find(void **state)
     free(pdf);
 }
 
+/* PDF 1.5 compression: objects found in an object stream, the page tree
+ * walked through them, and the update written as a cross-reference stream
+ * that this reader (and a second signature) follows again. */
+static void test_packed(void **state)
+{
+    (void)state;
+    size_t len;
+    char *pdf = packed_pdf(&len);
+    vt_pdf_doc doc;
+    vt_diags d;
+    vt_diags_init(&d);
+    assert_int_equal(vt_pdf_open("p.pdf", pdf, len, &doc, &d), VT_OK);
+    assert_true(doc.xref_stream);
+    assert_true(doc.xref[2].compressed);
+    vt_pdf_obj *cat = vt_pdf_get(&doc, 2, NULL);
+    assert_true(vt_pdf_is_name(vt_pdf_dict_get(cat, "Type"), "Catalog"));
+    vt_pdf_obj *page;
+    assert_int_equal(vt_pdf_first_page(&doc, &page, &d, "p.pdf"), 4);
+    vt_pdf_close(&doc);
+
+    size_t slen, tlen;
+    vt_sig_layout lay;
+    char *s1 = signed_copy(pdf, len, FAKE_DER, sizeof FAKE_DER, &slen, &lay);
+    assert_memory_equal(s1, pdf, len);
+    assert_non_null(strstr(s1 + len, "/Type /XRef"));
+    assert_null(strstr(s1 + len, "\nxref\n"));
+    assert_non_null(strstr(s1 + len, "2 0 obj\n<</Type /Catalog"));
+    char *s2 = signed_copy(s1, slen, FAKE_DER, sizeof FAKE_DER, &tlen, &lay);
+    vt_sig_raw *raw;
+    size_t n;
+    assert_int_equal(vt_pdf_sig_find("p.pdf", s2, tlen, &raw, &n, &d), VT_OK);
+    assert_int_equal(n, 2);
+    assert_string_equal(raw[0].problem, "");
+    assert_string_equal(raw[1].problem, "");
+    assert_int_equal(raw[1].br[2] + raw[1].br[3], tlen);
+    vt_sig_raw_free(raw, n);
+    assert_int_equal(d.count, 0);
+    free(s2);
+    free(s1);
+    free(pdf);
+}
+
 static void test_indirect_form_and_annots(void **state)
 {
     (void)state;
@@ -422,11 +519,9 @@ static void test_indirect_form_and_annots(void **state)
 
 /* Every byte of a signed file changed to a few hostile values, and every
  * truncation: the reader answers, it never crashes or reads outside. */
-static void test_mutations(void **state)
+static void sweep(char *pdf, size_t len)
 {
-    (void)state;
-    size_t len, slen;
-    char *pdf = mini_pdf("", "", &len);
+    size_t slen;
     vt_sig_layout lay;
     char *s = signed_copy(pdf, len, FAKE_DER, sizeof FAKE_DER, &slen, &lay);
     static const char vals[] = {'0', '9', '<', '>', '[', '(', '/', ' ', 'R', '\\', 0};
@@ -471,6 +566,16 @@ static void test_mutations(void **state)
     free(pdf);
 }
 
+static void test_mutations(void **state)
+{
+    (void)state;
+    size_t len;
+    char *pdf = mini_pdf("", "", &len);
+    sweep(pdf, len);
+    pdf = packed_pdf(&len);
+    sweep(pdf, len);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -481,6 +586,7 @@ int main(void)
         cmocka_unit_test(test_size_too_small),
         cmocka_unit_test(test_docmdp),
         cmocka_unit_test(test_hybrid),
+        cmocka_unit_test(test_packed),
         cmocka_unit_test(test_prepare_and_find),
         cmocka_unit_test(test_indirect_form_and_annots),
         cmocka_unit_test(test_mutations),
