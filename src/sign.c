@@ -302,6 +302,82 @@ static int add_signing_cert_v2(NSSCMSMessage *cmsg, NSSCMSSignerInfo *si,
     return 0;
 }
 
+static void put_der_length(vt_buf *b, size_t len)
+{
+    if (len < 0x80) {
+        vt_buf_putc(b, (char)len);
+        return;
+    }
+    int k = 0;
+    for (size_t v = len; v; v >>= 8)
+        k++;
+    vt_buf_putc(b, (char)(0x80 | k));
+    for (int i = k - 1; i >= 0; i--)
+        vt_buf_putc(b, (char)(len >> (8 * i) & 0xFF));
+}
+
+/* Append the element at in[0..n) to out with every length definite and
+ * minimal; returns the bytes of in it took, or 0 if it is malformed.
+ * Only lengths change: NSS already writes the signed attributes and the
+ * certificates in DER, as it must to sign them. */
+static size_t ber_to_der(const unsigned char *in, size_t n, vt_buf *out,
+                         int depth)
+{
+    size_t i = 1;
+    if (n < 2 || depth > 64)
+        return 0;
+    if ((in[0] & 0x1F) == 0x1F) {
+        while (i < n && (in[i] & 0x80))
+            if (++i > 5)
+                return 0;
+        i++;
+    }
+    if (i >= n)
+        return 0;
+    size_t tag_len = i, len = in[i++];
+    int indefinite = len == 0x80;
+    if (!indefinite && (len & 0x80)) {
+        size_t k = len & 0x7F;
+        if (k == 0 || k > 4 || n - i < k)
+            return 0;
+        len = 0;
+        for (size_t j = 0; j < k; j++)
+            len = len << 8 | in[i++];
+    }
+    if (!indefinite && len > n - i)
+        return 0;
+    vt_buf_put(out, (const char *)in, tag_len);
+    if (!(in[0] & 0x20)) { /* primitive: the content as it is */
+        if (indefinite)
+            return 0;
+        put_der_length(out, len);
+        vt_buf_put(out, (const char *)in + i, len);
+        return i + len;
+    }
+    vt_buf inner;
+    vt_buf_init(&inner);
+    size_t end = indefinite ? n : i + len;
+    for (;;) {
+        if (indefinite && i + 2 <= n && in[i] == 0 && in[i + 1] == 0) {
+            i += 2;
+            break;
+        }
+        if (!indefinite && i == end)
+            break;
+        size_t k = i < end ? ber_to_der(in + i, end - i, &inner, depth + 1) : 0;
+        if (!k) {
+            vt_buf_free(&inner);
+            return 0;
+        }
+        i += k;
+    }
+    put_der_length(out, inner.len);
+    vt_buf_put(out, inner.data, inner.len);
+    out->oom |= inner.oom;
+    vt_buf_free(&inner);
+    return i;
+}
+
 /* The detached CMS SignedData over digest, DER into *der (malloc'd). */
 static vt_error make_cms(CERTCertificate *cert, const unsigned char digest[32],
                          const vt_sign_opts *o, PRTime when, pw_ctx *pw,
@@ -344,13 +420,17 @@ static vt_error make_cms(CERTCertificate *cert, const unsigned char digest[32],
         cmsg, NULL, NULL, &out, arena, password_cb, pw, NULL, NULL, NULL, NULL);
     if (!enc || NSS_CMSEncoder_Finish(enc) != SECSuccess || !out.len)
         goto done;
-    *der = malloc(out.len);
-    if (!*der) {
-        rc = VT_ERR_NOMEM;
+    /* NSS streams BER (indefinite lengths); PDF/A-2 and PAdES want DER */
+    vt_buf b;
+    vt_buf_init(&b);
+    step = "re-encode the signature as DER";
+    if (ber_to_der(out.data, out.len, &b, 0) != out.len || b.oom) {
+        rc = b.oom ? VT_ERR_NOMEM : VT_ERR_SIGNATURE;
+        vt_buf_free(&b);
         goto done;
     }
-    memcpy(*der, out.data, out.len);
-    *der_len = out.len;
+    *der = (unsigned char *)b.data;
+    *der_len = b.len;
     rc = VT_OK;
 done:
     if (rc == VT_ERR_SIGNATURE)

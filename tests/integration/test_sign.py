@@ -78,6 +78,37 @@ def last_cms(pdf):
     return bytes.fromhex(pdf[i:pdf.index(b'>', i)].decode())
 
 
+def der_strict(b, depth=0):
+    """Walk a DER element: definite, minimal lengths all the way down (as
+    PDF/A-2 and PAdES ask); returns its length, or raises ValueError."""
+    if len(b) < 2 or depth > 64:
+        raise ValueError('short')
+    i = 1
+    if b[0] & 0x1F == 0x1F:
+        while b[i] & 0x80:
+            i += 1
+        i += 1
+    first = b[i]
+    i += 1
+    if first == 0x80:
+        raise ValueError('indefinite length')
+    if first & 0x80:
+        k = first & 0x7F
+        n = int.from_bytes(b[i:i + k], 'big')
+        if b[i] == 0 or n < 0x80:
+            raise ValueError('length not minimal')
+        i += k
+    else:
+        n = first
+    if i + n > len(b):
+        raise ValueError('runs past the end')
+    if b[0] & 0x20:
+        j = i
+        while j < i + n:
+            j += der_strict(b[j:i + n], depth + 1)
+    return i + n
+
+
 def pdfsig(db, path):
     return run(['pdfsig', '-nssdir', db, path], timeout=120)
 
@@ -205,6 +236,14 @@ def main():
         cms = last_cms(data)
         check(bytes.fromhex('06092a864886f70d010905') in cms and oid not in cms,
               'adbe.pkcs7.detached: a signing-time attribute')
+        for label, blob in (('adbe.pkcs7.detached', cms), ('ETSI.CAdES.detached', last_cms(open(twice, 'rb').read()))):
+            try:
+                n = der_strict(blob)
+                ok = not blob[n:].strip(b'\0')
+            except (ValueError, IndexError) as e:
+                ok = False
+                print('  ', e)
+            check(ok, '%s: the CMS is strict DER (definite, minimal lengths), then only zero padding' % label)
         r = run(['qpdf', '--check', twice])
         check(r.returncode == 0, 'qpdf --check: the twice-signed PDF is well-formed')
 
