@@ -18,6 +18,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +63,16 @@ static char *prompt_password(const char *token, pw_ctx *ctx)
                                             "on; give --password-file");
         return NULL;
     }
+    /* Ctrl-C, Ctrl-Z or a hang-up while echo is off would leave the
+     * terminal silent: those signals wait until echo is back on */
+    sigset_t block, saved;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGQUIT);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGTSTP);
+    sigaddset(&block, SIGHUP);
+    sigprocmask(SIG_BLOCK, &block, &saved);
     struct termios old, quiet;
     int have_tty = tcgetattr(fd, &old) == 0;
     if (have_tty) {
@@ -87,6 +98,7 @@ static char *prompt_password(const char *token, pw_ctx *ctx)
     }
     if (have_tty)
         tcsetattr(fd, TCSAFLUSH, &old);
+    sigprocmask(SIG_SETMASK, &saved, NULL);
     if (write(fd, "\n", 1) < 0)
         n = 0;
     close(fd);

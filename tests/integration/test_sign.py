@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import termios
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -113,14 +114,16 @@ def pdfsig(db, path):
     return run(['pdfsig', '-nssdir', db, path], timeout=120)
 
 
-def with_terminal(cmd, typed, env, timeout=60):
-    """Run cmd with a pty as its controlling terminal, type `typed` after
-    the prompt, and return (exit code, everything the terminal showed,
-    the command line as /proc showed it while it waited)."""
+def with_terminal(cmd, keys, env, timeout=60):
+    """Run cmd with a pty as its controlling terminal; after the prompt,
+    type each chunk of keys (str or bytes) half a second apart.  Returns
+    (exit code, what the terminal showed, the command line as /proc showed
+    it while the prompt waited, whether echo was on during the prompt, and
+    whether it was on again after the last key)."""
     pid, fd = pty.fork()
     if pid == 0:
         os.execvpe(cmd[0], cmd, env)
-    shown, cmdline, sent = b'', b'', False
+    shown, cmdline, sent, echo_during, echo_after = b'', b'', False, None, None
     end = time.time() + timeout
     while time.time() < end:
         r, _, _ = select.select([fd], [], [], 0.5)
@@ -137,11 +140,19 @@ def with_terminal(cmd, typed, env, timeout=60):
                 cmdline = open('/proc/%d/cmdline' % pid, 'rb').read()
             except OSError:
                 pass
-            os.write(fd, typed.encode() + b'\n')
+            echo_during = bool(termios.tcgetattr(fd)[3] & termios.ECHO)
+            for k in keys if isinstance(keys, list) else [keys + '\n']:
+                os.write(fd, k.encode() if isinstance(k, str) else k)
+                time.sleep(0.5)
+            try:
+                echo_after = bool(termios.tcgetattr(fd)[3] & termios.ECHO)
+            except termios.error:
+                pass
             sent = True
     _, status = os.waitpid(pid, 0)
     os.close(fd)
-    return os.waitstatus_to_exitcode(status), shown.decode('utf-8', 'replace'), cmdline
+    return (os.waitstatus_to_exitcode(status), shown.decode('utf-8', 'replace'), cmdline,
+            echo_during, echo_after)
 
 
 def main():
@@ -296,18 +307,28 @@ def main():
         check(not re.search(r'--(password|pin)[ =]', r.stdout.replace('--password-file', '')),
               'sign --help offers no option taking the password itself')
         prompted = os.path.join(tmp, 'prompted.pdf')
-        code, shown, cmdline = with_terminal(WRAP + [vanthu, 'sign', pdf, '-o', prompted, '--nss-dir', db,
-                                                     '--nick', 'signer'], PASSWORD, env)
+        code, shown, cmdline, during, after = with_terminal(
+            WRAP + [vanthu, 'sign', pdf, '-o', prompted, '--nss-dir', db, '--nick', 'signer'], PASSWORD, env)
         check(code == 0 and os.path.exists(prompted), 'sign asks for the password on the terminal (exit %d)' % code)
-        check(PASSWORD not in shown, 'the typed password is not echoed on the terminal')
+        check(PASSWORD not in shown and during is False,
+              'the typed password is not echoed on the terminal (echo off while asking)')
         check(cmdline and PASSWORD.encode() not in cmdline and b'signer' in cmdline,
               'the command line (/proc/PID/cmdline, what ps shows) never holds the password')
         r = pdfsig(db, prompted)
         check('Signature is Valid' in r.stdout, 'pdfsig: the PDF signed with the typed password is valid')
-        code, shown, _ = with_terminal(WRAP + [vanthu, 'sign', pdf, '-o', os.path.join(tmp, 'typo.pdf'),
-                                               '--nss-dir', db, '--nick', 'signer'], 'typo', env)
+        code, shown, _, _, _ = with_terminal(WRAP + [vanthu, 'sign', pdf, '-o', os.path.join(tmp, 'typo.pdf'),
+                                                     '--nss-dir', db, '--nick', 'signer'], 'typo', env)
         check(code == 1 and 'wrong password' in shown and not os.path.exists(os.path.join(tmp, 'typo.pdf')),
               'a mistyped password on the terminal: exit 1, "wrong password", no file')
+        # Ctrl-C while asking: the terminal gets its echo back, then the
+        # interrupt ends vanthu, and nothing is written
+        stopped = os.path.join(tmp, 'stopped.pdf')
+        code, shown, _, during, after = with_terminal(
+            WRAP + [vanthu, 'sign', pdf, '-o', stopped, '--nss-dir', db, '--nick', 'signer'],
+            ['abc', b'\x03', '\n'], env)
+        check(code == -2 and during is False and after is True and not os.path.exists(stopped),
+              'Ctrl-C at the prompt: echo restored, ended by SIGINT, no file (exit %r, echo %r then %r)'
+              % (code, during, after))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print('%d passed, %d failed' % (RESULTS['passed'], RESULTS['failed']))
