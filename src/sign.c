@@ -43,6 +43,9 @@
 #include "sha256.h"
 
 #define MAX_PASSWORD 1024
+/* Every password buffer has this size, so that it is wiped whole (the
+ * rest of a password file's contents included). */
+#define PW_BUF (MAX_PASSWORD + 2)
 
 /* What the NSS password callback needs: no global state, the context
  * travels as NSS's "wincx" argument. */
@@ -87,7 +90,7 @@ static char *prompt_password(const char *token, pw_ctx *ctx)
      * takes no output still gives the password */
     if (n > 0 && write(fd, prompt, (size_t)n) < 0)
         n = 0;
-    char *buf = calloc(1, MAX_PASSWORD + 1);
+    char *buf = calloc(1, PW_BUF);
     size_t len = 0;
     while (buf && len < MAX_PASSWORD) {
         char c;
@@ -116,20 +119,22 @@ static char *read_password_file(pw_ctx *ctx)
                  "file: %s", ctx->file, strerror(errno));
         return NULL;
     }
-    char *buf = calloc(1, MAX_PASSWORD + 2);
-    size_t n = buf ? fread(buf, 1, MAX_PASSWORD + 1, fp) : 0;
+    char *buf = calloc(1, PW_BUF);
+    size_t n = buf ? fread(buf, 1, PW_BUF - 1, fp) : 0;
     int err = ferror(fp) ? errno : 0;
     fclose(fp);
     if (!buf || err) {
         snprintf(ctx->why, sizeof ctx->why, "%s: cannot read the password "
                  "file: %s", ctx->file, strerror(buf ? err : ENOMEM));
+        if (buf)
+            explicit_bzero(buf, PW_BUF);
         free(buf);
         return NULL;
     }
     buf[n] = 0;
     buf[strcspn(buf, "\r\n")] = 0;
     if (strlen(buf) >= MAX_PASSWORD) {
-        explicit_bzero(buf, MAX_PASSWORD + 2);
+        explicit_bzero(buf, PW_BUF);
         free(buf);
         snprintf(ctx->why, sizeof ctx->why, "%s: the password is longer than "
                  "%d bytes", ctx->file, MAX_PASSWORD - 1);
@@ -162,7 +167,7 @@ static char *password_cb(PK11SlotInfo *slot, PRBool retry, void *arg)
 static void pw_wipe(pw_ctx *ctx)
 {
     if (ctx->password) {
-        explicit_bzero(ctx->password, strlen(ctx->password));
+        explicit_bzero(ctx->password, PW_BUF);
         free(ctx->password);
         ctx->password = NULL;
     }
