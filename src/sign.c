@@ -463,11 +463,26 @@ done:
     return rc;
 }
 
+/* A copy of a certificate's text with control characters (C0, DEL, C1)
+ * as '?': a name from a hostile signature must not drive the terminal
+ * it is printed on.  Caller frees. */
+static char *printable(const char *t)
+{
+    char *s = strdup(t ? t : "");
+    for (unsigned char *p = (unsigned char *)s; s && *p; p++) {
+        if (*p < 0x20 || *p == 0x7F)
+            *p = '?';
+        else if (p[0] == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F)
+            p[0] = '?', p[1] = '?';
+    }
+    return s;
+}
+
 /* The certificate's common name, UTF-8, malloc'd ("" if it has none). */
 static char *common_name(CERTCertificate *cert)
 {
     char *cn = cert ? CERT_GetCommonName(&cert->subject) : NULL;
-    char *s = strdup(cn ? cn : "");
+    char *s = printable(cn);
     if (cn)
         PORT_Free(cn);
     return s;
@@ -738,7 +753,7 @@ static void verify_one(const char *data, const vt_sig_raw *raw, int trust,
     if (!problem) {
         info->signer = common_name(cert);
         char *subj = CERT_NameToAscii(&cert->subject);
-        info->subject = strdup(subj ? subj : "");
+        info->subject = printable(subj);
         if (subj)
             PORT_Free(subj);
         if (NSS_CMSSignerInfo_GetSigningTime(si, &t) != SECSuccess)

@@ -418,6 +418,20 @@ static void test_prepare_and_find(void **state)
     assert_int_equal(raw[1].br[2] + raw[1].br[3], tlen);
     vt_sig_raw_free(raw, n);
 
+    /* field names: UTF-16 text strings come out as UTF-8, and control
+     * characters as '?' (a hostile name cannot drive the terminal) */
+    char *t1 = strstr(t + slen, "(Signature7)");
+    assert_non_null(t1);
+    memcpy(t1, "<FEFF1EA1>  ", 12);
+    char *t0 = strstr(t, "(Signature5)");
+    assert_non_null(t0);
+    memcpy(t0, "(Sig\033[2J___)", 12);
+    assert_int_equal(vt_pdf_sig_find("t.pdf", t, tlen, &raw, &n, &d), VT_OK);
+    assert_int_equal(n, 2);
+    assert_string_equal(raw[0].field, "Sig?[2J___");
+    assert_string_equal(raw[1].field, "\xe1\xba\xa1");
+    vt_sig_raw_free(raw, n);
+
     /* a ByteRange that leaves more than /Contents out is flagged */
     char *hole = strstr(t + slen, "/ByteRange [0 ");
     assert_non_null(hole);
