@@ -41,7 +41,7 @@ static const char USAGE[] =
     "  register list|show|void|note|export|verify|agency [options]\n"
     "                       the register of outgoing documents\n"
     "  sign IN.pdf -o OUT.pdf --nss-dir DIR --nick NAME [--password-file F]\n"
-    "                       add a digital signature (NSS key, PAdES)\n"
+    "                       add a digital signature with a key from NSS\n"
     "  verify-signature FILE.pdf [--nss-dir DIR]\n"
     "                       report signers and whether the PDF changed since\n"
     "  pack DIR... -o OUT.docx\n"
