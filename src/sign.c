@@ -563,6 +563,11 @@ vt_error vt_pdf_sign(const char *name, const char *in, size_t len,
                       name);
         return VT_ERR_USAGE;
     }
+    /* a file that cannot be signed is said before any password is asked */
+    vt_sig_fields check = {"adbe.pkcs7.detached", NULL, 0, 0};
+    vt_error rc = vt_pdf_sig_prepare(name, in, len, &check, NULL, NULL, d);
+    if (rc != VT_OK)
+        return rc;
     pw_ctx pw = {.file = o->password_file};
     /* a file given is read first: an unreadable one is an error even when
      * the database turns out to need no password */
@@ -576,7 +581,7 @@ vt_error vt_pdf_sign(const char *name, const char *in, size_t len,
         return VT_ERR_IO;
     }
     PK11_SetPasswordFunc(password_cb);
-    vt_error rc = sign_open(name, in, len, o, &pw, out, out_len, d);
+    rc = sign_open(name, in, len, o, &pw, out, out_len, d);
     NSS_ShutdownContext(nss);
     pw_wipe(&pw);
     return rc;

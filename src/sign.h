@@ -102,7 +102,8 @@ typedef struct {
 /* Append to out a copy of in plus an incremental update with an empty
  * signature field on page 1 (placeholders for /ByteRange and /Contents,
  * already final in size), and fill /ByteRange.  VT_ERR_PDF when the file
- * cannot be read or updated. */
+ * cannot be read or updated.  With out and lay NULL it only checks that
+ * the file can be signed (before anyone is asked for a password). */
 vt_error vt_pdf_sig_prepare(const char *name, const char *in, size_t len,
                             const vt_sig_fields *f, vt_buf *out,
                             vt_sig_layout *lay, vt_diags *d);

@@ -402,7 +402,8 @@ vt_error vt_pdf_sig_prepare(const char *name, const char *in, size_t len,
 {
     vt_pdf_doc doc;
     vt_error rc = vt_pdf_open(name, in, len, &doc, d);
-    memset(lay, 0, sizeof *lay);
+    if (lay)
+        memset(lay, 0, sizeof *lay);
     vt_pdf_obj *page = NULL, *root_ref = NULL, *root = NULL;
     long long page_num = -1;
     if (rc == VT_OK) {
@@ -457,6 +458,10 @@ vt_error vt_pdf_sig_prepare(const char *name, const char *in, size_t len,
         if (!field || upd_add(&u, sig_num, 0, NULL) != 0 ||
             upd_add(&u, field_num, 0, field) != 0)
             rc = VT_ERR_NOMEM;
+    }
+    if (rc == VT_OK && !out) { /* only checking */
+        vt_pdf_close(&doc);
+        return a->oom ? VT_ERR_NOMEM : VT_OK;
     }
     if (rc == VT_OK) {
         vt_buf_put(out, in, len);

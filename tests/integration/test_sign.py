@@ -320,6 +320,15 @@ def main():
                                                      '--nss-dir', db, '--nick', 'signer'], 'typo', env)
         check(code == 1 and 'wrong password' in shown and not os.path.exists(os.path.join(tmp, 'typo.pdf')),
               'a mistyped password on the terminal: exit 1, "wrong password", no file')
+        # a file that cannot be signed is said before the password is asked
+        notpdf = os.path.join(tmp, 'notes.pdf')
+        open(notpdf, 'w').write('Kính gửi\n')
+        code, shown, _, _, _ = with_terminal(
+            WRAP + [vanthu, 'sign', notpdf, '-o', os.path.join(tmp, 'n.pdf'), '--nss-dir', db, '--nick', 'signer'],
+            PASSWORD, env)
+        check(code == 1 and 'not a PDF' in shown and 'PIN for' not in shown,
+              'not a PDF: said at once, no password asked (%r)' % shown.strip())
+
         # Ctrl-C while asking: the terminal gets its echo back, then the
         # interrupt ends vanthu, and nothing is written
         stopped = os.path.join(tmp, 'stopped.pdf')
