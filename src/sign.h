@@ -123,6 +123,7 @@ typedef struct {
     unsigned char *der;   /* /Contents, trailing padding cut */
     size_t der_len;
     char *problem;        /* the layout is wrong (then der may be NULL) */
+    long long obj;        /* the field's object number, -1 if inline */
 } vt_sig_raw;
 
 /* Every signature field (/FT /Sig with a value) of the PDF, in file

@@ -139,32 +139,51 @@ typedef struct {
 
 static int upd_add(update *u, long long num, int gen, vt_pdf_obj *value)
 {
-    for (size_t i = 0; i < u->n; i++)
-        if (u->objs[i].num == num) {
-            u->objs[i].value = value;
-            return 0;
-        }
     if (u->n == sizeof u->objs / sizeof u->objs[0])
         return -1;
     u->objs[u->n++] = (upd_obj){num, gen, value, 0};
     return 0;
 }
 
-/* The array at *slot (inline or an indirect object) with item appended;
- * an indirect array is rewritten as a whole in the update. */
+/* The update's copy of object num to change, made on first use: when a
+ * hostile file makes one object play two parts (the page is also the
+ * form, /Annots is also /Fields), both changes land in the same copy
+ * instead of one overwriting the other.  NULL if the object is missing
+ * or not of the kind wanted. */
+static vt_pdf_obj *upd_edit(vt_pdf_doc *doc, update *u, long long num, int gen,
+                            vt_pdf_kind want)
+{
+    for (size_t i = 0; i < u->n; i++)
+        if (u->objs[i].num == num)
+            return u->objs[i].value && u->objs[i].value->kind == want
+                       ? u->objs[i].value : NULL;
+    vt_pdf_obj *orig = vt_pdf_get(doc, num, NULL);
+    if (!orig || orig->kind != want)
+        return NULL;
+    vt_pdf_obj *copy = vt_pdf_copy(&doc->arena, orig);
+    if (!copy || upd_add(u, num, gen, copy) != 0)
+        return NULL;
+    return copy;
+}
+
+/* Append item to the array dict[key] (inline, or an object of its own
+ * rewritten in the update), creating it if absent; -1 if it is not an
+ * array or there is no memory. */
 static int append_to_array(vt_pdf_doc *doc, update *u, vt_pdf_obj *dict,
                            const char *key, vt_pdf_obj *item)
 {
     vt_arena *a = &doc->arena;
     vt_pdf_obj *cur = vt_pdf_dict_get(dict, key), *arr;
     if (cur && cur->kind == VT_PDF_REF) {
-        vt_pdf_obj *target = vt_pdf_get(doc, cur->num, NULL);
-        if (!target || target->kind != VT_PDF_ARRAY)
+        arr = upd_edit(doc, u, cur->num, cur->gen, VT_PDF_ARRAY);
+        if (!arr)
             return -1;
-        arr = vt_pdf_copy(a, target);
-        if (!arr || vt_pdf_array_push(a, arr, item) != 0)
-            return -1;
-        return upd_add(u, cur->num, cur->gen, arr);
+        /* the same array as /Fields and /Annots: the field once */
+        for (size_t i = 0; i < arr->n; i++)
+            if (arr->items[i]->kind == VT_PDF_REF &&
+                arr->items[i]->num == item->num)
+                return 0;
+        return vt_pdf_array_push(a, arr, item);
     }
     if (cur && cur->kind != VT_PDF_ARRAY && cur->kind != VT_PDF_NULL)
         return -1;
@@ -183,50 +202,42 @@ static int gen_of(const vt_pdf_doc *doc, long long num)
 
 /* Point the catalog's form and page 1's annotations at the new field. */
 static vt_error link_field(vt_pdf_doc *doc, update *u, vt_pdf_obj *field_ref,
-                           long long page_num, vt_pdf_obj *page,
-                           const char *name, vt_diags *d)
+                           long long page_num, const char *name, vt_diags *d)
 {
     vt_arena *a = &doc->arena;
     vt_pdf_obj *root_ref = vt_pdf_dict_get(doc->trailer, "Root");
     vt_pdf_obj *root = vt_pdf_resolve(doc, root_ref);
     vt_pdf_obj *three = vt_pdf_new_raw(a, VT_PDF_NUM, "3");
-    vt_pdf_obj *pg = vt_pdf_copy(a, page);
-    if (!three || !pg)
+    if (!three)
         return VT_ERR_NOMEM;
-    vt_pdf_obj *af = vt_pdf_dict_get(root, "AcroForm"), *form;
+    vt_pdf_obj *af = vt_pdf_dict_get(root, "AcroForm"), *form = NULL;
     if (af && af->kind == VT_PDF_REF) {
-        vt_pdf_obj *target = vt_pdf_get(doc, af->num, NULL);
-        if (!target || target->kind != VT_PDF_DICT) {
-            vt_diags_addf(d, "%s: the catalog's /AcroForm is not a dictionary",
-                          name);
-            return VT_ERR_PDF;
-        }
-        form = vt_pdf_copy(a, target);
-        if (!form || upd_add(u, af->num, af->gen, form) != 0)
+        form = upd_edit(doc, u, af->num, af->gen, VT_PDF_DICT);
+    } else if (!af || af->kind == VT_PDF_DICT) {
+        vt_pdf_obj *cat = upd_edit(doc, u, root_ref->num, root_ref->gen,
+                                   VT_PDF_DICT);
+        vt_pdf_obj *inline_af = vt_pdf_dict_get(cat, "AcroForm");
+        form = inline_af && inline_af->kind == VT_PDF_DICT
+                   ? vt_pdf_copy(a, inline_af) : vt_pdf_new(a, VT_PDF_DICT);
+        if (!cat || !form || vt_pdf_dict_set(a, cat, "AcroForm", form) != 0)
             return VT_ERR_NOMEM;
-    } else {
-        if (af && af->kind != VT_PDF_DICT) {
-            vt_diags_addf(d, "%s: the catalog's /AcroForm is not a dictionary",
-                          name);
-            return VT_ERR_PDF;
-        }
-        vt_pdf_obj *cat = vt_pdf_copy(a, root);
-        form = af ? vt_pdf_copy(a, af) : vt_pdf_new(a, VT_PDF_DICT);
-        if (!cat || !form || vt_pdf_dict_set(a, cat, "AcroForm", form) != 0 ||
-            upd_add(u, root_ref->num, root_ref->gen, cat) != 0)
-            return VT_ERR_NOMEM;
+    }
+    if (!form) {
+        vt_diags_addf(d, "%s: the catalog's /AcroForm is not a dictionary",
+                      name);
+        return VT_ERR_PDF;
     }
     if (append_to_array(doc, u, form, "Fields", field_ref) != 0 ||
         vt_pdf_dict_set(a, form, "SigFlags", three) != 0) {
         vt_diags_addf(d, "%s: the form's /Fields is not an array", name);
         return VT_ERR_PDF;
     }
-    if (append_to_array(doc, u, pg, "Annots", field_ref) != 0) {
+    vt_pdf_obj *pg = upd_edit(doc, u, page_num, gen_of(doc, page_num),
+                              VT_PDF_DICT);
+    if (!pg || append_to_array(doc, u, pg, "Annots", field_ref) != 0) {
         vt_diags_addf(d, "%s: page 1's /Annots is not an array", name);
         return VT_ERR_PDF;
     }
-    if (upd_add(u, page_num, gen_of(doc, page_num), pg) != 0)
-        return VT_ERR_NOMEM;
     return a->oom ? VT_ERR_NOMEM : VT_OK;
 }
 
@@ -439,7 +450,7 @@ vt_error vt_pdf_sig_prepare(const char *name, const char *in, size_t len,
     vt_arena *a = &doc.arena;
     if (rc == VT_OK) {
         vt_pdf_obj *field_ref = vt_pdf_new_ref(a, field_num, 0);
-        rc = field_ref ? link_field(&doc, &u, field_ref, page_num, page, name, d)
+        rc = field_ref ? link_field(&doc, &u, field_ref, page_num, name, d)
                        : VT_ERR_NOMEM;
     }
     if (rc == VT_OK) {
@@ -627,6 +638,13 @@ static vt_error walk_fields(vt_pdf_doc *doc, vt_pdf_obj *arr, int depth,
         if (!vt_pdf_is_name(vt_pdf_dict_get(f, "FT"), "Sig") || !v ||
             v->kind != VT_PDF_DICT)
             continue;
+        /* a field listed twice (or reached twice through /Kids) once */
+        long long obj = arr->items[i]->kind == VT_PDF_REF ? arr->items[i]->num : -1;
+        int seen = 0;
+        for (size_t k = 0; obj >= 0 && k < l->n && !seen; k++)
+            seen = l->v[k].obj == obj;
+        if (seen)
+            continue;
         if (l->n == l->cap) {
             size_t nc = l->cap ? l->cap * 2 : 4;
             vt_sig_raw *p = realloc(l->v, nc * sizeof *p);
@@ -640,6 +658,7 @@ static vt_error walk_fields(vt_pdf_doc *doc, vt_pdf_obj *arr, int depth,
         size_t tlen;
         unsigned char *t = vt_pdf_string_bytes(&doc->arena,
                                                vt_pdf_dict_get(f, "T"), &tlen);
+        s->obj = obj;
         s->field = t ? text_to_utf8(t, tlen) : strdup("");
         read_sig(doc, v, s);
         if (!s->field || !s->m || !s->problem || (!s->der && !*s->problem))

@@ -533,6 +533,51 @@ static void test_indirect_form_and_annots(void **state)
     vt_buf_free(&b);
 }
 
+/* A hostile file where one object plays two parts (page 1 is also the
+ * form, its /Annots also the form's /Fields): both changes land in one
+ * copy and the new field is still found (found by fuzz_pdf). */
+static void test_one_object_two_parts(void **state)
+{
+    (void)state;
+    static const char *const objs[][2] = {
+        {"<< /Type /Catalog /Pages 2 0 R /AcroForm 3 0 R >>",
+         "<< /Type /Page /Parent 2 0 R /Annots 5 0 R >>"},
+        {"<< /Type /Catalog /Pages 2 0 R /AcroForm 4 0 R >>",
+         "<< /Type /Page /Parent 2 0 R /Annots 5 0 R >>"},
+    };
+    for (size_t k = 0; k < 2; k++) {
+        vt_buf b;
+        vt_buf_init(&b);
+        size_t off[6];
+        vt_buf_puts(&b, "%PDF-1.4\n");
+        const char *body[6] = {NULL, objs[k][0],
+                               "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                               objs[k][1], "<< /Fields 5 0 R >>", "[]"};
+        for (int i = 1; i < 6; i++) {
+            off[i] = b.len;
+            vt_buf_printf(&b, "%d 0 obj %s endobj\n", i, body[i]);
+        }
+        size_t xref = b.len;
+        vt_buf_puts(&b, "xref\n0 6\n0000000000 65535 f \n");
+        for (int i = 1; i < 6; i++)
+            vt_buf_printf(&b, "%010zu 00000 n \n", off[i]);
+        vt_buf_printf(&b, "trailer << /Size 6 /Root 1 0 R >> startxref %zu %%%%EOF", xref);
+        size_t slen;
+        vt_sig_layout lay;
+        char *s = signed_copy(b.data, b.len, FAKE_DER, sizeof FAKE_DER, &slen, &lay);
+        vt_sig_raw *raw;
+        size_t n;
+        vt_diags d;
+        vt_diags_init(&d);
+        assert_int_equal(vt_pdf_sig_find("s.pdf", s, slen, &raw, &n, &d), VT_OK);
+        assert_int_equal(n, 1);
+        assert_string_equal(raw[0].problem, "");
+        vt_sig_raw_free(raw, n);
+        free(s);
+        vt_buf_free(&b);
+    }
+}
+
 /* Every byte of a signed file changed to a few hostile values, and every
  * truncation: the reader answers, it never crashes or reads outside. */
 static void sweep(char *pdf, size_t len)
@@ -603,6 +648,7 @@ int main(void)
         cmocka_unit_test(test_docmdp),
         cmocka_unit_test(test_hybrid),
         cmocka_unit_test(test_packed),
+        cmocka_unit_test(test_one_object_two_parts),
         cmocka_unit_test(test_prepare_and_find),
         cmocka_unit_test(test_indirect_form_and_annots),
         cmocka_unit_test(test_mutations),
