@@ -263,8 +263,13 @@ static vt_pdf_obj *parse_number(vt_arena *a, const char *p, size_t len,
     o->rawlen = i - start;
     o->pos = start;
     o->is_int = !dots && digits <= 18;
-    if (o->is_int)
-        o->num = strtoll(o->raw, NULL, 10); /* digits end at a delimiter */
+    if (o->is_int) { /* by hand: the file is not NUL-terminated */
+        long long v = 0;
+        for (size_t k = start; k < i; k++)
+            if (p[k] >= '0' && p[k] <= '9')
+                v = v * 10 + (p[k] - '0');
+        o->num = p[start] == '-' ? -v : v;
+    }
     *pos = i;
     long long gen;
     size_t j = i;

@@ -147,6 +147,18 @@ static void test_values(void **state)
     assert_int_equal(vt_pdf_dict_get(again, "R")->num, 12);
     vt_buf_free(&b);
 
+    /* a number at the very end of a buffer with no NUL after it (found
+     * by fuzz_pdf: strtoll read past the end) */
+    char *tight = malloc(3);
+    assert_non_null(tight);
+    memcpy(tight, "-42", 3);
+    size_t tpos = 0;
+    o = vt_pdf_parse_value(&a, tight, 3, &tpos, &err);
+    assert_non_null(o);
+    assert_int_equal(o->num, -42);
+    assert_int_equal(tpos, 3);
+    free(tight);
+
     /* octal and line escapes */
     o = parse(&a, "(a\\101\\n\\\\\\\nb)", &err);
     s = vt_pdf_string_bytes(&a, o, &n);
