@@ -46,6 +46,10 @@ static const char USAGE[] =
     "  import FILE.txt|FILE.docx [-o PLAN.xml]\n"
     "                       turn a typed document or a DOCX into a plan\n"
     "  pdf FILE.docx... [-o DIR]  convert documents to PDF/A (LibreOffice)\n"
+    "  sign IN.pdf -o OUT.pdf --nss-dir DIR --nick NAME [--password-file F]\n"
+    "                       add a digital signature with a key from NSS\n"
+    "  verify-signature FILE.pdf [--nss-dir DIR]\n"
+    "                       report signers and whether the PDF changed since\n"
     "  pack DIR... -o OUT.docx\n"
     "                       pack unpacked template folders into a DOCX\n"
     "\n"
@@ -1109,6 +1113,10 @@ int main(int argc, char **argv)
         return vt_cmd_import(argc - 1, argv + 1);
     if (strcmp(cmd, "pdf") == 0)
         return vt_cmd_pdf(argc - 1, argv + 1);
+    if (strcmp(cmd, "sign") == 0)
+        return vt_cmd_sign(argc - 1, argv + 1);
+    if (strcmp(cmd, "verify-signature") == 0)
+        return vt_cmd_verify_signature(argc - 1, argv + 1);
     fprintf(stderr, "vanthu: unknown command \"%s\"\n%s", cmd, USAGE);
     return VT_EXIT_USAGE;
 }

@@ -38,5 +38,8 @@ vt_error vt_cli_render_out(const vt_plan *plan, const vt_template *tpl,
 /* register export --format pdf: the DOCX book through the converter. */
 vt_error vt_cli_book_pdf(vt_register *reg, const vt_book_opts *b,
                          const char *out, vt_diags *d);
+/* cli_sign.c: vanthu sign, vanthu verify-signature */
+int vt_cmd_sign(int argc, char **argv);
+int vt_cmd_verify_signature(int argc, char **argv);
 
 #endif

@@ -24,6 +24,8 @@ static const char *const messages[VT_ERR__COUNT] = {
     [VT_ERR_LIMIT] = "input exceeds a safety limit",
     [VT_ERR_USAGE] = "invalid use",
     [VT_ERR_MISMATCH] = "archived files differ from the register",
+    [VT_ERR_PDF] = "not a PDF vanthu can read",
+    [VT_ERR_SIGNATURE] = "the signature cannot be made or is not valid",
 };
 
 const char *vt_strerror(vt_error err)
@@ -44,6 +46,8 @@ int vt_exit_code(vt_error err)
     case VT_ERR_ZIP:
     case VT_ERR_LIMIT:
     case VT_ERR_MISMATCH:
+    case VT_ERR_PDF:
+    case VT_ERR_SIGNATURE:
         return VT_EXIT_INPUT;
     case VT_ERR_USAGE:
         return VT_EXIT_USAGE;

@@ -37,6 +37,8 @@ typedef enum {
     VT_ERR_LIMIT,     /* input exceeds a safety limit */
     VT_ERR_USAGE,     /* the caller asked for something impossible */
     VT_ERR_MISMATCH,  /* archived files differ from the register */
+    VT_ERR_PDF,       /* a PDF vanthu cannot read or sign */
+    VT_ERR_SIGNATURE, /* a signature cannot be made, or does not verify */
     VT_ERR__COUNT
 } vt_error;
 
