@@ -17,6 +17,20 @@
     "wordprocessingml/2006/main\"><w:body>"
 #define DOC_TAIL "<w:sectPr><w:pgSz w:w=\"11906\" w:h=\"16838\"/></w:sectPr></w:body></w:document>"
 
+/* The two parts every Word package has besides its document. */
+#define CT_XML                                                                \
+    "<Types xmlns=\"http://schemas.openxmlformats.org/package/2006/"          \
+    "content-types\"><Default Extension=\"rels\" ContentType=\"application/" \
+    "vnd.openxmlformats-package.relationships+xml\"/><Default Extension=\"xml\" " \
+    "ContentType=\"application/xml\"/><Override PartName=\"/word/document.xml\" " \
+    "ContentType=\"application/vnd.openxmlformats-officedocument."           \
+    "wordprocessingml.document.main+xml\"/></Types>"
+#define RELS_XML                                                              \
+    "<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/"  \
+    "relationships\"><Relationship Id=\"rId1\" Type=\"http://schemas."       \
+    "openxmlformats.org/officeDocument/2006/relationships/officeDocument\" "  \
+    "Target=\"word/document.xml\"/></Relationships>"
+
 /* A package in memory with the given entries (name, content pairs). */
 static void *make_zip(size_t *len, const char *const *entries)
 {
@@ -47,8 +61,8 @@ static vt_error open_doc(const char *body, vt_template **t, vt_diags *d)
     vt_buf doc;
     vt_buf_init(&doc);
     vt_buf_printf(&doc, "%s%s%s", DOC_HEAD, body, DOC_TAIL);
-    const char *entries[] = {"[Content_Types].xml", "<Types/>",
-                             "word/document.xml", doc.data, NULL};
+    const char *entries[] = {"[Content_Types].xml", CT_XML, "_rels/.rels",
+                             RELS_XML, "word/document.xml", doc.data, NULL};
     size_t len;
     void *zip = make_zip(&len, entries);
     vt_error rc = vt_template_open_mem("t.docx", zip, len, NULL, t, d);
@@ -202,18 +216,18 @@ static void test_bad_packages(void **state)
     assert_int_equal(vt_template_open_mem("x.docx", "not a zip", 9, NULL, &t, &d), VT_ERR_ZIP);
     assert_non_null(strstr(d.msgs[0], "x.docx: not a DOCX file"));
     size_t len;
-    const char *no_doc[] = {"[Content_Types].xml", "<Types/>", NULL};
+    const char *no_doc[] = {"[Content_Types].xml", CT_XML, "_rels/.rels", RELS_XML, NULL};
     void *z = make_zip(&len, no_doc);
     assert_int_equal(vt_template_open_mem("y.docx", z, len, NULL, &t, &d), VT_ERR_ZIP);
-    assert_non_null(strstr(d.msgs[1], "has no word/document.xml"));
+    assert_non_null(strstr(d.msgs[1], "names the main document \"word/document.xml\", which the package does not have"));
     free(z);
-    const char *evil[] = {"[Content_Types].xml", "<Types/>", "word/document.xml",
+    const char *evil[] = {"[Content_Types].xml", CT_XML, "_rels/.rels", RELS_XML, "word/document.xml",
                           DOC_HEAD DOC_TAIL, "../evil", "x", NULL};
     z = make_zip(&len, evil);
     assert_int_equal(vt_template_open_mem("z.docx", z, len, NULL, &t, &d), VT_ERR_ZIP);
     assert_non_null(strstr(d.msgs[2], "unsafe part name \"../evil\""));
     free(z);
-    const char *abs_name[] = {"[Content_Types].xml", "<Types/>", "word/document.xml",
+    const char *abs_name[] = {"[Content_Types].xml", CT_XML, "_rels/.rels", RELS_XML, "word/document.xml",
                               DOC_HEAD DOC_TAIL, "/etc/x", "x", NULL};
     z = make_zip(&len, abs_name);
     assert_int_equal(vt_template_open_mem("a.docx", z, len, NULL, &t, &d), VT_ERR_ZIP);
@@ -221,7 +235,7 @@ static void test_bad_packages(void **state)
     /* a part inflating past the limit is refused while reading */
     vt_limits lim = vt_limits_default();
     lim.max_part_bytes = 100;
-    const char *big[] = {"[Content_Types].xml", "<Types/>", "word/document.xml",
+    const char *big[] = {"[Content_Types].xml", CT_XML, "_rels/.rels", RELS_XML, "word/document.xml",
                          DOC_HEAD "<w:p/><w:p/><w:p/><w:p/><w:p/><w:p/><w:p/>" DOC_TAIL, NULL};
     z = make_zip(&len, big);
     assert_int_equal(vt_template_open_mem("b.docx", z, len, &lim, &t, &d), VT_ERR_LIMIT);
