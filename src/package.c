@@ -377,6 +377,9 @@ static const char *zip_reason(int code, char *buf, size_t size)
         return "it is compressed with a method a DOCX does not use";
     case ZIP_ER_ZLIB:
     case ZIP_ER_INCONS:
+#ifdef ZIP_ER_COMPRESSED_DATA
+    case ZIP_ER_COMPRESSED_DATA:
+#endif
         return "its compressed data is broken: the file is damaged";
     case ZIP_ER_ENCRNOTSUPP:
     case ZIP_ER_NOPASSWD:
@@ -544,6 +547,19 @@ static vt_error check_entries(vt_package *p, vt_diags *d)
                               p->label, vt_quotes(qn, sizeof qn, pt->name));
                 rc = VT_ERR_ZIP;
             }
+            continue;
+        }
+        /* OPC allows stored and deflated entries only: Word reads no
+         * other method, even one libzip could */
+        zip_stat_t st;
+        if (zip_stat_index(p->z, pt->index, 0, &st) == 0 &&
+            (st.valid & ZIP_STAT_COMP_METHOD) &&
+            st.comp_method != ZIP_CM_STORE && st.comp_method != ZIP_CM_DEFLATE) {
+            vt_diags_addf(d, "%s: the part %s cannot be read: it is compressed "
+                             "with a method a DOCX does not use (%u)",
+                          p->label, vt_quotes(qn, sizeof qn, pt->name),
+                          (unsigned)st.comp_method);
+            rc = VT_ERR_ZIP;
             continue;
         }
         size_t before = total;
