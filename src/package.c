@@ -474,6 +474,20 @@ vt_error vt_package_read(vt_package *p, const vt_part *part, char **data,
     return *data ? VT_OK : VT_ERR_NOMEM;
 }
 
+xmlDoc *vt_package_parse(vt_package *p, const vt_part *part, vt_error *rc,
+                         vt_diags *d)
+{
+    char *data;
+    size_t len;
+    *rc = vt_package_read(p, part, &data, &len, d);
+    if (*rc != VT_OK)
+        return NULL;
+    xmlDoc *doc = vt_xml_parse_part(p->label, part->name, data, len,
+                                    &p->budget, rc, d);
+    free(data);
+    return doc;
+}
+
 /* Unix file type bits of an entry made on Unix; 0 when unknown. */
 static unsigned unix_type(zip_t *z, zip_uint64_t i)
 {
@@ -616,14 +630,8 @@ static vt_error read_content_types(vt_package *p, vt_diags *d)
                       p->label);
         return VT_ERR_ZIP;
     }
-    char *data;
-    size_t len;
-    vt_error rc = vt_package_read(p, ct, &data, &len, d);
-    if (rc != VT_OK)
-        return rc;
-    xmlDoc *doc = vt_xml_parse_part(p->label, ct->name, data, len, &p->budget,
-                                    &rc, d);
-    free(data);
+    vt_error rc;
+    xmlDoc *doc = vt_package_parse(p, ct, &rc, d);
     if (!doc)
         return rc;
     xmlNode *root = xmlDocGetRootElement(doc);
@@ -751,14 +759,8 @@ vt_error vt_package_rels(vt_package *p, const vt_part *part, vt_rel **rels,
     free(rn);
     if (!rp)
         return VT_OK;
-    char *data;
-    size_t len;
-    vt_error rc = vt_package_read(p, rp, &data, &len, d);
-    if (rc != VT_OK)
-        return rc;
-    xmlDoc *doc = vt_xml_parse_part(p->label, rp->name, data, len, &p->budget,
-                                    &rc, d);
-    free(data);
+    vt_error rc;
+    xmlDoc *doc = vt_package_parse(p, rp, &rc, d);
     if (!doc)
         return rc;
     char qn[256];

@@ -102,6 +102,11 @@ xmlDoc *vt_xml_parse_part(const char *label, const char *part,
                           const char *data, size_t len, vt_xml_budget *budget,
                           vt_error *rc, vt_diags *d);
 
+/* Read part and parse it with vt_xml_parse_part under the package's
+ * element budget; NULL with *rc and a message on failure. */
+xmlDoc *vt_package_parse(vt_package *p, const vt_part *part, vt_error *rc,
+                         vt_diags *d);
+
 /* The element budget left for parsing parts of p with vt_xml_parse_part. */
 vt_xml_budget *vt_package_budget(vt_package *p);
 

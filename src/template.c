@@ -124,19 +124,27 @@ typedef struct {
     int oom;
 } tnodes;
 
+/* Make room for one more element in the array *v of n elements of size
+ * bytes (capacity *cap), doubling; -1 when out of memory. */
+static int grow(void *v, size_t n, size_t *cap, size_t size)
+{
+    if (n < *cap)
+        return 0;
+    size_t nc = *cap ? *cap * 2 : 16;
+    void *p = realloc(*(void **)v, nc * size);
+    if (!p)
+        return -1;
+    *(void **)v = p;
+    *cap = nc;
+    return 0;
+}
+
 static void tnodes_push(tnodes *out, xmlNode *n)
 {
-    if (out->n == out->cap) {
-        size_t cap = out->cap ? out->cap * 2 : 16;
-        xmlNode **p = realloc(out->t, cap * sizeof *p);
-        if (!p) {
-            out->oom = 1;
-            return;
-        }
-        out->t = p;
-        out->cap = cap;
-    }
-    out->t[out->n++] = n;
+    if (grow(&out->t, out->n, &out->cap, sizeof *out->t) != 0)
+        out->oom = 1;
+    else
+        out->t[out->n++] = n;
 }
 
 static void collect_t(xmlNode *n, tnodes *out)
@@ -217,14 +225,8 @@ typedef struct {
 
 static int ph_push(ph_list *l, ph p)
 {
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 8;
-        ph *v = realloc(l->v, cap * sizeof *v);
-        if (!v)
-            return -1;
-        l->v = v;
-        l->cap = cap;
-    }
+    if (grow(&l->v, l->n, &l->cap, sizeof *l->v) != 0)
+        return -1;
     l->v[l->n++] = p;
     return 0;
 }
@@ -700,14 +702,8 @@ out:
 
 static int seg_add(tpart *tp, seg s)
 {
-    if (tp->nsegs == tp->cap) {
-        size_t cap = tp->cap ? tp->cap * 2 : 32;
-        seg *p = realloc(tp->segs, cap * sizeof *p);
-        if (!p)
-            return -1;
-        tp->segs = p;
-        tp->cap = cap;
-    }
+    if (grow(&tp->segs, tp->nsegs, &tp->cap, sizeof *tp->segs) != 0)
+        return -1;
     tp->segs[tp->nsegs++] = s;
     return 0;
 }
@@ -878,14 +874,8 @@ static vt_error compile_part(vt_template *t, vt_package *pk,
     char qn[256];
     vt_quotes(qn, sizeof qn, pt->name);
     cctx c = {t, d, qn, kind, 0, reported, 0};
-    char *data;
-    size_t len;
-    vt_error rc = vt_package_read(pk, pt, &data, &len, d);
-    if (rc != VT_OK)
-        return rc;
-    xmlDoc *doc = vt_xml_parse_part(t->name, pt->name, data, len,
-                                    vt_package_budget(pk), &rc, d);
-    free(data);
+    vt_error rc;
+    xmlDoc *doc = vt_package_parse(pk, pt, &rc, d);
     if (!doc)
         return rc == VT_ERR_XML ? VT_ERR_TEMPLATE : rc;
     xmlNode *root = xmlDocGetRootElement(doc);
