@@ -239,14 +239,25 @@ static const char *shown(char *out, size_t size, const char *q,
     return vt_quote(out, size, q, len > 100 ? 100 : len);
 }
 
+/* The first "cc" at or after s, or NULL.  A plain loop: a sanitizer's
+ * strstr checks the whole rest of the string on every call, which made a
+ * paragraph of a million placeholders quadratic under ASan. */
+static const char *find_pair(const char *s, char ch)
+{
+    for (; *s; s++)
+        if (s[0] == ch && s[1] == ch)
+            return s;
+    return NULL;
+}
+
 /* Find the placeholders in s; report unknown or unclosed ones.  There is
  * no cap on their number: the paragraph's text is bounded by the part. */
 static void find_placeholders(cctx *c, xmlNode *p, const char *s,
                               ph_list *out)
 {
     const char *q = s;
-    while ((q = strstr(q, "{{")) != NULL) {
-        const char *end = strstr(q + 2, "}}");
+    while ((q = find_pair(q, '{')) != NULL) {
+        const char *end = find_pair(q + 2, '}');
         if (!end) {
             terr(c, p, "a placeholder opened with \"{{\" is not closed with "
                        "\"}}\" in this paragraph");
@@ -742,6 +753,17 @@ static const char *read_mark(const char *m, const char *end, seg *s)
     return q + cl;
 }
 
+/* The first mark at or after q, or end (a loop, for the same reason as
+ * find_pair). */
+static const char *next_mark(const char *q, const char *end)
+{
+    size_t n = strlen(MARK_OPEN);
+    for (; q + n <= end; q++)
+        if (q[0] == MARK_OPEN[0] && memcmp(q, MARK_OPEN, n) == 0)
+            return q;
+    return end;
+}
+
 /* Returns 0, -1 out of memory, -2 for a mark vanthu did not write. */
 static int cut_segments(tpart *tp, const char *xml, size_t len)
 {
@@ -750,10 +772,7 @@ static int cut_segments(tpart *tp, const char *xml, size_t len)
     const char *q = xml, *end = xml + len;
     int depth = 0, rc = -1;
     while (q < end) {
-        const char *m = memmem(q, (size_t)(end - q), MARK_OPEN,
-                               strlen(MARK_OPEN));
-        if (!m)
-            m = end;
+        const char *m = next_mark(q, end);
         size_t start = lit.len;
         vt_buf_put(&lit, q, (size_t)(m - q));
         if (m > q && seg_add(tp, (seg){SEG_LIT, start, (size_t)(m - q), 0, 0}))
