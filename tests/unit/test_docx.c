@@ -85,6 +85,58 @@ static void test_build_is_deterministic(void **state)
     vt_diags_free(&d);
 }
 
+/* Several generated parts (a template's main document and its header)
+ * replace their entries; a folder entry of the template is left out. */
+static void test_build_parts(void **state)
+{
+    (void)state;
+    zip_error_t ze;
+    zip_error_init(&ze);
+    zip_source_t *mem = zip_source_buffer_create(NULL, 0, 0, &ze);
+    zip_source_keep(mem);
+    zip_t *z = zip_open_from_source(mem, ZIP_TRUNCATE, &ze);
+    zip_dir_add(z, "word/", 0);
+    const char *names[] = {"word/document.xml", "word/header1.xml", "word/styles.xml"};
+    for (int i = 0; i < 3; i++)
+        zip_file_add(z, names[i], zip_source_buffer(z, "<old/>", 6, 0), 0);
+    zip_close(z);
+    zip_stat_t st;
+    zip_source_stat(mem, &st);
+    char *pkg = malloc(st.size);
+    zip_source_open(mem);
+    zip_source_read(mem, pkg, st.size);
+    zip_source_close(mem);
+    zip_source_free(mem);
+    vt_diags d;
+    vt_diags_init(&d);
+    vt_docx_writer *w;
+    assert_int_equal(vt_docx_writer_open((unsigned char *)pkg, st.size, 1, &w, &d), VT_OK);
+    vt_docx_part parts[] = {{1, "<doc/>", 6}, {2, "<hdr/>", 6}};
+    vt_buf out;
+    vt_buf_init(&out);
+    assert_int_equal(vt_docx_writer_build_parts(w, parts, 2, &out, &d), VT_OK);
+    zip_source_t *os = zip_source_buffer_create(out.data, out.len, 0, &ze);
+    zip_t *o = zip_open_from_source(os, ZIP_RDONLY | ZIP_CHECKCONS, &ze);
+    assert_non_null(o);
+    assert_int_equal(zip_get_num_entries(o, 0), 3); /* no "word/" */
+    size_t n;
+    char *s = read_all(o, "word/document.xml", &n);
+    assert_string_equal(s, "<doc/>");
+    free(s);
+    s = read_all(o, "word/header1.xml", &n);
+    assert_string_equal(s, "<hdr/>");
+    free(s);
+    s = read_all(o, "word/styles.xml", &n);
+    assert_string_equal(s, "<old/>");
+    free(s);
+    zip_close(o);
+    vt_docx_writer_free(w);
+    vt_buf_free(&out);
+    vt_diags_free(&d);
+    zip_error_fini(&ze);
+    free(pkg);
+}
+
 static void test_write_atomic(void **state)
 {
     (void)state;
@@ -119,6 +171,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_build_is_deterministic),
+        cmocka_unit_test(test_build_parts),
         cmocka_unit_test(test_write_atomic),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
