@@ -69,9 +69,16 @@ void fz_chars_add(fz_chars *c, const char *s, size_t len);
 /* Add every text and attribute value of an XML part (parsed as libxml2
  * reads it, so character references count as what they stand for). */
 void fz_chars_add_xml(fz_chars *c, const char *xml, size_t len);
-/* Abort unless every character in the w:t (any "t") texts of xml is in c. */
+/* fz_check_xml, and every character in the w:t (any "t") texts of xml
+ * must be in c. */
 void fz_check_text_within(const char *what, const char *xml, size_t len,
                           const fz_chars *c);
+
+/* fz_render_check, and every character of the filled parts' w:t texts
+ * must be in allowed. */
+void fz_render_check_text(const char *what, const vt_plan *plan,
+                          const vt_template *tpl, const fz_chars *allowed,
+                          vt_diags *d);
 
 /* Abort when an input was refused without a word to the clerk. */
 void fz_check_refusal(const char *what, const vt_diags *d);
