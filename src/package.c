@@ -796,10 +796,11 @@ vt_error vt_package_rels(vt_package *p, const vt_part *part, vt_rel **rels,
         } else if (x->external) {
             x->target = strdup(target);
         } else if (!(x->target = resolve(part ? part->name : NULL, target))) {
-            char qt[256];
+            char qt[256], qg[256];
             vt_diags_addf(d, "%s: %s: relationship \"%s\" points outside the "
                              "package (\"%s\")",
-                          p->label, qn, vt_quotes(qt, sizeof qt, id), target);
+                          p->label, qn, vt_quotes(qt, sizeof qt, id),
+                          vt_quotes(qg, sizeof qg, target));
             rc = VT_ERR_ZIP;
         }
         if (rc == VT_OK && (!x->type || !x->id || !x->target))
