@@ -11,6 +11,8 @@
 #include <cmocka.h>
 #include <zip.h>
 
+#include "zipmem.h"
+
 #include "buf.h"
 #include "package.h"
 #include "quote.h"
@@ -38,36 +40,6 @@
     "hyperlink\" Target=\"http://example.org/\" TargetMode=\"External\"/>"   \
     "</Relationships>"
 
-/* A package in memory with the given entries (name, content pairs); the
- * entry named link, if any, is marked as a Unix symbolic link. */
-static void *make_zip(size_t *len, const char *const *entries,
-                      const char *link)
-{
-    zip_error_t ze;
-    zip_error_init(&ze);
-    zip_source_t *mem = zip_source_buffer_create(NULL, 0, 0, &ze);
-    zip_source_keep(mem);
-    zip_t *z = zip_open_from_source(mem, ZIP_TRUNCATE, &ze);
-    for (const char *const *e = entries; *e; e += 2) {
-        zip_source_t *s = zip_source_buffer(z, e[1], strlen(e[1]), 0);
-        zip_int64_t i = zip_file_add(z, e[0], s, 0);
-        if (link && strcmp(e[0], link) == 0)
-            zip_file_set_external_attributes(z, (zip_uint64_t)i, 0,
-                                             ZIP_OPSYS_UNIX,
-                                             (zip_uint32_t)(S_IFLNK | 0777) << 16);
-    }
-    zip_close(z);
-    zip_stat_t st;
-    zip_source_stat(mem, &st);
-    void *data = malloc(st.size);
-    zip_source_open(mem);
-    zip_source_read(mem, data, st.size);
-    zip_source_close(mem);
-    zip_source_free(mem);
-    zip_error_fini(&ze);
-    *len = st.size;
-    return data;
-}
 
 static const char *good[] = {
     "[Content_Types].xml", CT,
@@ -83,7 +55,7 @@ static void test_main_and_related_parts(void **state)
 {
     (void)state;
     size_t len;
-    void *zip = make_zip(&len, good, NULL);
+    void *zip = zipmem(&len, good, NULL);
     vt_diags d;
     vt_diags_init(&d);
     vt_package *p = NULL;
@@ -121,7 +93,7 @@ static void refused(const char *const *entries, const char *link,
                     vt_error want_rc, const char *want)
 {
     size_t len;
-    void *zip = make_zip(&len, entries, link);
+    void *zip = zipmem(&len, entries, link);
     vt_diags d;
     vt_diags_init(&d);
     vt_package *p = NULL;
@@ -163,7 +135,7 @@ static void test_bad_crc(void **state)
 {
     (void)state;
     size_t len;
-    unsigned char *zip = make_zip(&len, good, NULL);
+    unsigned char *zip = zipmem(&len, good, NULL);
     /* flip the CRC of word/h1.xml in its local and central headers */
     int flipped = 0;
     for (size_t i = 0; i + 46 < len; i++) {
