@@ -10,7 +10,8 @@
 #include <sys/stat.h>
 #include <zip.h>
 
-/* A package with the given entries (name, content pairs, NULL-ended);
+/* A package with the given entries (name, content pairs, NULL-ended; a
+ * name ending in '/' makes a folder entry and its content is ignored);
  * the entry named link, if not NULL, is marked as a Unix symbolic link.
  * Caller frees. */
 static inline void *zipmem(size_t *len, const char *const *entries,
@@ -22,6 +23,10 @@ static inline void *zipmem(size_t *len, const char *const *entries,
     zip_source_keep(mem);
     zip_t *z = zip_open_from_source(mem, ZIP_TRUNCATE, &ze);
     for (const char *const *e = entries; *e; e += 2) {
+        if (e[0][strlen(e[0]) - 1] == '/') {
+            zip_dir_add(z, e[0], 0);
+            continue;
+        }
         zip_source_t *s = zip_source_buffer(z, e[1], strlen(e[1]), 0);
         zip_int64_t i = zip_file_add(z, e[0], s, 0);
         if (link && strcmp(e[0], link) == 0)
