@@ -78,6 +78,8 @@ static const char RENDER_HELP[] =
     "                       more than N cells, all tables together (100000)\n"
     "  --max-part-bytes N   refuse template parts inflating past N (64 MiB)\n"
     "  --max-parts N        refuse templates with more than N parts (1000)\n"
+    "  --max-elements N     refuse templates with more than N XML elements,\n"
+    "                       attributes and comments in all (500000)\n"
     "The file is written to a temporary name and renamed: it appears\n"
     "complete or not at all.\n";
 
@@ -202,7 +204,8 @@ enum { OPT_MAX_PLAN = 256, OPT_MAX_DEPTH, OPT_MAX_CELLS, OPT_MAX_PART,
        OPT_PER, OPT_DRY_RUN, OPT_FORCE, OPT_REGISTER, OPT_DATE,
        OPT_BACKDATE, OPT_WAIT, OPT_YEAR, OPT_TYPE, OPT_TEXT, OPT_REASON,
        OPT_FORMAT, OPT_AGENCY, OPT_NAME, OPT_PARENT, OPT_SERIES, OPT_BOOK,
-       OPT_SENT, OPT_RECEIVED, OPT_NOTE };
+       OPT_SENT, OPT_RECEIVED, OPT_NOTE,
+       OPT_MAX_ELEMENTS };
 
 /* Which commands take which options: every command takes the common
  * ones, and each group below only where it means something. */
@@ -265,6 +268,7 @@ static int parse_opts(int argc, char **argv, opts *o, int groups)
         {"max-table-cells", required_argument, 0, OPT_MAX_CELLS},
         {"max-part-bytes", required_argument, 0, OPT_MAX_PART},
         {"max-parts", required_argument, 0, OPT_MAX_PARTS},
+        {"max-elements", required_argument, 0, OPT_MAX_ELEMENTS},
         {"jobs", required_argument, 0, 'j'},
         {"per", required_argument, 0, OPT_PER},
         {"dry-run", no_argument, 0, OPT_DRY_RUN},
@@ -368,6 +372,7 @@ static int parse_opts(int argc, char **argv, opts *o, int groups)
         case OPT_MAX_CELLS: dst = &o->lim.max_table_cells; break;
         case OPT_MAX_PART: dst = &o->lim.max_part_bytes; break;
         case OPT_MAX_PARTS: dst = &o->lim.max_parts; break;
+        case OPT_MAX_ELEMENTS: dst = &o->lim.max_elements; break;
         default:
             fprintf(stderr, "vanthu %s: unknown option or missing value: %s\n",
                     argv[0], argv[optind - 1]);

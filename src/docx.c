@@ -108,8 +108,19 @@ void vt_docx_writer_free(vt_docx_writer *w)
     free(w);
 }
 
-vt_error vt_docx_writer_build(vt_docx_writer *w, const char *xml,
-                              size_t xml_len, vt_buf *out, vt_diags *d)
+/* The generated part for entry i, or NULL to copy the entry. */
+static const vt_docx_part *generated(const vt_docx_part *parts, size_t n,
+                                     zip_int64_t i)
+{
+    for (size_t k = 0; k < n; k++)
+        if (parts[k].index == (unsigned long long)i)
+            return &parts[k];
+    return NULL;
+}
+
+vt_error vt_docx_writer_build_parts(vt_docx_writer *w,
+                                    const vt_docx_part *parts, size_t nparts,
+                                    vt_buf *out, vt_diags *d)
 {
     vt_error rc = VT_OK;
     zip_error_t ze;
@@ -129,10 +140,13 @@ vt_error vt_docx_writer_build(vt_docx_writer *w, const char *xml,
     zip_int64_t n = zip_get_num_entries(w->src, 0);
     for (zip_int64_t i = 0; i < n; i++) {
         const char *name = zip_get_name(w->src, (zip_uint64_t)i, ZIP_FL_ENC_RAW);
+        size_t nl = name ? strlen(name) : 0;
+        if (nl && name[nl - 1] == '/')
+            continue; /* a folder entry: OPC packages have none */
         zip_source_t *s;
-        int generated = (unsigned long long)i == w->doc_index;
-        if (generated)
-            s = zip_source_buffer(dst, xml, xml_len, 0);
+        const vt_docx_part *gen = generated(parts, nparts, i);
+        if (gen)
+            s = zip_source_buffer(dst, gen->xml, gen->len, 0);
         else
             s = zip_source_zip(dst, w->src, (zip_uint64_t)i, 0, 0, -1);
         zip_int64_t idx = s ? zip_file_add(dst, name, s, ZIP_FL_ENC_UTF_8) : -1;
@@ -141,9 +155,9 @@ vt_error vt_docx_writer_build(vt_docx_writer *w, const char *xml,
             rc = zip_fail(d, name, zip_get_error(dst));
             goto done;
         }
-        if ((generated && zip_set_file_compression(dst, (zip_uint64_t)idx,
-                                                   ZIP_CM_DEFLATE,
-                                                   VT_DOCX_DEFLATE_LEVEL) < 0) ||
+        if ((gen && zip_set_file_compression(dst, (zip_uint64_t)idx,
+                                             ZIP_CM_DEFLATE,
+                                             VT_DOCX_DEFLATE_LEVEL) < 0) ||
             zip_file_set_mtime(dst, (zip_uint64_t)idx, w->mtime, 0) < 0) {
             rc = zip_fail(d, name, zip_get_error(dst));
             goto done;
@@ -157,6 +171,13 @@ done:
     zip_source_free(mem);
     zip_error_fini(&ze);
     return rc;
+}
+
+vt_error vt_docx_writer_build(vt_docx_writer *w, const char *xml,
+                              size_t xml_len, vt_buf *out, vt_diags *d)
+{
+    vt_docx_part part = {w->doc_index, xml, xml_len};
+    return vt_docx_writer_build_parts(w, &part, 1, out, d);
 }
 
 vt_error vt_docx_build(const unsigned char *pkg, size_t pkg_len,

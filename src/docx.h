@@ -40,6 +40,20 @@ void vt_docx_writer_free(vt_docx_writer *w);
 vt_error vt_docx_writer_build(vt_docx_writer *w, const char *xml,
                               size_t xml_len, vt_buf *out, vt_diags *d);
 
+/* One generated part: the entry at index gets xml (UTF-8). */
+typedef struct {
+    unsigned long long index;
+    const char *xml;
+    size_t len;
+} vt_docx_part;
+
+/* The same with several generated parts (the main document and the
+ * headers, footers and notes a template fills).  Folder entries of the
+ * template are left out. */
+vt_error vt_docx_writer_build_parts(vt_docx_writer *w,
+                                    const vt_docx_part *parts, size_t nparts,
+                                    vt_buf *out, vt_diags *d);
+
 /* The same for one document: open, build, free. */
 vt_error vt_docx_build(const unsigned char *pkg, size_t pkg_len,
                        unsigned long long doc_index, const char *xml,

@@ -107,6 +107,7 @@ vt_limits vt_limits_default(void)
         .max_parts = 1000,
         .max_depth = 32,
         .max_table_cells = 100000,
+        .max_elements = 500000,
     };
     return l;
 }

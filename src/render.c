@@ -23,6 +23,8 @@ struct vt_renderer {
     vt_docx_writer *w;
     vt_buf v[VT_F__COUNT];
     vt_buf xml, tmp;
+    vt_buf *px; /* the template's other filled parts (headers, notes) */
+    vt_docx_part *parts;
 };
 
 int vt_field_is_letter(vt_field f)
@@ -139,8 +141,14 @@ vt_error vt_renderer_open(const vt_template *t, vt_renderer **out,
     size_t len;
     unsigned long long idx;
     const unsigned char *bytes = vt_template_package(t, &len, &idx);
-    vt_error rc = vt_docx_writer_open(bytes, len, idx, &r->w, d);
+    r->px = calloc(vt_template_nparts(t) + 1, sizeof *r->px);
+    r->parts = calloc(vt_template_nparts(t) + 1, sizeof *r->parts);
+    vt_error rc = r->px && r->parts
+                      ? vt_docx_writer_open(bytes, len, idx, &r->w, d)
+                      : VT_ERR_NOMEM;
     if (rc != VT_OK) {
+        free(r->px);
+        free(r->parts);
         free(r);
         return rc;
     }
@@ -156,6 +164,10 @@ void vt_renderer_free(vt_renderer *r)
         vt_buf_free(&r->v[f]);
     vt_buf_free(&r->xml);
     vt_buf_free(&r->tmp);
+    for (size_t i = 0; i < vt_template_nparts(r->t); i++)
+        vt_buf_free(&r->px[i]);
+    free(r->px);
+    free(r->parts);
     vt_docx_writer_free(r->w);
     free(r);
 }
@@ -197,7 +209,20 @@ vt_error vt_renderer_run(vt_renderer *r, const vt_plan *p,
     vt_template_fill(r->t, vals, &r->xml);
     if (r->xml.oom || r->tmp.oom)
         return out_of_memory(p, d);
-    return vt_docx_writer_build(r->w, r->xml.data, r->xml.len, pkg, d);
+    /* headers, footers and notes with placeholders are filled the same */
+    size_t np = vt_template_nparts(r->t);
+    vt_docx_part *parts = r->parts;
+    parts[0] = (vt_docx_part){vt_template_part_index(r->t, 0), r->xml.data,
+                              r->xml.len};
+    for (size_t i = 1; i < np; i++) {
+        vt_buf_reset(&r->px[i]);
+        vt_template_fill_part(r->t, i, vals, &r->px[i]);
+        if (r->px[i].oom)
+            return out_of_memory(p, d);
+        parts[i] = (vt_docx_part){vt_template_part_index(r->t, i),
+                                  r->px[i].data, r->px[i].len};
+    }
+    return vt_docx_writer_build_parts(r->w, parts, np, pkg, d);
 }
 
 vt_error vt_render_check_single(const vt_plan *p, vt_diags *d)

@@ -1,7 +1,9 @@
 /*
  * template.h - DOCX templates with {{placeholders}}.
  *
- * Syntax (in the text of word/document.xml, as a clerk types it in Word):
+ * Syntax (in the text of the main document, its headers, footers,
+ * footnotes and endnotes, as a clerk types it in Word; blocks only in the
+ * main document's body):
  *   {{name}}    a scalar: replaced by text, keeping the formatting of the
  *               run where the placeholder starts;
  *   {{>name}}   a block: must be alone in its paragraph, which is replaced
@@ -76,12 +78,23 @@ int vt_template_uses(const vt_template *t, vt_field f);
 const char *vt_template_sect_pr(const vt_template *t);
 const char *vt_template_name(const vt_template *t);
 
-/* Fill the compiled document.xml: values[f] is plain text for scalars
+/* Fill the compiled main document: values[f] is plain text for scalars
  * (escaped here) and WordprocessingML for blocks; NULL counts as empty. */
 void vt_template_fill(const vt_template *t, const char *const *values,
                       vt_buf *out);
 
-/* The package bytes and the index of word/document.xml, for docx.c. */
+/* The compiled parts: 0 is the main document (the part _rels/.rels names,
+ * not always word/document.xml), then every header, footer, footnotes or
+ * endnotes part that holds placeholders.  Each is filled like the main
+ * part and replaces the package entry at its index. */
+size_t vt_template_nparts(const vt_template *t);
+unsigned long long vt_template_part_index(const vt_template *t, size_t i);
+const char *vt_template_part_name(const vt_template *t, size_t i);
+void vt_template_fill_part(const vt_template *t, size_t part,
+                           const char *const *values, vt_buf *out);
+
+/* The package bytes and the entry index of the main document, for
+ * docx.c. */
 const unsigned char *vt_template_package(const vt_template *t, size_t *len,
                                          unsigned long long *doc_index);
 

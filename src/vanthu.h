@@ -67,6 +67,9 @@ typedef struct {
     size_t max_parts;          /* number of entries in a template package */
     size_t max_depth;          /* nesting of sections and items in a plan */
     size_t max_table_cells;    /* cells in one table */
+    size_t max_elements;       /* XML elements, attributes, namespace
+                                  declarations and comments in all the
+                                  parsed parts of a template */
 } vt_limits;
 
 vt_limits vt_limits_default(void);

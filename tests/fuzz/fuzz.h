@@ -51,10 +51,34 @@ void fz_check_xml(const char *what, const char *xml, size_t len);
 /* Abort unless pkg is a package whose word/document.xml is well-formed. */
 void fz_check_docx(const char *what, const void *pkg, size_t len);
 
-/* Render plan through tpl in memory and, when vanthu accepts, check the
- * document with fz_check_docx. */
+/* Render plan through tpl in memory and, when vanthu accepts, check that
+ * every entry of the result inflates with a matching CRC (unzip -t) and
+ * that every part the template filled is well-formed XML. */
 void fz_render_check(const char *what, const vt_plan *plan,
                      const vt_template *tpl, vt_diags *d);
+
+/* The text oracle: a set of Unicode characters.  Whatever vanthu writes
+ * into a w:t must be made of characters the template or the values hold;
+ * a forged slot number that read past the values, or any other bytes from
+ * memory, would show up as characters from nowhere. */
+typedef struct {
+    unsigned char *bits; /* 0x40000 bytes: one bit per code point < 2^21 */
+} fz_chars;
+
+void fz_chars_add(fz_chars *c, const char *s, size_t len);
+/* Add every text and attribute value of an XML part (parsed as libxml2
+ * reads it, so character references count as what they stand for). */
+void fz_chars_add_xml(fz_chars *c, const char *xml, size_t len);
+/* fz_check_xml, and every character in the w:t (any "t") texts of xml
+ * must be in c. */
+void fz_check_text_within(const char *what, const char *xml, size_t len,
+                          const fz_chars *c);
+
+/* fz_render_check, and every character of the filled parts' w:t texts
+ * must be in allowed. */
+void fz_render_check_text(const char *what, const vt_plan *plan,
+                          const vt_template *tpl, const fz_chars *allowed,
+                          vt_diags *d);
 
 /* Abort when an input was refused without a word to the clerk. */
 void fz_check_refusal(const char *what, const vt_diags *d);

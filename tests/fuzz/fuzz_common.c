@@ -156,7 +156,13 @@ static void check_drawing_ids(const char *what, xmlDoc *doc)
     free(ids.v);
 }
 
-void fz_check_xml(const char *what, const char *xml, size_t len)
+static void walk_text(xmlNode *n, fz_chars *c, int check, int only_t,
+                      const char *what);
+
+/* Parse xml once: it must be well-formed, its drawing ids distinct and,
+ * with allowed, its w:t characters all in allowed. */
+static void check_xml(const char *what, const char *xml, size_t len,
+                      const fz_chars *allowed)
 {
     if (len > (size_t)INT32_MAX)
         abort();
@@ -168,7 +174,14 @@ void fz_check_xml(const char *what, const char *xml, size_t len)
         abort();
     }
     check_drawing_ids(what, doc);
+    if (allowed)
+        walk_text((xmlNode *)doc, (fz_chars *)allowed, 1, 1, what);
     xmlFreeDoc(doc);
+}
+
+void fz_check_xml(const char *what, const char *xml, size_t len)
+{
+    check_xml(what, xml, len, NULL);
 }
 
 void fz_check_docx(const char *what, const void *pkg, size_t len)
@@ -183,14 +196,139 @@ void fz_check_docx(const char *what, const void *pkg, size_t len)
     vt_buf_free(&xml);
 }
 
-void fz_render_check(const char *what, const vt_plan *plan,
-                     const vt_template *tpl, vt_diags *d)
+/* Every entry of pkg inflates whole with a matching CRC (what `unzip -t`
+ * checks), every part the template filled is well-formed and, with
+ * allowed, holds no character from nowhere.  One open of the package. */
+static void check_filled(const char *what, const vt_template *tpl,
+                         const void *pkg, size_t len, const fz_chars *allowed)
+{
+    zip_error_t ze;
+    zip_error_init(&ze);
+    zip_source_t *src = zip_source_buffer_create(pkg, len, 0, &ze);
+    zip_t *z = src ? zip_open_from_source(src, ZIP_RDONLY | ZIP_CHECKCONS, &ze)
+                   : NULL;
+    if (!z) {
+        fprintf(stderr, "fuzz: %s is not a readable zip\n", what);
+        abort();
+    }
+    zip_int64_t n = zip_get_num_entries(z, 0);
+    for (zip_int64_t i = 0; i < n; i++) {
+        const char *name = zip_get_name(z, (zip_uint64_t)i, 0);
+        vt_buf b;
+        vt_buf_init(&b);
+        zip_file_t *f = zip_fopen_index(z, (zip_uint64_t)i, 0);
+        char chunk[65536];
+        zip_int64_t got = f ? 0 : -1;
+        while (f && (got = zip_fread(f, chunk, sizeof chunk)) > 0)
+            vt_buf_put(&b, chunk, (size_t)got);
+        if (got < 0 || (f && zip_fclose(f) != 0) || b.oom) {
+            fprintf(stderr, "fuzz: %s: entry %s fails its CRC or inflation\n",
+                    what, name);
+            abort();
+        }
+        for (size_t k = 0; k < vt_template_nparts(tpl); k++) {
+            if (strcmp(name, vt_template_part_name(tpl, k)) != 0)
+                continue;
+            check_xml(what, b.data, b.len, allowed);
+        }
+        vt_buf_free(&b);
+    }
+    zip_discard(z);
+    zip_error_fini(&ze);
+}
+
+void fz_render_check_text(const char *what, const vt_plan *plan,
+                          const vt_template *tpl, const fz_chars *allowed,
+                          vt_diags *d)
 {
     vt_buf pkg;
     vt_buf_init(&pkg);
     if (vt_render_mem(plan, tpl, &pkg, d) == VT_OK)
-        fz_check_docx(what, pkg.data, pkg.len);
+        check_filled(what, tpl, pkg.data, pkg.len, allowed);
     vt_buf_free(&pkg);
+}
+
+void fz_render_check(const char *what, const vt_plan *plan,
+                     const vt_template *tpl, vt_diags *d)
+{
+    fz_render_check_text(what, plan, tpl, NULL, d);
+}
+
+/* ---- the text oracle ------------------------------------------------------ */
+
+/* The code point at s[*i] (loosely decoded: any byte sequence maps to
+ * some number, the same one for the set and for the check). */
+static unsigned next_cp(const unsigned char *p, size_t len, size_t *i)
+{
+    unsigned cp = p[*i];
+    size_t k = cp < 0x80 ? 1 : cp < 0xe0 ? 2 : cp < 0xf0 ? 3 : 4;
+    if (*i + k > len)
+        k = len - *i;
+    for (size_t j = 1; j < k; j++)
+        cp = (cp << 6) | (p[*i + j] & 0x3f);
+    *i += k;
+    return cp & 0x1fffff;
+}
+
+void fz_chars_add(fz_chars *c, const char *s, size_t len)
+{
+    for (size_t i = 0; i < len;) {
+        unsigned cp = next_cp((const unsigned char *)s, len, &i);
+        c->bits[cp >> 3] |= (unsigned char)(1u << (cp & 7));
+    }
+}
+
+static int chars_have(const fz_chars *c, unsigned cp)
+{
+    return c->bits[cp >> 3] & (1u << (cp & 7));
+}
+
+/* Add or check (check != 0) every text node under n; with only_t, text in
+ * elements named "t" only (w:t, a:t). */
+static void walk_text(xmlNode *n, fz_chars *c, int check, int only_t,
+                      const char *what)
+{
+    for (xmlNode *k = n; k; k = k->next) {
+        if ((k->type == XML_TEXT_NODE || k->type == XML_CDATA_SECTION_NODE) &&
+            k->content &&
+            (!only_t || (k->parent && strcmp((const char *)k->parent->name, "t") == 0))) {
+            const char *s = (const char *)k->content;
+            if (!check) {
+                fz_chars_add(c, s, strlen(s));
+                continue;
+            }
+            size_t len = strlen(s);
+            for (size_t i = 0; i < len;) {
+                unsigned cp = next_cp((const unsigned char *)s, len, &i);
+                if (!chars_have(c, cp)) {
+                    fprintf(stderr, "fuzz: %s writes U+%04X, which neither the "
+                                    "template nor the plan holds\n", what, cp);
+                    abort();
+                }
+            }
+        }
+        if (k->type == XML_ELEMENT_NODE && !check)
+            for (xmlAttr *a = k->properties; a; a = a->next)
+                walk_text(a->children, c, 0, 0, what);
+        if (k->type == XML_ELEMENT_NODE || k->type == XML_DOCUMENT_NODE)
+            walk_text(k->children, c, check, only_t, what);
+    }
+}
+
+void fz_chars_add_xml(fz_chars *c, const char *xml, size_t len)
+{
+    xmlDoc *doc = xmlReadMemory(xml, (int)len, "fuzz.xml", NULL,
+                                XML_PARSE_NONET | XML_PARSE_NOERROR |
+                                    XML_PARSE_NOWARNING);
+    if (doc)
+        walk_text((xmlNode *)doc, c, 0, 0, "");
+    xmlFreeDoc(doc);
+}
+
+void fz_check_text_within(const char *what, const char *xml, size_t len,
+                          const fz_chars *c)
+{
+    check_xml(what, xml, len, c);
 }
 
 void fz_check_refusal(const char *what, const vt_diags *d)

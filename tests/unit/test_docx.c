@@ -13,6 +13,7 @@
 #include <zip.h>
 
 #include "docx.h"
+#include "zipmem.h"
 
 static void *read_all(zip_t *z, const char *name, size_t *len)
 {
@@ -85,6 +86,48 @@ static void test_build_is_deterministic(void **state)
     vt_diags_free(&d);
 }
 
+/* Several generated parts (a template's main document and its header)
+ * replace their entries; a folder entry of the template is left out. */
+static void test_build_parts(void **state)
+{
+    (void)state;
+    const char *entries[] = {"word/", "", "word/document.xml", "<old/>",
+                             "word/header1.xml", "<old/>",
+                             "word/styles.xml", "<old/>", NULL};
+    size_t pkg_len;
+    char *pkg = zipmem(&pkg_len, entries, NULL);
+    zip_error_t ze;
+    zip_error_init(&ze);
+    vt_diags d;
+    vt_diags_init(&d);
+    vt_docx_writer *w;
+    assert_int_equal(vt_docx_writer_open((unsigned char *)pkg, pkg_len, 1, &w, &d), VT_OK);
+    vt_docx_part parts[] = {{1, "<doc/>", 6}, {2, "<hdr/>", 6}};
+    vt_buf out;
+    vt_buf_init(&out);
+    assert_int_equal(vt_docx_writer_build_parts(w, parts, 2, &out, &d), VT_OK);
+    zip_source_t *os = zip_source_buffer_create(out.data, out.len, 0, &ze);
+    zip_t *o = zip_open_from_source(os, ZIP_RDONLY | ZIP_CHECKCONS, &ze);
+    assert_non_null(o);
+    assert_int_equal(zip_get_num_entries(o, 0), 3); /* no "word/" */
+    size_t n;
+    char *s = read_all(o, "word/document.xml", &n);
+    assert_string_equal(s, "<doc/>");
+    free(s);
+    s = read_all(o, "word/header1.xml", &n);
+    assert_string_equal(s, "<hdr/>");
+    free(s);
+    s = read_all(o, "word/styles.xml", &n);
+    assert_string_equal(s, "<old/>");
+    free(s);
+    zip_close(o);
+    vt_docx_writer_free(w);
+    vt_buf_free(&out);
+    vt_diags_free(&d);
+    zip_error_fini(&ze);
+    free(pkg);
+}
+
 static void test_write_atomic(void **state)
 {
     (void)state;
@@ -119,6 +162,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_build_is_deterministic),
+        cmocka_unit_test(test_build_parts),
         cmocka_unit_test(test_write_atomic),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

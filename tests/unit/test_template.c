@@ -9,6 +9,8 @@
 #include <cmocka.h>
 #include <zip.h>
 
+#include "zipmem.h"
+
 #include "template.h"
 
 #define DOC_HEAD                                                              \
@@ -17,40 +19,30 @@
     "wordprocessingml/2006/main\"><w:body>"
 #define DOC_TAIL "<w:sectPr><w:pgSz w:w=\"11906\" w:h=\"16838\"/></w:sectPr></w:body></w:document>"
 
-/* A package in memory with the given entries (name, content pairs). */
-static void *make_zip(size_t *len, const char *const *entries)
-{
-    zip_error_t ze;
-    zip_error_init(&ze);
-    zip_source_t *mem = zip_source_buffer_create(NULL, 0, 0, &ze);
-    zip_source_keep(mem);
-    zip_t *z = zip_open_from_source(mem, ZIP_TRUNCATE, &ze);
-    for (const char *const *e = entries; *e; e += 2) {
-        zip_source_t *s = zip_source_buffer(z, e[1], strlen(e[1]), 0);
-        zip_file_add(z, e[0], s, 0);
-    }
-    zip_close(z);
-    zip_stat_t st;
-    zip_source_stat(mem, &st);
-    void *data = malloc(st.size);
-    zip_source_open(mem);
-    zip_source_read(mem, data, st.size);
-    zip_source_close(mem);
-    zip_source_free(mem);
-    zip_error_fini(&ze);
-    *len = st.size;
-    return data;
-}
+/* The two parts every Word package has besides its document. */
+#define CT_XML                                                                \
+    "<Types xmlns=\"http://schemas.openxmlformats.org/package/2006/"          \
+    "content-types\"><Default Extension=\"rels\" ContentType=\"application/" \
+    "vnd.openxmlformats-package.relationships+xml\"/><Default Extension=\"xml\" " \
+    "ContentType=\"application/xml\"/><Override PartName=\"/word/document.xml\" " \
+    "ContentType=\"application/vnd.openxmlformats-officedocument."           \
+    "wordprocessingml.document.main+xml\"/></Types>"
+#define RELS_XML                                                              \
+    "<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/"  \
+    "relationships\"><Relationship Id=\"rId1\" Type=\"http://schemas."       \
+    "openxmlformats.org/officeDocument/2006/relationships/officeDocument\" "  \
+    "Target=\"word/document.xml\"/></Relationships>"
+
 
 static vt_error open_doc(const char *body, vt_template **t, vt_diags *d)
 {
     vt_buf doc;
     vt_buf_init(&doc);
     vt_buf_printf(&doc, "%s%s%s", DOC_HEAD, body, DOC_TAIL);
-    const char *entries[] = {"[Content_Types].xml", "<Types/>",
-                             "word/document.xml", doc.data, NULL};
+    const char *entries[] = {"[Content_Types].xml", CT_XML, "_rels/.rels",
+                             RELS_XML, "word/document.xml", doc.data, NULL};
     size_t len;
-    void *zip = make_zip(&len, entries);
+    void *zip = zipmem(&len, entries, NULL);
     vt_error rc = vt_template_open_mem("t.docx", zip, len, NULL, t, d);
     free(zip);
     vt_buf_free(&doc);
@@ -121,6 +113,69 @@ static void test_block_and_condition(void **state)
     assert_null(strstr(out, "{{"));
     free(out);
     vt_template_free(t);
+    vt_diags_free(&d);
+}
+
+/* A header related by the document is compiled and filled like the body;
+ * several conditions in one paragraph must all hold; a forged mark is
+ * refused wherever it stands. */
+#define DOC_RELS_HDR                                                          \
+    "<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/"  \
+    "relationships\"><Relationship Id=\"rId4\" Type=\"http://schemas."       \
+    "openxmlformats.org/officeDocument/2006/relationships/header\" "          \
+    "Target=\"header1.xml\"/></Relationships>"
+
+static void test_header_and_conditions(void **state)
+{
+    (void)state;
+    vt_diags d;
+    vt_diags_init(&d);
+    vt_buf doc;
+    vt_buf_init(&doc);
+    vt_buf_printf(&doc, "%s%s%s", DOC_HEAD,
+                  "<w:p><w:r><w:t>{{?chair}}{{?venue}}BOTH</w:t></w:r></w:p>",
+                  DOC_TAIL);
+    const char *entries[] = {
+        "[Content_Types].xml", CT_XML, "_rels/.rels", RELS_XML,
+        "word/document.xml", doc.data, "word/_rels/document.xml.rels", DOC_RELS_HDR,
+        "word/header1.xml",
+        "<w:hdr xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/"
+        "2006/main\"><w:p><w:r><w:t>Số {{number}}</w:t></w:r></w:p></w:hdr>",
+        NULL};
+    size_t len;
+    void *zip = zipmem(&len, entries, NULL);
+    vt_template *t = NULL;
+    assert_int_equal(vt_template_open_mem("h.docx", zip, len, NULL, &t, &d), VT_OK);
+    assert_int_equal(vt_template_nparts(t), 2);
+    assert_string_equal(vt_template_part_name(t, 1), "word/header1.xml");
+    assert_true(vt_template_uses(t, VT_F_NUMBER));
+    const char *vals[VT_F__COUNT] = {0};
+    vals[VT_F_NUMBER] = "12 & 13";
+    vals[VT_F_CHAIR] = "A";
+    vt_buf out;
+    vt_buf_init(&out);
+    vt_template_fill_part(t, 1, vals, &out);
+    assert_non_null(strstr(out.data, "<w:t xml:space=\"preserve\">Số 12 &amp; 13</w:t>"));
+    assert_non_null(strstr(out.data, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"));
+    char *body = fill(t, vals);
+    assert_null(strstr(body, "BOTH")); /* venue empty */
+    free(body);
+    vals[VT_F_VENUE] = "B";
+    body = fill(t, vals);
+    assert_non_null(strstr(body, "BOTH"));
+    free(body);
+    vt_buf_free(&out);
+    vt_template_free(t);
+    free(zip);
+    /* forged marks, by reference, in text and attribute */
+    assert_int_equal(open_doc("<w:p><w:r><w:t>&#xE000;S99&#xE001;</w:t></w:r></w:p>"
+                              "<w:p><w:pPr><w:pStyle w:val=\"&#57344;\"/></w:pPr></w:p>",
+                              &t, &d), VT_ERR_TEMPLATE);
+    assert_null(t);
+    assert_int_equal(d.count, 2);
+    assert_non_null(strstr(d.msgs[0], "text in <w:t> holds the private characters"));
+    assert_non_null(strstr(d.msgs[1], "<w:pStyle> holds the private characters"));
+    vt_buf_free(&doc);
     vt_diags_free(&d);
 }
 
@@ -202,28 +257,28 @@ static void test_bad_packages(void **state)
     assert_int_equal(vt_template_open_mem("x.docx", "not a zip", 9, NULL, &t, &d), VT_ERR_ZIP);
     assert_non_null(strstr(d.msgs[0], "x.docx: not a DOCX file"));
     size_t len;
-    const char *no_doc[] = {"[Content_Types].xml", "<Types/>", NULL};
-    void *z = make_zip(&len, no_doc);
+    const char *no_doc[] = {"[Content_Types].xml", CT_XML, "_rels/.rels", RELS_XML, NULL};
+    void *z = zipmem(&len, no_doc, NULL);
     assert_int_equal(vt_template_open_mem("y.docx", z, len, NULL, &t, &d), VT_ERR_ZIP);
-    assert_non_null(strstr(d.msgs[1], "has no word/document.xml"));
+    assert_non_null(strstr(d.msgs[1], "names the main document \"word/document.xml\", which the package does not have"));
     free(z);
-    const char *evil[] = {"[Content_Types].xml", "<Types/>", "word/document.xml",
+    const char *evil[] = {"[Content_Types].xml", CT_XML, "_rels/.rels", RELS_XML, "word/document.xml",
                           DOC_HEAD DOC_TAIL, "../evil", "x", NULL};
-    z = make_zip(&len, evil);
+    z = zipmem(&len, evil, NULL);
     assert_int_equal(vt_template_open_mem("z.docx", z, len, NULL, &t, &d), VT_ERR_ZIP);
     assert_non_null(strstr(d.msgs[2], "unsafe part name \"../evil\""));
     free(z);
-    const char *abs_name[] = {"[Content_Types].xml", "<Types/>", "word/document.xml",
+    const char *abs_name[] = {"[Content_Types].xml", CT_XML, "_rels/.rels", RELS_XML, "word/document.xml",
                               DOC_HEAD DOC_TAIL, "/etc/x", "x", NULL};
-    z = make_zip(&len, abs_name);
+    z = zipmem(&len, abs_name, NULL);
     assert_int_equal(vt_template_open_mem("a.docx", z, len, NULL, &t, &d), VT_ERR_ZIP);
     free(z);
     /* a part inflating past the limit is refused while reading */
     vt_limits lim = vt_limits_default();
     lim.max_part_bytes = 100;
-    const char *big[] = {"[Content_Types].xml", "<Types/>", "word/document.xml",
+    const char *big[] = {"[Content_Types].xml", CT_XML, "_rels/.rels", RELS_XML, "word/document.xml",
                          DOC_HEAD "<w:p/><w:p/><w:p/><w:p/><w:p/><w:p/><w:p/>" DOC_TAIL, NULL};
-    z = make_zip(&len, big);
+    z = zipmem(&len, big, NULL);
     assert_int_equal(vt_template_open_mem("b.docx", z, len, &lim, &t, &d), VT_ERR_LIMIT);
     free(z);
     assert_null(t);
@@ -236,6 +291,7 @@ int main(void)
         cmocka_unit_test(test_scalar_split_across_runs),
         cmocka_unit_test(test_block_and_condition),
         cmocka_unit_test(test_duplicate_drawing_ids),
+        cmocka_unit_test(test_header_and_conditions),
         cmocka_unit_test(test_placeholder_errors),
         cmocka_unit_test(test_bad_packages),
     };
