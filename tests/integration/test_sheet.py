@@ -361,7 +361,7 @@ def test_export(vanthu, src, tmp, env, office):
           'LibreOffice Calc opens the workbook and reads the CSV book\'s cells')
     r = run([vanthu, 'register', 'export', '--format', 'xls', '-o', os.path.join(d, 'x'), '--register', reg],
             env=env)
-    check(r.returncode == 2 and 'csv, docx or xlsx' in r.stderr, 'an unknown format is bad usage')
+    check(r.returncode == 2 and 'csv, docx, xlsx or pdf' in r.stderr, 'an unknown format is bad usage')
 
 
 class Calc(Office):
