@@ -601,7 +601,8 @@ static int check_dir(void *ctx, const char *dir)
 }
 
 vt_error vt_book_verify(vt_register *r, int year, const char *nss_dir,
-                        FILE *report, size_t *checked, vt_diags *d)
+                        FILE *report, size_t *checked, size_t pdfs[2],
+                        vt_diags *d)
 {
     verifier v = {r, report, year, nss_dir, 0, 0, 0, 0, 0, 0};
     vt_reg_filter f = {.year = year};
@@ -609,12 +610,8 @@ vt_error vt_book_verify(vt_register *r, int year, const char *nss_dir,
     if (rc == VT_OK && !v.oom)
         rc = vt_register_archive_dirs(r, check_dir, &v, d);
     *checked = v.checked;
-    if (rc == VT_OK && (v.signed_ok || v.unsigned_pdfs))
-        fprintf(report, "%zu archived PDF%s signed and valid%s, %zu not "
-                        "signed\n", v.signed_ok, v.signed_ok == 1 ? "" : "s",
-                nss_dir ? " (trusted)" : " (integrity; trust not checked "
-                                         "without --nss-dir)",
-                v.unsigned_pdfs);
+    pdfs[0] = v.signed_ok;
+    pdfs[1] = v.unsigned_pdfs;
     if (v.oom && (rc == VT_OK || rc == VT_ERR_USAGE))
         rc = VT_ERR_NOMEM;
     if (rc == VT_OK && v.bad)

@@ -177,7 +177,8 @@ static const char REGISTER_HELP[] =
     "  --register FILE      the register (default: $VANTHU_REGISTER, else\n"
     "                       out/register.sqlite)\n"
     "  --wait SECONDS       how long to wait for a busy register (10)\n"
-    "exit codes: verify gives 1 when a file is missing or changed.\n";
+    "exit codes: verify gives 1 when a file is missing or changed, or an\n"
+    "archived PDF's signature is broken or (with --nss-dir) untrusted.\n";
 
 static const char PACK_HELP[] =
     "usage: vanthu pack DIR... -o OUT.docx\n"
@@ -921,11 +922,18 @@ static vt_error register_export(const opts *o, vt_register *reg, vt_diags *d)
 static vt_error register_verify(const opts *o, vt_register *reg,
                                 const char *nss_dir, vt_diags *d)
 {
-    size_t checked = 0;
-    vt_error rc = vt_book_verify(reg, o->year, nss_dir, stdout, &checked, d);
+    size_t checked = 0, pdfs[2] = {0, 0};
+    vt_error rc = vt_book_verify(reg, o->year, nss_dir, stdout, &checked,
+                                 pdfs, d);
     if (rc == VT_OK)
         printf("%zu archived file%s match the register\n", checked,
                checked == 1 ? "" : "s");
+    if (rc == VT_OK && (pdfs[0] || pdfs[1]))
+        printf("%zu archived PDF%s signed and valid%s, %zu not signed\n",
+               pdfs[0], pdfs[0] == 1 ? "" : "s",
+               nss_dir ? " (trusted)" : " (integrity; trust not checked "
+                                        "without --nss-dir)",
+               pdfs[1]);
     return rc;
 }
 
