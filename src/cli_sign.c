@@ -2,7 +2,8 @@
  * cli_sign.c - `vanthu sign` and `vanthu verify-signature`.
  *
  * Thin: the options, then vt_pdf_sign_file or vt_pdf_verify_file
- * (sign.c).  There is deliberately no option that takes a password: a
+ * (sign.c); also the signing flags of `issue --sign` and the --nss-dir
+ * of `register verify`, so every command reads them by the same rules.  There is deliberately no option that takes a password: a
  * command line is visible to every user through `ps`, so the password or
  * PIN comes from --password-file or from a prompt on the terminal.
  */
@@ -128,6 +129,9 @@ static const char *flag_value(int argc, char **argv, int *i, const char *name,
     return argv[++*i];
 }
 
+/* issue's signing flags, taken out before issue's own parser (which
+ * knows nothing of NSS) sees the rest; the same rules as `vanthu sign`:
+ * --password-file only in full, and no option takes a password. */
 int vt_cli_sign_flags(int *argc, char **argv, vt_sign_opts *o, int *sign)
 {
     static const char *const names[] = {"--nss-dir", "--nick",
@@ -182,6 +186,8 @@ int vt_cli_sign_flags(int *argc, char **argv, vt_sign_opts *o, int *sign)
     return 0;
 }
 
+/* register verify's --nss-dir, taken out the same way so that the
+ * register commands' shared option table stays as it is. */
 int vt_cli_nss_flag(int *argc, char **argv, const char **nss_dir)
 {
     *nss_dir = NULL;
