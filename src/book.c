@@ -25,6 +25,7 @@
 #include "model.h"
 #include "ooxml.h"
 #include "sha256.h"
+#include "sign.h"
 #include "template.h"
 #include "vn_text.h"
 
@@ -429,7 +430,8 @@ typedef struct {
     vt_register *r;
     FILE *report;
     int year;
-    size_t checked, bad, orphans;
+    const char *nss_dir; /* trust for signatures; NULL: integrity only */
+    size_t checked, bad, orphans, signed_ok, unsigned_pdfs;
     int oom;
 } verifier;
 
@@ -480,6 +482,43 @@ static const char *hash_file(const char *path, char hex[65])
     return NULL;
 }
 
+static int is_pdf(const char *path)
+{
+    size_t n = strlen(path);
+    return n > 4 && strcmp(path + n - 4, ".pdf") == 0;
+}
+
+/* An archived PDF whose bytes match the register: its signatures, if it
+ * has any, must verify too (a signature invalid from the start, or a
+ * certificate not trusted in --nss-dir, is caught here; a changed byte
+ * was already caught by the SHA-256).  An unsigned PDF is counted, not
+ * an error: `issue --pdf` without --sign archives one. */
+static void check_signatures(verifier *v, const vt_reg_entry *e,
+                             const char *full)
+{
+    vt_diags sd;
+    vt_diags_init(&sd);
+    vt_sig_report rep;
+    vt_error rc = vt_pdf_verify_file(full, v->nss_dir, &rep, &sd);
+    if (rc == VT_ERR_NOMEM)
+        v->oom = 1;
+    else if (rc == VT_ERR_SIGNATURE && rep.n == 0)
+        v->unsigned_pdfs++;
+    else if (rc == VT_OK)
+        v->signed_ok++;
+    else {
+        v->bad++;
+        for (size_t i = 0; i < sd.count; i++)
+            fprintf(v->report, "%s (số %s, %s)\n", sd.msgs[i], e->ky_hieu,
+                    e->date);
+        if (sd.count == 0)
+            fprintf(v->report, "%s: the signature does not verify (số %s, "
+                               "%s)\n", full, e->ky_hieu, e->date);
+    }
+    vt_sig_report_free(&rep);
+    vt_diags_free(&sd);
+}
+
 static int check_file(void *ctx, const vt_reg_entry *e, const char *path,
                       const char *sha256)
 {
@@ -501,6 +540,8 @@ static int check_file(void *ctx, const vt_reg_entry *e, const char *path,
             fprintf(v->report, ": SHA-256 %s, the register has %s", actual,
                     sha256);
         fputc('\n', v->report);
+    } else if (is_pdf(full)) {
+        check_signatures(v, e, full);
     }
     free(full);
     return 0;
@@ -559,20 +600,24 @@ static int check_dir(void *ctx, const char *dir)
     return v->oom;
 }
 
-vt_error vt_book_verify(vt_register *r, int year, FILE *report,
-                        size_t *checked, vt_diags *d)
+vt_error vt_book_verify(vt_register *r, int year, const char *nss_dir,
+                        FILE *report, size_t *checked, size_t pdfs[2],
+                        vt_diags *d)
 {
-    verifier v = {r, report, year, 0, 0, 0, 0};
+    verifier v = {r, report, year, nss_dir, 0, 0, 0, 0, 0, 0};
     vt_reg_filter f = {.year = year};
     vt_error rc = vt_register_files(r, &f, check_file, &v, d);
     if (rc == VT_OK && !v.oom)
         rc = vt_register_archive_dirs(r, check_dir, &v, d);
     *checked = v.checked;
+    pdfs[0] = v.signed_ok;
+    pdfs[1] = v.unsigned_pdfs;
     if (v.oom && (rc == VT_OK || rc == VT_ERR_USAGE))
         rc = VT_ERR_NOMEM;
     if (rc == VT_OK && v.bad)
         vt_diags_addf(d, "%s: %zu of %zu archived files do not match the "
-                         "register",
+                         "register or carry a signature that does not "
+                         "verify",
                       vt_register_dir(r), v.bad, v.checked);
     if (rc == VT_OK && v.orphans)
         vt_diags_addf(d, "%s: %zu name%s in the archive folders that no "

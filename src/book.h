@@ -25,9 +25,14 @@ typedef struct {
 vt_error vt_book_export(vt_register *r, const vt_book_opts *o,
                         const char *out_path, vt_diags *d);
 
-/* Check every archived file of year (0: all) against its SHA-256; each
- * missing or changed file is a line on report.  VT_ERR_MISMATCH if any. */
-vt_error vt_book_verify(vt_register *r, int year, FILE *report,
-                        size_t *checked, vt_diags *d);
+/* Check every archived file of year (0: all) against its SHA-256, and
+ * the signatures of every signed archived PDF (trusted CAs from nss_dir;
+ * NULL: integrity only); each missing or changed file, or broken or
+ * untrusted signature, is a line on report.  VT_ERR_MISMATCH if any.
+ * pdfs[0] gets the number of signed PDFs that verified, pdfs[1] of
+ * unsigned ones. */
+vt_error vt_book_verify(vt_register *r, int year, const char *nss_dir,
+                        FILE *report, size_t *checked, size_t pdfs[2],
+                        vt_diags *d);
 
 #endif

@@ -143,6 +143,10 @@ static const char ISSUE_HELP[] =
     "                       series\n"
     "  --pdf                archive a PDF/A beside the DOCX, both with their\n"
     "                       SHA-256 (LibreOffice; --pdf-timeout S)\n"
+    "  --sign --nss-dir DIR --nick NAME [--password-file F] [--etsi]\n"
+    "                       sign that PDF (implies --pdf) before the number\n"
+    "                       is recorded, as `vanthu sign` does; if signing\n"
+    "                       fails, no number is given and nothing archived\n"
     "  --wait SECONDS       how long to wait for another clerk holding the\n"
     "                       register before giving up (10)\n"
     "A plan that carries its own <number> is checked against the register:\n"
@@ -165,14 +169,18 @@ static const char REGISTER_HELP[] =
     "                       CSV for a spreadsheet, or the printable DOCX\n"
     "  note N/YEAR [--sent YYYY-MM-DD] [--received-by NAME] [--note TEXT]\n"
     "                       fill ngày chuyển, ký nhận and ghi chú\n"
-    "  verify [--year Y]    check every archived file against its SHA-256\n"
+    "  verify [--year Y] [--nss-dir DIR]\n"
+    "                       check every archived file against its SHA-256\n"
+    "                       and every signed archived PDF's signatures\n"
+    "                       (trusted CAs from DIR; without it, integrity)\n"
     "  agency [ABBR [--name N] [--parent P] [--series shared|per-type]\n"
     "         [--book N]]   show or set an agency's settings\n"
     "options for every register command:\n"
     "  --register FILE      the register (default: $VANTHU_REGISTER, else\n"
     "                       out/register.sqlite)\n"
     "  --wait SECONDS       how long to wait for a busy register (10)\n"
-    "exit codes: verify gives 1 when a file is missing or changed.\n";
+    "exit codes: verify gives 1 when a file is missing or changed, or an\n"
+    "archived PDF's signature is broken or (with --nss-dir) untrusted.\n";
 
 static const char PACK_HELP[] =
     "usage: vanthu pack DIR... -o OUT.docx\n"
@@ -639,7 +647,10 @@ static int cmd_issue(int argc, char **argv)
     vt_issue_result res = {0};
     vt_error rc = VT_OK;
     vt_cli_pdf pdf;
-    if (vt_cli_pdf_flags(&argc, argv, &pdf) != 0)
+    vt_sign_opts so;
+    int sign = 0;
+    if (vt_cli_pdf_flags(&argc, argv, &pdf) != 0 ||
+        vt_cli_sign_flags(&argc, argv, &so, &sign) != 0)
         return VT_EXIT_USAGE;
     int code = one_plan(argc, argv, G_ISSUE | G_REG, ISSUE_HELP, &o, &plan,
                         &tpl, &rc, &d);
@@ -649,8 +660,10 @@ static int cmd_issue(int argc, char **argv)
     vt_pdf_opts po;
     vt_pdf_opts_init(&po);
     po.timeout_s = pdf.timeout_s;
-    if (pdf.beside)
+    if (pdf.beside || sign) /* --sign signs the PDF: it implies --pdf */
         o.iss.pdf = &po;
+    if (sign)
+        o.iss.sign = &so;
     if (rc == VT_OK)
         rc = open_register(&o, 0, &reg, &d);
     if (rc == VT_OK)
@@ -911,13 +924,21 @@ static vt_error register_export(const opts *o, vt_register *reg, vt_diags *d)
     return rc;
 }
 
-static vt_error register_verify(const opts *o, vt_register *reg, vt_diags *d)
+static vt_error register_verify(const opts *o, vt_register *reg,
+                                const char *nss_dir, vt_diags *d)
 {
-    size_t checked = 0;
-    vt_error rc = vt_book_verify(reg, o->year, stdout, &checked, d);
+    size_t checked = 0, pdfs[2] = {0, 0};
+    vt_error rc = vt_book_verify(reg, o->year, nss_dir, stdout, &checked,
+                                 pdfs, d);
     if (rc == VT_OK)
         printf("%zu archived file%s match the register\n", checked,
                checked == 1 ? "" : "s");
+    if (rc == VT_OK && (pdfs[0] || pdfs[1]))
+        printf("%zu archived PDF%s signed and valid%s, %zu not signed\n",
+               pdfs[0], pdfs[0] == 1 ? "" : "s",
+               nss_dir ? " (trusted)" : " (integrity; trust not checked "
+                                        "without --nss-dir)",
+               pdfs[1]);
     return rc;
 }
 
@@ -963,6 +984,9 @@ static int cmd_register(int argc, char **argv)
                 REGISTER_HELP);
         return VT_EXIT_USAGE;
     }
+    const char *nss_dir = NULL; /* verify --nss-dir: signatures' trust */
+    if (k == 4 && vt_cli_nss_flag(&argc, argv, &nss_dir) != 0)
+        return VT_EXIT_USAGE;
     opts o;
     int i = parse_opts(argc - 1, argv + 1, &o, G_REG | G_BOOK | G_ISSUE);
     if (i < 0)
@@ -991,7 +1015,7 @@ static int cmd_register(int argc, char **argv)
         case 1: rc = register_show(&o, reg, arg, &d); break;
         case 2: rc = register_void(&o, reg, arg, &d); break;
         case 3: rc = register_export(&o, reg, &d); break;
-        case 4: rc = register_verify(&o, reg, &d); break;
+        case 4: rc = register_verify(&o, reg, nss_dir, &d); break;
         case 5: rc = register_agency(&o, reg, arg, &d); break;
         default: rc = register_note(&o, reg, arg, &d); break;
         }

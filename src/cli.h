@@ -11,6 +11,7 @@
 #define VT_CLI_H
 
 #include "book.h"
+#include "sign.h"
 #include "vanthu.h"
 
 /* Print the diagnostics to stderr, free them, and map rc to an exit
@@ -41,5 +42,12 @@ vt_error vt_cli_book_pdf(vt_register *reg, const vt_book_opts *b,
 /* cli_sign.c: vanthu sign, vanthu verify-signature */
 int vt_cmd_sign(int argc, char **argv);
 int vt_cmd_verify_signature(int argc, char **argv);
+/* issue's flags --sign, --nss-dir DIR, --nick NAME, --password-file FILE
+ * and --etsi, taken out of argv before issue parses the rest (like
+ * vt_cli_pdf_flags); -1 after a usage message. */
+int vt_cli_sign_flags(int *argc, char **argv, vt_sign_opts *o, int *sign);
+/* register verify's --nss-dir DIR (trust for the archived PDFs'
+ * signatures), taken out of argv the same way. */
+int vt_cli_nss_flag(int *argc, char **argv, const char **nss_dir);
 
 #endif

@@ -2,7 +2,8 @@
  * cli_sign.c - `vanthu sign` and `vanthu verify-signature`.
  *
  * Thin: the options, then vt_pdf_sign_file or vt_pdf_verify_file
- * (sign.c).  There is deliberately no option that takes a password: a
+ * (sign.c); also the signing flags of `issue --sign` and the --nss-dir
+ * of `register verify`, so every command reads them by the same rules.  There is deliberately no option that takes a password: a
  * command line is visible to every user through `ps`, so the password or
  * PIN comes from --password-file or from a prompt on the terminal.
  */
@@ -106,6 +107,108 @@ int vt_cmd_sign(int argc, char **argv)
     if (rc == VT_OK)
         printf("%s: signed by \"%s\" into %s\n", argv[optind], o.nick, output);
     return vt_cli_finish(rc, &d);
+}
+
+/* The value of a flag "--name VALUE" or "--name=VALUE" at argv[*i], or
+ * NULL when argv[*i] is not that flag; *missing when it has no value. */
+static const char *flag_value(int argc, char **argv, int *i, const char *name,
+                              int *missing)
+{
+    size_t n = strlen(name);
+    const char *a = argv[*i];
+    if (strncmp(a, name, n) != 0)
+        return NULL;
+    if (a[n] == '=')
+        return a + n + 1;
+    if (a[n] != 0)
+        return NULL;
+    if (*i + 1 >= argc) {
+        *missing = 1;
+        return NULL;
+    }
+    return argv[++*i];
+}
+
+/* issue's signing flags, taken out before issue's own parser (which
+ * knows nothing of NSS) sees the rest; the same rules as `vanthu sign`:
+ * --password-file only in full, and no option takes a password. */
+int vt_cli_sign_flags(int *argc, char **argv, vt_sign_opts *o, int *sign)
+{
+    static const char *const names[] = {"--nss-dir", "--nick",
+                                        "--password-file"};
+    memset(o, 0, sizeof *o);
+    *sign = 0;
+    int out = 1, given = 0;
+    for (int i = 1; i < *argc; i++) {
+        const char *a = argv[i], *v = NULL;
+        int missing = 0, k = 0;
+        if (strcmp(a, "--") == 0) {
+            while (i < *argc)
+                argv[out++] = argv[i++];
+            break;
+        }
+        for (; k < 3 && !v && !missing; k++)
+            v = flag_value(*argc, argv, &i, names[k], &missing);
+        if (missing) {
+            fprintf(stderr, "vanthu %s: %s needs a value\n", argv[0],
+                    names[k - 1]);
+            return -1;
+        }
+        if (v) {
+            const char **slot[] = {&o->nss_dir, &o->nick, &o->password_file};
+            *slot[k - 1] = v;
+            given = 1;
+        } else if (strcmp(a, "--sign") == 0) {
+            *sign = 1;
+        } else if (strcmp(a, "--etsi") == 0) {
+            o->etsi = 1;
+            given = 1;
+        } else if (strncmp(a, "--pass", 6) == 0) {
+            fprintf(stderr, "vanthu %s: write --password-file FILE in full; "
+                            "no option takes the password itself\n", argv[0]);
+            return -1;
+        } else {
+            argv[out++] = argv[i];
+        }
+    }
+    *argc = out;
+    argv[out] = NULL;
+    if (given && !*sign) {
+        fprintf(stderr, "vanthu %s: --nss-dir, --nick, --password-file and "
+                        "--etsi go with --sign\n", argv[0]);
+        return -1;
+    }
+    if (*sign && (!o->nss_dir || !o->nick)) {
+        fprintf(stderr, "vanthu %s: --sign needs --nss-dir DIR and --nick "
+                        "NAME\n", argv[0]);
+        return -1;
+    }
+    return 0;
+}
+
+/* register verify's --nss-dir, taken out the same way so that the
+ * register commands' shared option table stays as it is. */
+int vt_cli_nss_flag(int *argc, char **argv, const char **nss_dir)
+{
+    *nss_dir = NULL;
+    int out = 1;
+    for (int i = 1; i < *argc; i++) {
+        int missing = 0;
+        const char *v = strcmp(argv[i], "--") == 0
+                            ? NULL
+                            : flag_value(*argc, argv, &i, "--nss-dir", &missing);
+        if (missing) {
+            fprintf(stderr, "vanthu %s: --nss-dir needs a folder\n", argv[0]);
+            return -1;
+        }
+        if (v)
+            *nss_dir = v;
+        else
+            argv[out++] = argv[i];
+    }
+    *argc = out;
+    argv[out] = NULL;
+    return 0;
 }
 
 static void print_sig(const vt_sig_report *rep, size_t i)

@@ -130,6 +130,7 @@ typedef struct {
     vt_date date;
     vt_issue_result *res;
     const struct vt_pdf_opts *pdf;
+    const vt_sign_opts *sign;
 } issue_ctx;
 
 /* "2026-05-ke-hoach-pgddt.docx", "mat-2026-05-ke-hoach-pgddt.docx",
@@ -210,6 +211,41 @@ static vt_error write_failed(const char *path, int err, vt_diags *d)
     return VT_ERR_IO;
 }
 
+/* issue --sign: the archived PDF, just written and not yet recorded,
+ * replaced atomically by its signed copy; sha becomes the signed file's,
+ * the one the register records.  On failure (wrong password, expired
+ * certificate, unknown nickname) the PDF is removed, so the issue's
+ * failure path leaves nothing: no number, no file. */
+static vt_error sign_archived(const char *pdf, const vt_sign_opts *o,
+                              char sha[65], vt_diags *d)
+{
+    char *in = NULL, *out = NULL, *dir = vt_path_dir(pdf);
+    size_t len = 0, out_len = 0;
+    vt_error rc = dir ? VT_OK : VT_ERR_NOMEM;
+    if (rc == VT_OK && vt_read_file(pdf, VT_SIGN_MAX_PDF, &in, &len) != 0) {
+        vt_diags_addf(d, "%s: cannot read back the archived PDF to sign it",
+                      pdf);
+        rc = VT_ERR_IO;
+    }
+    if (rc == VT_OK)
+        rc = vt_pdf_sign(pdf, in, len, o, &out, &out_len, d);
+    if (rc == VT_OK)
+        rc = vt_write_atomic(pdf, out, out_len, VT_WRITE_SYNC, d);
+    if (rc == VT_OK && vt_fsync_dir(dir) != 0) {
+        vt_diags_addf(d, "%s: cannot flush the archive folder: %s", dir,
+                      strerror(errno));
+        rc = VT_ERR_IO;
+    }
+    if (rc == VT_OK)
+        vt_sha256_hex(out, out_len, sha);
+    else
+        unlink(pdf);
+    free(in);
+    free(out);
+    free(dir);
+    return rc;
+}
+
 /* issue --pdf: the PDF beside the archived DOCX, in the same transaction:
  * if it fails, the register removes the DOCX and gives no number. */
 static vt_error issue_pdf(issue_ctx *c, const vt_buf *pkg, const char *docx,
@@ -230,6 +266,8 @@ static vt_error issue_pdf(issue_ctx *c, const vt_buf *pkg, const char *docx,
     free(want);
     vt_error rc = vt_pdf_archive(c->pdf, pkg->data, pkg->len, docx, &c->date,
                                  &pdf, sha, d);
+    if (rc == VT_OK && c->sign)
+        rc = sign_archived(pdf, c->sign, sha, d);
     if (rc == VT_OK && vt_reg_files_add(files, 0, pdf, sha) != 0) {
         unlink(pdf);
         rc = VT_ERR_NOMEM;
@@ -409,7 +447,7 @@ vt_error vt_issue(vt_register *reg, const vt_plan *plan,
     vt_error rc = vt_render_check_single(plan, d);
     if (rc != VT_OK)
         return rc;
-    issue_ctx c = {reg, plan, tpl, NULL, {0, 0, 0}, res, o->pdf};
+    issue_ctx c = {reg, plan, tpl, NULL, {0, 0, 0}, res, o->pdf, o->sign};
     vt_issue_date(plan, o, &c.date.year, &c.date.month, &c.date.day);
     archive_folder f;
     rc = archive_dir(reg, o, c.date.year, &f, d);

@@ -7,6 +7,7 @@
 #define VT_ISSUE_H
 
 #include "register.h"
+#include "sign.h"
 #include "vanthu.h"
 
 typedef struct {
@@ -16,6 +17,7 @@ typedef struct {
                              it has a whole one, else today */
     int allow_backdate; /* accept a date before the series' last */
     const struct vt_pdf_opts *pdf; /* issue --pdf: archive a PDF too (pdf.h) */
+    const vt_sign_opts *sign; /* issue --sign: that PDF signed (needs pdf) */
 } vt_issue_opts;
 
 typedef struct {

@@ -122,6 +122,55 @@ PDFS = [
 NO_PAGE_NEEDED = ('no-pages', 'page-tree-loop', 'annots-not-array', 'acroform-not-dict')
 
 
+def issue_cases(vanthu, source, build, tmp, env, db, pw, other, sign):
+    """issue --sign and register verify: a converter faked through
+    VANTHU_SOFFICE (it copies a small good PDF), so no LibreOffice is
+    needed.  A signature that cannot be made gives no number and leaves
+    nothing in the archive folder; flags that do not fit are usage errors;
+    a signature the given database does not trust fails register verify."""
+    fake = os.path.join(tmp, 'soffice-copy')
+    with open(fake, 'w') as f:
+        f.write('#!/bin/sh\nout=; prev=; for a in "$@"; do [ "$prev" = --outdir ] && out=$a; prev=$a; done\n'
+                'for a in "$@"; do case $a in *.docx) cp %s "$out/$(basename "$a" .docx).pdf";; esac; done\n'
+                % os.path.join(tmp, 'good.pdf'))
+    os.chmod(fake, 0o755)
+    e = dict(env, VANTHU_SOFFICE=fake, VANTHU_TEMPLATES=os.path.join(build, 'templates'))
+    plan = os.path.join(source, 'plans', 'muong-cha-2023-ke-hoach-sinh-hoat-cum-truong.xml')
+    regdir = os.path.join(tmp, 'reg')
+    os.makedirs(regdir)
+    reg = os.path.join(regdir, 'register.sqlite')
+    arch = os.path.join(tmp, 'archive')
+    os.makedirs(arch)
+    base = ['issue', plan, '--register', reg, '--date', '2026-11-23', '-o', arch]
+    expired = ['--sign', '--nss-dir', db, '--nick', 'expired', '--password-file', pw]
+    for label, args, code, pattern in (
+            ('expired certificate', base + expired, 1, r'expired'),
+            ('unknown nickname', base + ['--sign', '--nss-dir', db, '--nick', 'x', '--password-file', pw], 1,
+             r'no certificate with this nickname'),
+            ('missing database', base + ['--sign', '--nss-dir', os.path.join(tmp, 'nodb'), '--nick', 'signer',
+                                         '--password-file', pw], 3, r'nodb'),
+            ('--sign without --nick', base + ['--sign', '--nss-dir', db], 2, r'--sign needs --nss-dir DIR and --nick'),
+            ('--nick without --sign', base + ['--pdf', '--nick', 'signer'], 2, r'go with --sign'),
+            ('--password', base + ['--sign', '--nss-dir', db, '--nick', 'signer', '--password', PASSWORD], 2,
+             r'no option takes the password itself'),
+            ('--nss-dir without a value', base + ['--sign', '--nick', 'signer', '--nss-dir'], 2, r'needs a value')):
+        r = run_case(vanthu, args, e)
+        expect('issue %s' % label, r, code, pattern, arch)
+        listed = run([vanthu, 'register', 'list', '--register', reg]) if os.path.exists(reg) else None
+        check(listed is None or listed.stdout.strip() == '', 'issue %s: no number given' % label)
+    r = run_case(vanthu, base + ['--sign'] + sign, e)
+    check(r is not None and r.returncode == 0 and '01/KH' in r.stdout,
+          'issue --sign with a good certificate takes number 01 (%s)' % (r.stderr.strip() if r else 'timeout'))
+    r = run_case(vanthu, ['register', 'verify', '--register', reg, '--nss-dir'], e)
+    expect('register verify --nss-dir without a folder', r, 2, r'needs a folder', os.path.join(tmp, 'none'))
+    r = run_case(vanthu, ['register', 'verify', '--register', reg, '--nss-dir', other], e)
+    check(r is not None and r.returncode == 1 and 'is not trusted' in r.stdout and '01/KH' in r.stdout,
+          'register verify: a signature the database does not trust: exit 1, file and reason named')
+    r = run_case(vanthu, ['register', 'verify', '--register', reg, '--nss-dir', db], e)
+    check(r is not None and r.returncode == 0 and 'signed and valid (trusted)' in r.stdout,
+          'register verify with the right database: exit 0')
+
+
 def main():
     a = parse_args()
     vanthu = a.vanthu
@@ -263,6 +312,7 @@ def main():
             r = run_case(vanthu, args, env)
             expect('usage: %s' % label, r, 2, pattern, out)
             check(r is None or PASSWORD not in r.stderr, 'usage: %s: the password is not echoed back' % label)
+        issue_cases(vanthu, a.source, a.build, tmp, env, db, pw, other, sign)
     print('%d passed, %d failed' % (RESULTS['passed'], RESULTS['failed']))
     return 1 if RESULTS['failed'] else 0
 

@@ -155,6 +155,86 @@ def with_terminal(cmd, keys, env, timeout=60):
             echo_during, echo_after)
 
 
+def archived(root):
+    """Every .docx and .pdf under root (the archive folders)."""
+    return sorted(os.path.join(d, f) for d, _, fs in os.walk(root) for f in fs
+                  if f.endswith(('.docx', '.pdf')))
+
+
+def issue_sign(vanthu, source, tmp, env, db, pw, other):
+    """issue --sign: the archived PDF signed inside the issuing
+    transaction; a failed signature gives no number and leaves nothing;
+    register verify checks the signature as well as the SHA-256."""
+    d = os.path.join(tmp, 'issue')
+    os.makedirs(d)
+    reg = os.path.join(d, 'register.sqlite')
+    plan = os.path.join(source, 'plans', 'muong-cha-2023-ke-hoach-sinh-hoat-cum-truong.xml')
+    base = [vanthu, 'issue', plan, '--register', reg, '--date', '2026-11-23']
+    wrong = os.path.join(tmp, 'wrong.pw')
+    open(wrong, 'w', encoding='utf-8').write('wrong\n')
+    for label, extra, pattern in (
+            ('wrong password', ['--nick', 'signer', '--password-file', wrong], r'wrong password or PIN'),
+            ('expired certificate', ['--nick', 'expired', '--password-file', pw], r'expired'),
+            ('unknown nickname', ['--nick', 'nobody', '--password-file', pw], r'no certificate with this nickname')):
+        r = run(base + ['--pdf', '--sign', '--nss-dir', db] + extra, env=env, timeout=600)
+        listed = run([vanthu, 'register', 'list', '--register', reg]) if os.path.exists(reg) else None
+        check(r.returncode == 1 and re.search(pattern, r.stderr) and not archived(d)
+              and (listed is None or listed.stdout.strip() == ''),
+              'issue --sign, %s: exit 1, /%s/, no number, nothing archived (got %d: %s; %s)'
+              % (label, pattern, r.returncode, r.stderr.strip()[-300:], archived(d)))
+    r = run(base + ['--sign', '--nss-dir', db, '--nick', 'signer'], env=env, timeout=600,
+            stdin=subprocess.DEVNULL, start_new_session=True)
+    check(r.returncode == 1 and 'give --password-file' in r.stderr and not archived(d),
+          'issue --sign without --password-file and no terminal: exit 1, "give --password-file", '
+          'nothing archived (%d: %s)' % (r.returncode, r.stderr.strip()[-200:]))
+    for args, what in ((['--sign', '--nss-dir', db], '--sign without --nick'),
+                       (['--pdf', '--nick', 'signer'], '--nick without --sign'),
+                       (['--sign', '--nss-dir', db, '--nick', 'signer', '--password', PASSWORD], '--password')):
+        r = run(base + args, env=env)
+        check(r.returncode == 2 and not archived(d), 'issue %s: exit 2, nothing archived' % what)
+
+    # --sign alone implies --pdf; the number is 01: the failures gave none
+    r = run(base + ['--sign', '--nss-dir', db, '--nick', 'signer', '--password-file', pw], env=env, timeout=600)
+    docx = os.path.join(d, 'archive', '2026', '2026-01-ke-hoach-pgddt.docx')
+    pdf = docx[:-5] + '.pdf'
+    check(r.returncode == 0 and r.stdout.strip().split('\t') == ['Số: 01/KH-PGDĐT', '2026-11-23', docx, pdf],
+          'issue --sign: number 01, the DOCX and the signed PDF archived (%s)' % r.stderr.strip()[-300:])
+    if not os.path.exists(pdf):
+        return
+    r = pdfsig(db, pdf)
+    check('Signature is Valid' in r.stdout and 'Certificate is Trusted' in r.stdout
+          and 'Total document signed' in r.stdout and SIGNER in r.stdout,
+          'pdfsig: the archived PDF is signed, valid, trusted, whole document\n' + r.stdout)
+    import sqlite3
+    con = sqlite3.connect(reg)
+    shas = [row[0] for row in con.execute('SELECT sha256 FROM archive_file')]
+    con.close()
+    check(hashlib.sha256(open(pdf, 'rb').read()).hexdigest() in shas,
+          'the register records the SHA-256 of the signed PDF (%s)' % shas)
+    r = run([vanthu, 'register', 'verify', '--register', reg, '--nss-dir', db])
+    check(r.returncode == 0 and '1 archived PDF signed and valid (trusted), 0 not signed' in r.stdout,
+          'register verify --nss-dir: checksums and the trusted signature pass\n' + r.stdout + r.stderr)
+    r = run([vanthu, 'register', 'verify', '--register', reg])
+    check(r.returncode == 0 and 'trust not checked' in r.stdout,
+          'register verify without --nss-dir: the signature is intact, trust not checked')
+    r = run([vanthu, 'register', 'verify', '--register', reg, '--nss-dir', other])
+    check(r.returncode == 1 and re.search(re.escape(pdf) + r'.*not trusted.*\(số 01/KH-PGDĐT', r.stdout),
+          'register verify against a database not trusting the CA: exit 1, the file and "not trusted"\n'
+          + r.stdout + r.stderr)
+    # an unsigned PDF (issue --pdf) is counted, not an error
+    r = run(base[:-2] + ['--date', '2026-11-24', '--pdf'], env=env, timeout=600)
+    r2 = run([vanthu, 'register', 'verify', '--register', reg, '--nss-dir', db])
+    check(r.returncode == 0 and r2.returncode == 0 and '1 archived PDF signed and valid (trusted), 1 not signed'
+          in r2.stdout, 'an unsigned archived PDF beside a signed one: verify passes, counts it\n' + r2.stdout)
+    # one byte of the signed archived PDF changed: verify fails
+    data = bytearray(open(pdf, 'rb').read())
+    data[len(data) // 3] ^= 0x01
+    open(pdf, 'wb').write(data)
+    r = run([vanthu, 'register', 'verify', '--register', reg, '--nss-dir', db])
+    check(r.returncode == 1 and re.search(re.escape(pdf) + r': changed since it was archived', r.stdout),
+          'one byte of the signed archived PDF changed: register verify exit 1 names it\n' + r.stdout)
+
+
 def main():
     a = parse_args()
     vanthu = a.vanthu
@@ -342,6 +422,8 @@ def main():
               and not os.path.exists(stopped),
               'Ctrl-C at the prompt: echo restored, ended by SIGINT, no file (exit %r, echo %r then %r)'
               % (code, during, after))
+
+        issue_sign(vanthu, a.source, tmp, env, db, pw, other)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print('%d passed, %d failed' % (RESULTS['passed'], RESULTS['failed']))
