@@ -16,22 +16,13 @@ import tempfile
 import zipfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'integration'))
-from test_render import RESULTS, WRAP, check, parse_args, run  # noqa: E402
+from test_render import RESULTS, WRAP, check, parse_args, run, sanitized  # noqa: E402
 
 BASE = 'plans/kim-thanh-2018-giay-moi-cum-1.xml'
 # Peak RSS a refused or rendered hostile plan may reach: the plan limit
 # (16 MiB) times a small factor.  Not checked under VT_WRAP (valgrind's
 # own memory would be measured).
 RSS_MB = 160
-
-
-def sanitized(build):
-    """ASan's shadow memory and quarantine multiply RSS: the bound is
-    scaled for a sanitizer build (VANTHU_SANITIZE in the CMake cache)."""
-    try:
-        return 'VANTHU_SANITIZE:BOOL=ON' in open(os.path.join(build, 'CMakeCache.txt')).read()
-    except OSError:
-        return False
 
 
 def run_measured(vanthu, args, env, timeout=300):

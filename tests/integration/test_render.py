@@ -50,6 +50,15 @@ def parse_args(load=False):
     return a
 
 
+def sanitized(build):
+    """ASan's shadow memory and quarantine multiply RSS: memory bounds are
+    scaled for a sanitizer build (VANTHU_SANITIZE in the CMake cache)."""
+    try:
+        return 'VANTHU_SANITIZE:BOOL=ON' in open(os.path.join(build, 'CMakeCache.txt')).read()
+    except OSError:
+        return False
+
+
 def run(args, **kw):
     if WRAP and args and os.path.basename(str(args[0])) == 'vanthu':
         args = WRAP + list(args)
