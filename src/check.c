@@ -1030,24 +1030,43 @@ static void check_sign(ctx *c, long from)
     need_size(c, n, "sign.name", "the signer's name");
 }
 
-static void check_page(ctx *c, xmlNode *body, int has_page)
+/* One section's paper and margins; A4 either way round (an appendix with a
+ * wide table may turn the page). */
+static void check_section(ctx *c, xmlNode *sect, int no)
 {
-    xmlNode *sect = NULL;
-    for (xmlNode *n = body->children; n; n = n->next)
-        if (is_w(n, "sectPr"))
-            sect = n;
     xmlNode *sz = child(sect, "pgSz"), *m = child(sect, "pgMar");
     long w = attr_long(sz, "w", 0), h = attr_long(sz, "h", 0);
-    if (labs(w - A4_W) > A4_SLACK || labs(h - A4_H) > A4_SLACK)
-        ADD(c, "page.size", (const para *)NULL, "the paper is %.0f x %.0f mm, not A4 "
-            "(210 x 297 mm) portrait", w / 56.7, h / 56.7);
+    int a4 = (labs(w - A4_W) <= A4_SLACK && labs(h - A4_H) <= A4_SLACK) ||
+             (labs(w - A4_H) <= A4_SLACK && labs(h - A4_W) <= A4_SLACK);
+    if (!a4)
+        ADD(c, "page.size", (const para *)NULL, "section %d: the paper is %.0f x %.0f "
+            "mm, not A4 (210 x 297 mm)", no, w / 56.7, h / 56.7);
     long t = attr_long(m, "top", 1440), b = attr_long(m, "bottom", 1440);
     long l = attr_long(m, "left", 1800), r = attr_long(m, "right", 1800);
-    if (t < M_TOP_LO || t > M_TOP_HI || b < M_BOT_LO || b > M_BOT_HI ||
+    if (h < w) { /* turned: the decree's top and bottom are the long edges */
+        long ot = t, ob = b;
+        t = l, b = r, l = ob, r = ot;
+    }
+    if (labs(t) < M_TOP_LO || labs(t) > M_TOP_HI || labs(b) < M_BOT_LO || labs(b) > M_BOT_HI ||
         l < M_LEFT_LO || l > M_LEFT_HI || r < M_RIGHT_LO || r > M_RIGHT_HI)
-        ADD(c, "page.margins", (const para *)NULL, "margins are top %.0f, bottom %.0f, "
-            "left %.0f, right %.0f mm; the decree wants 20-25, 20-25, 30-35, 15-20 mm",
-            t / 56.7, b / 56.7, l / 56.7, r / 56.7);
+        ADD(c, "page.margins", (const para *)NULL, "section %d: margins are top %.0f, "
+            "bottom %.0f, left %.0f, right %.0f mm; the decree wants 20-25, 20-25, "
+            "30-35, 15-20 mm", no, labs(t) / 56.7, labs(b) / 56.7, l / 56.7, r / 56.7);
+}
+
+/* Every section (a break's sectPr sits in a paragraph; the last is the
+ * body's own) and the page numbers. */
+static void check_page(ctx *c, xmlNode *body, int has_page)
+{
+    int no = 0;
+    for (xmlNode *n = body->children; n; n = n->next) {
+        xmlNode *sect = is_w(n, "sectPr") ? n : child(child(n, "pPr"), "sectPr");
+        if (is_w(n, "p") || is_w(n, "sectPr"))
+            if (sect)
+                check_section(c, sect, ++no);
+    }
+    if (!no)
+        check_section(c, NULL, 1);
     if (!has_page)
         ADD(c, "page.numbers", (const para *)NULL, "no page number field in the "
             "header (pages from 2 on are numbered, centred in the top margin)");
