@@ -19,9 +19,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zip.h>
 
 #include "import_docx.h"
+#include "package.h"
 #include "vn_text.h"
 
 #define W_NS "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -71,7 +71,7 @@ static const rule_def RULES[] = {
     {"vv.size", "PL I, II.5.b", 12, 13},
     {"vv.bold", "PL I, II.5.b", 0, 0},
     {"body.size", "PL I, II.6", 13, 14},
-    {"body.justify", "PL I, I.5 and II.6", 0, 0},
+    {"body.justify", "PL I, II.6", 0, 0},
     {"body.indent", "PL I, II.6", 0, 0},
     {"body.spacing", "PL I, II.6", 0, 0},
     {"noi-nhan.missing", "PL I, II.9", 0, 0},
@@ -83,9 +83,9 @@ static const rule_def RULES[] = {
     {"sign.authority", "Điều 13; PL I, II.7", 0, 0},
     {"sign.title", "PL I, II.7", 13, 14},
     {"sign.name", "PL I, II.7", 13, 14},
-    {"page.size", "PL I, I.3", 0, 0},
-    {"page.margins", "PL I, I.4", 0, 0},
-    {"page.numbers", "PL I, I.6", 0, 0},
+    {"page.size", "PL I, Phần I, Mục I", 0, 0},
+    {"page.margins", "PL I, Phần I, Mục I", 0, 0},
+    {"page.numbers", "PL I, Phần I, Mục I", 0, 0},
 };
 
 /* Page setup in twips (1 mm = 56.7 twips): A4 and the margin ranges. */
@@ -172,81 +172,16 @@ static int add(vt_check_result *r, const char *id, int para, const char *text,
 
 /* ---- reading parts ---------------------------------------------------------- */
 
-/* One optional part of the package, with the importer's limits: an entry
- * that inflates past max bytes is refused whatever its header says. */
-static vt_error read_part(const char *name, zip_t *z, const char *part,
-                          size_t max, vt_buf *out, vt_diags *d)
-{
-    zip_int64_t i = zip_name_locate(z, part, 0);
-    if (i < 0)
-        return VT_OK;
-    zip_file_t *f = zip_fopen_index(z, (zip_uint64_t)i, 0);
-    if (!f) {
-        vt_diags_addf(d, "%s: %s cannot be read: %s", name, part, zip_strerror(z));
-        return VT_ERR_ZIP;
-    }
-    vt_error rc = VT_OK;
-    char chunk[16384];
-    zip_int64_t got;
-    while ((got = zip_fread(f, chunk, sizeof chunk)) > 0) {
-        if (out->len + (size_t)got > max) {
-            vt_diags_addf(d, "%s: %s inflates past the limit of %zu bytes", name,
-                          part, max);
-            rc = VT_ERR_LIMIT;
-            break;
-        }
-        vt_buf_put(out, chunk, (size_t)got);
-    }
-    if (rc == VT_OK && got < 0) {
-        vt_diags_addf(d, "%s: %s is damaged: %s", name, part, zip_file_strerror(f));
-        rc = VT_ERR_ZIP;
-    }
-    if (rc == VT_OK && out->oom)
-        rc = VT_ERR_NOMEM;
-    zip_fclose(f);
-    return rc;
-}
-
-/* Parse a part from memory: no network, no entities, no DOCTYPE. */
-static vt_error parse_part(const char *name, const char *part, const vt_buf *b,
-                           xmlDocPtr *out, vt_diags *d)
-{
-    *out = NULL;
-    if (!b->len)
-        return VT_OK;
-    if (memmem(b->data, b->len, "<!DOCTYPE", 9)) {
-        vt_diags_addf(d, "%s: %s has a DOCTYPE, which a DOCX never needs; "
-                         "refusing it", name, part);
-        return VT_ERR_XML;
-    }
-    if (b->len > 0x7fffffff)
-        return VT_ERR_LIMIT;
-    *out = xmlReadMemory(b->data, (int)b->len, part, NULL,
-                         XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-    if (!*out) {
-        vt_diags_addf(d, "%s: %s is not well-formed XML", name, part);
-        return VT_ERR_XML;
-    }
-    return VT_OK;
-}
-
 /* styles.xml, and 1 in *has_page when any header or footer part holds a
  * PAGE field (the page number). */
 static vt_error read_other_parts(const char *name, const char *data, size_t len,
                                  size_t max_part, vt_buf *styles, int *has_page,
                                  vt_diags *d)
 {
-    zip_error_t ze;
-    zip_error_init(&ze);
-    zip_source_t *src = zip_source_buffer_create(data, len, 0, &ze);
-    zip_t *z = src ? zip_open_from_source(src, ZIP_RDONLY, &ze) : NULL;
-    zip_error_fini(&ze);
-    if (!z) {
-        zip_source_free(src);
-        vt_diags_addf(d, "%s: not a readable DOCX (zip) package", name);
+    zip_t *z = vt_package_open(name, data, len, d);
+    if (!z)
         return VT_ERR_ZIP;
-    }
-    vt_error rc = read_part(name, z, "word/styles.xml", max_part, styles, d);
+    vt_error rc = vt_package_read_part(name, z, "word/styles.xml", 0, max_part, styles, d);
     zip_int64_t n = zip_get_num_entries(z, 0);
     for (zip_int64_t i = 0; rc == VT_OK && i < n && !*has_page; i++) {
         const char *e = zip_get_name(z, (zip_uint64_t)i, 0);
@@ -255,7 +190,7 @@ static vt_error read_other_parts(const char *name, const char *data, size_t len,
             continue;
         vt_buf hf;
         vt_buf_init(&hf);
-        rc = read_part(name, z, e, max_part, &hf, d);
+        rc = vt_package_read_part(name, z, e, 0, max_part, &hf, d);
         if (rc == VT_OK && hf.len && memmem(hf.data, hf.len, "PAGE", 4))
             *has_page = 1;
         vt_buf_free(&hf);
@@ -864,9 +799,9 @@ static void check_date(ctx *c, long at)
             "no other month does (\"ngày 05 tháng 3\", \"ngày 15 tháng 02\")");
     else if (bad)
         ADD(c, bad, p, "the date reads \"Địa danh, ngày DD tháng M năm YYYY\"");
-    need_size(c, p, "date.size", "the place and date");
+    need_size(c, p, "date.size", "the place and date line");
     if (!p->italic)
-        ADD(c, "date.italic", p, "the place and date are not italic");
+        ADD(c, "date.italic", p, "the place and date line is not italic");
 }
 
 /* Type name and trích yếu (or the V/v of a công văn); returns the index of
@@ -1125,9 +1060,9 @@ vt_error vt_check_docx(const char *name, const char *data, size_t len,
         rc = read_other_parts(name, data, len, lim.max_part_bytes, &styles_b,
                               &has_page, d);
     if (rc == VT_OK)
-        rc = parse_part(name, "word/document.xml", &doc_b, &doc, d);
+        rc = vt_package_parse_part(name, "word/document.xml", doc_b.data, doc_b.len, &doc, d);
     if (rc == VT_OK)
-        rc = parse_part(name, "word/styles.xml", &styles_b, &sdoc, d);
+        rc = vt_package_parse_part(name, "word/styles.xml", styles_b.data, styles_b.len, &sdoc, d);
     xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
     xmlNode *body = is_w(root, "document") ? child(root, "body") : NULL;
     if (rc == VT_OK && !body) {

@@ -124,7 +124,11 @@ int vt_cmd_check(int argc, char **argv)
     else if (out.len)
         fwrite(out.data, 1, out.len, stdout);
     vt_buf_free(&out);
-    if (rc == VT_OK && broke)
-        rc = VT_ERR_PLAN;
+    if (rc == VT_OK && broke) {
+        /* the report said what is wrong; no generic line after it */
+        vt_diags_print(&d, stderr);
+        vt_diags_free(&d);
+        return VT_EXIT_INPUT;
+    }
     return vt_cli_finish(rc, &d);
 }

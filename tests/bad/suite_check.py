@@ -8,25 +8,14 @@ written (check only reads).  Run by ctest as "bad_suite_check".
 import os
 import sys
 import tempfile
-import zipfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from run import check, expect, parse_args, run_case, RESULTS  # noqa: E402
+from suite_import import docx  # noqa: E402
 
 W_NS = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
 BODY = ('<w:document %s><w:body><w:p><w:r><w:t>Nội dung</w:t></w:r></w:p>'
         '</w:body></w:document>' % W_NS)
-
-
-def docx(path, document=None, extra=()):
-    """A minimal DOCX whose word/document.xml is document (None: left out)."""
-    with zipfile.ZipFile(path, 'w', zipfile.ZIP_DEFLATED) as z:
-        z.writestr('[Content_Types].xml', '<?xml version="1.0"?><Types xmlns='
-                   '"http://schemas.openxmlformats.org/package/2006/content-types"/>')
-        if document is not None:
-            z.writestr('word/document.xml', document)
-        for name, data in extra:
-            z.writestr(name, data)
 
 
 def raw(data):

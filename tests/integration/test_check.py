@@ -145,7 +145,7 @@ def broken_copies(vanthu, base, tmp, env):
         t = run([vanthu, 'check', dst], env=env)
         line = re.compile(r'^%s: %s \([^)]*\): (paragraph \d+ "[^"]*"|document): .+$'
                           % (re.escape(dst), re.escape(rule)), re.M)
-        check(t.returncode == 1 and line.search(t.stdout) is not None,
+        check(t.returncode == 1 and line.search(t.stdout) is not None and t.stderr == '',
               'broken copy %s: the text report says "file: %s (ref): where: what"' % (name, rule))
 
 
