@@ -375,7 +375,9 @@ static void runs_of(xmlNode *n, const styles_t *s, const char *pstyle, para *out
                 xmlFree(v);
             } else if (is_w(t, "tab")) {
                 vt_buf_putc(&rt, '\t');
-            } else if (is_w(t, "drawing") || is_w(t, "pict")) {
+            } else if (is_w(t, "drawing") || is_w(t, "pict") ||
+                       (t->type == XML_ELEMENT_NODE &&
+                        strcmp((const char *)t->name, "AlternateContent") == 0)) {
                 out->drawing = 1;
             }
         }
@@ -386,9 +388,11 @@ static void runs_of(xmlNode *n, const styles_t *s, const char *pstyle, para *out
         if (rt.len)
             vt_buf_put(text, rt.data, rt.len);
         vt_buf_free(&rt);
-        if (!visible)
-            continue;
         xmlNode *rpr = child(c, "rPr");
+        char va[16];
+        attr(run_prop(s, rpr, pstyle, "vertAlign"), "val", va, sizeof va);
+        if (!visible || strcmp(va, "superscript") == 0)
+            continue; /* a footnote mark or a typed rule has its own look */
         xmlNode *sz = run_prop(s, rpr, pstyle, "sz");
         double pt = sz ? attr_long(sz, "val", 20) / 2.0 : 10.0;
         int b = toggle_on(run_prop(s, rpr, pstyle, "b"));
@@ -656,6 +660,8 @@ typedef struct {
 static void need_size(ctx *c, const para *p, const char *id, const char *what)
 {
     const rule_def *rd = rule(id);
+    if (p->max_pt == 0)
+        return; /* no run to measure (only marks or blanks) */
     if (p->min_pt < rd->lo || p->max_pt > rd->hi) {
         if (rd->lo == rd->hi)
             ADD(c, id, p, "%s is %g pt; the decree wants %g pt", what,
@@ -681,7 +687,16 @@ static int m_so(const char *s) { return folds_to(s, "so:") || folds_to(s, "so :"
 static int m_noi_nhan(const char *s) { return folds_to(s, "noi nhan"); }
 static int m_date(const char *s)
 {
-    return strstr(s, ", ngày") && strstr(s, "tháng") && strstr(s, "năm");
+    /* a line of its own, not a sentence citing a date */
+    return strlen(s) < 120 && strstr(s, ", ngày") && strstr(s, "tháng") && strstr(s, "năm");
+}
+
+/* A line typed as underscores ("________", often superscript), as
+ * the decree's own annexes draw it. */
+static int typed_rule(const char *s)
+{
+    size_t n = strspn(s, "_");
+    return n >= 5 && s[n] == 0;
 }
 
 /* A rule (bottom border here, top border or a drawn line in the next
@@ -692,7 +707,7 @@ static int rule_under(const paras *ps, long i)
         return 1;
     for (size_t j = (size_t)i + 1; j < ps->count && j <= (size_t)i + 2; j++) {
         const para *q = &ps->p[j];
-        if (q->border_bottom || q->border_top || q->drawing)
+        if (q->border_bottom || q->border_top || q->drawing || typed_rule(q->text))
             return 1;
         if (q->text[0])
             break;
@@ -736,20 +751,27 @@ static void check_national(ctx *c, long *qh_at)
         ADD(c, "tieu-ngu.rule", p, "no solid line under the Tiêu ngữ");
 }
 
-/* Agency lines: the non-empty paragraphs before "Số:" that are not the
- * national header. */
+/* Agency lines: up to three short non-empty paragraphs just before "Số:"
+ * that are not the national header or the date (in a header table the
+ * right cell, with Quốc hiệu and Tiêu ngữ, comes between the agency and
+ * "Số:").  Collected nearest first, so lines[0] is the issuing agency. */
 static void check_agency(ctx *c, long so, long qh)
 {
     const paras *ps = c->ps;
-    long lines[8];
+    long back[3];
     int n = 0;
-    for (long i = 0; i < so && n < 8; i++) {
+    for (long i = so - 1; i >= 0 && n < 3; i--) {
         const para *p = &ps->p[i];
         if (!p->text[0] || i == qh || m_tieu_ngu(p->text) || m_date(p->text) ||
-            m_quoc_hieu(p->text))
+            m_quoc_hieu(p->text) || typed_rule(p->text))
             continue;
-        lines[n++] = i;
+        if (strlen(p->text) > 100)
+            break; /* a sentence, not a name */
+        back[n++] = i;
     }
+    long lines[3];
+    for (int k = 0; k < n; k++)
+        lines[k] = back[n - 1 - k];
     if (!n) {
         ADD(c, "agency.missing", &ps->p[so], "no agency name above \"Số:\"");
         return;
@@ -857,7 +879,7 @@ static void check_body(ctx *c, long from, long to)
             continue;
         const rule_def *rs = rule("body.size");
         int bad[4] = {
-            p->min_pt < rs->lo || p->max_pt > rs->hi,
+            p->max_pt > 0 && (p->min_pt < rs->lo || p->max_pt > rs->hi),
             strcmp(p->jc, "both") != 0 && strcmp(p->jc, "distribute") != 0,
             p->first_line < INDENT_LO || p->first_line > INDENT_HI,
             (p->before < PARA_SPACE_MIN && p->after < PARA_SPACE_MIN) ||
