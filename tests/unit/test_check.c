@@ -173,12 +173,37 @@ static void test_docx_rules(void **state)
     free(data);
 }
 
+/* A rule typed as superscript underscores (the decree's annexes draw it
+ * so) counts as the line under the Tiêu ngữ and is not measured. */
+static void test_typed_rule(void **state)
+{
+    (void)state;
+    size_t len;
+    char *data = make_docx(
+        P("<w:b/><w:sz w:val=\"26\"/>", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")
+        P("<w:b/><w:sz w:val=\"28\"/>", "Độc lập - Tự do - Hạnh phúc")
+        P("<w:sz w:val=\"40\"/><w:vertAlign w:val=\"superscript\"/>", "__________"),
+        &len);
+    vt_check_result r = {0};
+    vt_diags d;
+    vt_diags_init(&d);
+    assert_int_equal(vt_check_docx("t.docx", data, len, &r, &d), VT_OK);
+    assert_int_equal(has(&r, "tieu-ngu.rule"), 0);
+    assert_int_equal(has(&r, "tieu-ngu.text"), 0);
+    assert_int_equal(has(&r, "quoc-hieu.size"), 0);
+    assert_int_equal(has(&r, "so.missing"), -1);
+    vt_check_result_free(&r);
+    vt_diags_free(&d);
+    free(data);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_date_form),
         cmocka_unit_test(test_so_form),
         cmocka_unit_test(test_docx_rules),
+        cmocka_unit_test(test_typed_rule),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
