@@ -566,17 +566,24 @@ static int all_digits(const char *s, size_t n)
 const char *vt_check_date_form(const char *s)
 {
     regex_t re;
-    /* place, ", ngày " day " tháng " month " năm " year */
-    if (regcomp(&re, "^([^,]+), ngày +([^ ]*[^ ]*|[ .…_]*) +tháng +([^ ]*|[ .…_]*) +năm +"
-                     "([0-9]{4}|[ .…_]*)$", REG_EXTENDED))
+    /* place, ", ngày " day " tháng " month " năm " year; a draft leaves
+     * day and month blank (spaces, dots, "…") */
+    if (regcomp(&re, "^([^,]+), ngày( +[^ ]+)? +tháng( +[^ ]+)? +năm *([0-9]{4}|[ .…_]*)$",
+                REG_EXTENDED))
         return "date.form";
     regmatch_t m[5];
     int bad = regexec(&re, s, 5, m, 0);
     regfree(&re);
     if (bad)
         return "date.form";
-    const char *day = s + m[2].rm_so, *mon = s + m[3].rm_so;
-    size_t dn = (size_t)(m[2].rm_eo - m[2].rm_so), mn = (size_t)(m[3].rm_eo - m[3].rm_so);
+    const char *day = m[2].rm_so < 0 ? "" : s + m[2].rm_so;
+    const char *mon = m[3].rm_so < 0 ? "" : s + m[3].rm_so;
+    size_t dn = m[2].rm_so < 0 ? 0 : (size_t)(m[2].rm_eo - m[2].rm_so);
+    size_t mn = m[3].rm_so < 0 ? 0 : (size_t)(m[3].rm_eo - m[3].rm_so);
+    while (dn && *day == ' ')
+        day++, dn--;
+    while (mn && *mon == ' ')
+        mon++, mn--;
     if (!(s[0] >= 'A' && s[0] <= 'Z') && (unsigned char)s[0] < 0xC3)
         return "date.form"; /* the place begins with a capital */
     if (!is_blank_field(day, dn)) {

@@ -36,6 +36,8 @@ static void test_date_form(void **state)
     /* a draft's blanks */
     assert_rule(vt_check_date_form("Kim Thành, ngày     tháng     năm 2024"), NULL);
     assert_rule(vt_check_date_form("Kim Thành, ngày … tháng … năm …"), NULL);
+    assert_rule(vt_check_date_form("Mường Chà, ngày tháng 10 năm 2023"), NULL);
+    assert_rule(vt_check_date_form("Mường Chà, ngày … tháng … năm…"), NULL);
     /* padding */
     assert_rule(vt_check_date_form("Hà Nội, ngày 5 tháng 3 năm 2020"), "date.padding");
     assert_rule(vt_check_date_form("Hà Nội, ngày 05 tháng 03 năm 2020"), "date.padding");
