@@ -45,6 +45,7 @@ static const char USAGE[] =
     "                       a batch plan's clusters from a spreadsheet\n"
     "  import FILE.txt|FILE.docx [-o PLAN.xml]\n"
     "                       turn a typed document or a DOCX into a plan\n"
+    "  check FILE.docx... [--json]  check a DOCX against the Decree 30 thể thức\n"
     "  pdf FILE.docx... [-o DIR]  convert documents to PDF/A (LibreOffice)\n"
     "  sign IN.pdf -o OUT.pdf --nss-dir DIR --nick NAME [--password-file F]\n"
     "                       add a digital signature with a key from NSS\n"
@@ -1140,6 +1141,8 @@ int main(int argc, char **argv)
         return vt_cmd_clusters(argc - 1, argv + 1);
     if (strcmp(cmd, "import") == 0)
         return vt_cmd_import(argc - 1, argv + 1);
+    if (strcmp(cmd, "check") == 0)
+        return vt_cmd_check(argc - 1, argv + 1);
     if (strcmp(cmd, "pdf") == 0)
         return vt_cmd_pdf(argc - 1, argv + 1);
     if (strcmp(cmd, "sign") == 0)

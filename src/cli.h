@@ -23,6 +23,8 @@ int vt_cli_finish(vt_error rc, vt_diags *d);
 int vt_cmd_clusters(int argc, char **argv);
 /* vanthu import FILE.txt: cli_import.c */
 int vt_cmd_import(int argc, char **argv);
+
+int vt_cmd_check(int argc, char **argv);
 /* PDF (cli_pdf.c): `vanthu pdf`, and render's flags -o FILE.pdf, --pdf
  * and --pdf-timeout S, taken out of argv before render parses the rest. */
 typedef struct {
