@@ -1,10 +1,11 @@
 /*
  * import_docx.c - a DOCX's main document as the lines of a typed text.
  *
- * The package is read from memory with libzip (consistency checked, every
- * entry read with a byte limit whatever its header claims) and
- * word/document.xml is parsed from memory with the network off, no entity
- * expansion and any DOCTYPE refused before parsing.  Only the body's
+ * The package is opened, checked and its parts parsed by the shared
+ * package reader (src/package.c): the main document found through
+ * _rels/.rels, the numbering through its relationships, every part parsed
+ * with the network off, no entity expansion, any DOCTYPE refused and an
+ * element budget.  Only the body's
  * paragraphs and tables matter to the importer; headers, footers, comments
  * and drawings are not read.
  */
@@ -16,8 +17,8 @@
 #include <string.h>
 #include <stdio.h>
 #include <utf8proc.h>
-#include <zip.h>
 
+#include "package.h"
 #include "vn_text.h"
 
 int vt_is_zip(const char *data, size_t len)
@@ -25,73 +26,61 @@ int vt_is_zip(const char *data, size_t len)
     return len >= 4 && memcmp(data, "PK\3\4", 4) == 0;
 }
 
-/* One entry into out, refusing more than max bytes whatever its header
- * says (a zip bomb lies in its header).  A missing optional entry leaves
- * out empty. */
-static vt_error read_part(const char *name, zip_t *z, const char *part,
-                          int required, size_t max, vt_buf *out, vt_diags *d)
+/* A part of the package appended to out. */
+static vt_error read_into(vt_package *p, const vt_part *part, vt_buf *out,
+                          vt_diags *d)
 {
-    zip_int64_t i = zip_name_locate(z, part, 0);
-    if (i < 0) {
-        if (!required)
-            return VT_OK;
-        vt_diags_addf(d, "%s: a zip package without %s is not a DOCX", name, part);
-        return VT_ERR_ZIP;
+    char *data = NULL;
+    size_t n = 0;
+    vt_error rc = vt_package_read(p, part, &data, &n, d);
+    if (rc == VT_OK) {
+        vt_buf_put(out, data, n);
+        if (out->oom)
+            rc = VT_ERR_NOMEM;
     }
-    zip_file_t *f = zip_fopen_index(z, (zip_uint64_t)i, 0);
-    if (!f) {
-        vt_diags_addf(d, "%s: %s cannot be read: %s", name, part, zip_strerror(z));
-        return VT_ERR_ZIP;
-    }
-    vt_error rc = VT_OK;
-    char chunk[65536];
-    zip_int64_t got;
-    while ((got = zip_fread(f, chunk, sizeof chunk)) > 0) {
-        if (out->len + (size_t)got > max) {
-            vt_diags_addf(d, "%s: %s inflates past the limit of %zu bytes", name,
-                          part, max);
-            rc = VT_ERR_LIMIT;
-            break;
-        }
-        vt_buf_put(out, chunk, (size_t)got);
-    }
-    if (rc == VT_OK && got < 0) {
-        vt_diags_addf(d, "%s: %s is damaged: %s", name, part, zip_file_strerror(f));
-        rc = VT_ERR_ZIP;
-    }
-    if (rc == VT_OK && out->oom)
-        rc = VT_ERR_NOMEM;
-    zip_fclose(f);
+    free(data);
     return rc;
 }
 
+/* The numbering part is the one the main document's relationships name, as
+ * Word finds it; NULL (and VT_OK) when the document has none. */
+static const vt_part *numbering_part(vt_package *p, const vt_part *main_part,
+                                     vt_error *rc, vt_diags *d)
+{
+    vt_rel *rels = NULL;
+    size_t n = 0;
+    const vt_part *found = NULL;
+    *rc = vt_package_rels(p, main_part, &rels, &n, d);
+    for (size_t i = 0; *rc == VT_OK && i < n && !found; i++)
+        if (!rels[i].external && rels[i].part &&
+            strcmp(rels[i].type, VT_REL_BASE "numbering") == 0)
+            found = rels[i].part;
+    vt_package_rels_free(rels, n);
+    return found;
+}
+
+/* The package is opened and checked whole by the shared reader (every
+ * entry's CRC, no links, the main part found through _rels/.rels), so the
+ * importer and the checker refuse the same packages with the same words. */
 vt_error vt_docx_read_document(const char *name, const char *data, size_t len,
                                size_t max_part, size_t max_parts,
                                vt_buf *xml, vt_buf *numbering, vt_diags *d)
 {
-    zip_error_t ze;
-    zip_error_init(&ze);
-    zip_source_t *src = zip_source_buffer_create(data, len, 0, &ze);
-    zip_t *z = src ? zip_open_from_source(src, ZIP_RDONLY | ZIP_CHECKCONS, &ze) : NULL;
-    if (!z) {
-        vt_diags_addf(d, "%s: not a readable DOCX (zip) package: %s", name,
-                      zip_error_strerror(&ze));
-        zip_source_free(src);
-        zip_error_fini(&ze);
-        return VT_ERR_ZIP;
+    vt_limits lim = vt_limits_default();
+    lim.max_part_bytes = max_part;
+    lim.max_parts = max_parts;
+    vt_package *p = NULL;
+    vt_error rc = vt_package_open(name, data, len, &lim, &p, d);
+    if (rc != VT_OK)
+        return rc;
+    const vt_part *main_part = vt_package_main(p);
+    rc = read_into(p, main_part, xml, d);
+    if (rc == VT_OK && numbering) {
+        const vt_part *np = numbering_part(p, main_part, &rc, d);
+        if (rc == VT_OK && np)
+            rc = read_into(p, np, numbering, d);
     }
-    zip_error_fini(&ze);
-    vt_error rc = VT_OK;
-    zip_int64_t n = zip_get_num_entries(z, 0);
-    if (n < 0 || (size_t)n > max_parts) {
-        vt_diags_addf(d, "%s: the package has more than %zu entries", name, max_parts);
-        rc = VT_ERR_LIMIT;
-    }
-    if (rc == VT_OK)
-        rc = read_part(name, z, "word/document.xml", 1, max_part, xml, d);
-    if (rc == VT_OK && numbering)
-        rc = read_part(name, z, "word/numbering.xml", 0, max_part, numbering, d);
-    zip_discard(z);
+    vt_package_free(p);
     return rc;
 }
 
@@ -517,6 +506,13 @@ static void table(const xmlNode *tbl, numbering *nb, vt_buf *out)
             xmlFree(v);
             if (!cont)
                 cell_text(tc, nb, out);
+            /* a cell spanning grid columns: the columns it covers follow
+             * as marked cells, which the text importer reads as colspan */
+            long span = wnum(child(child(tc, "tcPr"), "gridSpan"), "val", 1);
+            for (long k = 1; k < span && k < 64; k++) {
+                vt_buf_putc(out, '\t');
+                vt_buf_puts(out, VT_DOCX_SPAN);
+            }
         }
         if (!layout)
             vt_buf_putc(out, '\n');
@@ -539,45 +535,27 @@ static void blocks(const xmlNode *parent, numbering *nb, vt_buf *out)
     }
 }
 
-/* Parse a part from memory: no network, no entities, no DOCTYPE. */
-static xmlDocPtr parse_part(const char *name, const char *part, const char *xml,
-                            size_t len, vt_diags *d)
-{
-    if (memmem(xml, len, "<!DOCTYPE", 9)) {
-        vt_diags_addf(d, "%s: %s has a DOCTYPE, which a DOCX never needs; "
-                         "refusing it", name, part);
-        return NULL;
-    }
-    if (len > (size_t)0x7fffffff)
-        return NULL;
-    xmlDocPtr doc = xmlReadMemory(xml, (int)len, part, NULL,
-                                  XML_PARSE_NONET | XML_PARSE_NOERROR |
-                                      XML_PARSE_NOWARNING);
-    if (!doc) {
-        const xmlError *e = xmlGetLastError();
-        const char *m = e && e->message ? e->message : "";
-        vt_diags_addf(d, "%s: %s is not well-formed XML%s%.*s", name, part,
-                      *m ? ": " : "", (int)strcspn(m, "\n"), m);
-    }
-    return doc;
-}
-
 vt_error vt_docx_to_text(const char *name, const char *xml, size_t len,
                          const char *num_xml, size_t num_len, vt_buf *text,
                          vt_diags *d)
 {
     numbering nb = {0};
+    vt_limits lim = vt_limits_default();
+    vt_xml_budget budget = {lim.max_elements, lim.max_elements};
+    vt_error prc = VT_OK;
     if (num_xml && num_len) {
-        xmlDocPtr nd = parse_part(name, "word/numbering.xml", num_xml, num_len, d);
-        if (!nd)
-            return VT_ERR_XML;
+        xmlDocPtr nd = vt_xml_parse_part(name, "word/numbering.xml", num_xml,
+                                          num_len, &budget, &prc, d);
+        if (!nd) /* a DOCTYPE too is refused XML to the importer */
+            return prc == VT_ERR_TEMPLATE ? VT_ERR_XML : prc;
         numbering_read(xmlDocGetRootElement(nd), &nb);
         xmlFreeDoc(nd);
     }
-    xmlDocPtr doc = parse_part(name, "word/document.xml", xml, len, d);
+    xmlDocPtr doc = vt_xml_parse_part(name, "word/document.xml", xml, len,
+                                       &budget, &prc, d);
     if (!doc) {
         numbering_free(&nb);
-        return VT_ERR_XML;
+        return prc == VT_ERR_TEMPLATE ? VT_ERR_XML : prc;
     }
     xmlNode *root = xmlDocGetRootElement(doc);
     xmlNode *body = is_w(root, "document") ? child(root, "body") : NULL;

@@ -6,8 +6,9 @@
  * paragraph (a line break inside a sentence, as vanthu wraps a balanced
  * trích yếu, reads as a space; any other starts a line); a layout table (the header, the Nơi nhận / signature table:
  * no borders) cell after cell, as the lines read down each column; a data
- * table row by row with its cells separated by tabs, a merged cell's
- * continuation left empty.  Emphasis inside a paragraph is kept as
+ * table row by row with its cells separated by tabs, a vertically merged
+ * cell's continuation left empty, the columns a cell spans marked with
+ * VT_DOCX_SPAN.  Emphasis inside a paragraph is kept as
  * **bold** and *italic*, which the text importer turns into <b> and <i>.
  * So one importer reads both, and what works for text works for Word.
  */
@@ -19,15 +20,20 @@
 #include "buf.h"
 #include "vanthu.h"
 
+/* A data table cell covered by the cell before it in the row (a Word cell
+ * spanning grid columns, w:gridSpan) reads as this mark alone: a private
+ * use character no typed document holds, which the text importer turns back
+ * into colspan. */
+#define VT_DOCX_SPAN "\xee\x80\x80" /* U+E000 */
+
 /* 1 if data looks like a zip package (a DOCX). */
 int vt_is_zip(const char *data, size_t len);
 
-/* The bytes of word/document.xml of the DOCX in data, and of
- * word/numbering.xml when numbering is given (left empty if the package has
- * none), refusing an entry that inflates past max_part bytes and packages
- * of more than max_parts entries.  The one place that opens the package:
- * switch it to the shared package reader (src/package.c) when that
- * exists. */
+/* The bytes of the main document (word/document.xml) of the DOCX in data,
+ * and of its numbering part when numbering is given (left empty if the
+ * document has none), through the shared package reader (src/package.c):
+ * a package it refuses is refused here with its words; max_part and
+ * max_parts are its --max-part-bytes and --max-parts. */
 vt_error vt_docx_read_document(const char *name, const char *data, size_t len,
                                size_t max_part, size_t max_parts,
                                vt_buf *xml, vt_buf *numbering, vt_diags *d);

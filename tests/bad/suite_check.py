@@ -55,12 +55,13 @@ CASES = [
      r'not-a-zip\.docx: not a DOCX \(a Word document is a zip package\)'),
     ('empty-file', raw(b''), 1, r'empty-file\.docx: not a DOCX'),
     ('broken-zip', raw(b'PK\x03\x04' + b'\x00' * 40), 1,
-     r'broken-zip\.docx: not a readable DOCX \(zip\) package'),
+     r'broken-zip\.docx: not a DOCX file \(it is not a readable zip package'),
     ('no-text', lambda p: docx(p, '<w:document %s><w:body><w:p/><w:p><w:r><w:t> </w:t></w:r>'
                                   '</w:p></w:body></w:document>' % W_NS), 1,
      r'no-text\.docx: the document has no text; there is nothing to check'),
     ('no-document-part', lambda p: docx(p, None, [('word/other.xml', '<x/>')]), 1,
-     r'no-document-part\.docx: a zip package without word/document\.xml is not a DOCX'),
+     r'no-document-part\.docx: not a Word document: _rels/\.rels names the main document '
+     r'\"word/document\.xml\", which the package does not have'),
     ('doctype', lambda p: docx(p, '<!DOCTYPE w:document [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
                                   '<w:document %s><w:body><w:p><w:r><w:t>&x;</w:t></w:r></w:p>'
                                   '</w:body></w:document>' % W_NS), 1,

@@ -32,7 +32,7 @@ CASES = [
     ('gzip', gzip.compress(SEED.encode(), mtime=0), [], 1,
      r'gzip\.txt:\d+:\d+: the (file is binary|text is in an unknown encoding)'),
     ('broken-zip', b'PK\x03\x04' + b'\x00' * 40, [], 1,
-     r'broken-zip\.txt: not a readable DOCX \(zip\) package'),
+     r'broken-zip\.txt: not a DOCX file \(it is not a readable zip package'),
     ('pdf', b'%PDF-1.7\n%\xe2\xe3\xcf\xd3\n', [], 1, r'pdf\.txt: this is a PDF, not text'),
     ('utf16-odd', b'\xff\xfeK\x00\xed', [], 1, r'utf16-odd\.txt: the file is marked UTF-16 but has an odd'),
     ('utf16-lone-surrogate', b'\xff\xfeA\x00\n\x00\x00\xd8B\x00', [], 1,
@@ -48,11 +48,22 @@ CASES = [
 ]
 
 
+# the package parts of a minimal Word package, shared with the check suite
+from suite_check import CONTENT_TYPES, RELS  # noqa: E402
+
+RELS_NS = RELS[:RELS.index('<Relationship ')]
+# the main document's relationships, naming its numbering part as Word does
+DOC_RELS = ('word/_rels/document.xml.rels',
+            RELS_NS + '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/'
+            'officeDocument/2006/relationships/numbering" Target="numbering.xml"/></Relationships>')
+
+
 def docx(path, document=None, extra=()):
-    """A minimal DOCX whose word/document.xml is document (None: left out)."""
+    """A minimal DOCX as Word writes it: content types and the package
+    relationship naming word/document.xml (None: that part left out)."""
     with zipfile.ZipFile(path, 'w', zipfile.ZIP_DEFLATED) as z:
-        z.writestr('[Content_Types].xml', '<?xml version="1.0"?><Types xmlns='
-                   '"http://schemas.openxmlformats.org/package/2006/content-types"/>')
+        z.writestr('[Content_Types].xml', CONTENT_TYPES)
+        z.writestr('_rels/.rels', RELS)
         if document is not None:
             z.writestr('word/document.xml', document)
         for name, data in extra:
@@ -65,25 +76,40 @@ DOCX_CASES = [
                                   '</w:body></w:document>' % W_NS), 1,
      r'no-text\.docx: the (document|file) has no text'),
     ('no-document-part', lambda p: docx(p, None, [('word/other.xml', '<x/>')]), 1,
-     r'no-document-part\.docx: a zip package without word/document\.xml is not a DOCX'),
+     r'no-document-part\.docx: not a Word document: _rels/\.rels names the main document '
+     r'"word/document\.xml", which the package does not have'),
+    ('no-rels', lambda p: bare(p), 1,
+     r'no-rels\.docx: not a Word document: the package has no _rels/\.rels naming its main document'),
     ('doctype', lambda p: docx(p, '<!DOCTYPE w:document [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
                                   '<w:document %s><w:body><w:p><w:r><w:t>&x;</w:t></w:r></w:p>'
                                   '</w:body></w:document>' % W_NS), 1,
      r'doctype\.docx: word/document\.xml has a DOCTYPE'),
     ('numbering-doctype', lambda p: docx(p, '<w:document %s><w:body><w:p><w:r><w:t>x</w:t></w:r></w:p>'
                                             '</w:body></w:document>' % W_NS,
-                                            [('word/numbering.xml', '<!DOCTYPE x [<!ENTITY a "a">]><x/>')]), 1,
+                                            [DOC_RELS, ('word/numbering.xml',
+                                                         '<!DOCTYPE x [<!ENTITY a "a">]><x/>')]), 1,
      r'numbering-doctype\.docx: word/numbering\.xml has a DOCTYPE'),
     ('not-xml', lambda p: docx(p, '<w:document %s><w:body><w:p>' % W_NS), 1,
-     r'not-xml\.docx: word/document\.xml is not well-formed XML'),
+     r'not-xml\.docx: word/document\.xml:\d+: not well-formed XML'),
     ('not-word', lambda p: docx(p, '<html><body/></html>'), 1,
      r'not-word\.docx: word/document\.xml has no <w:body>'),
-    ('bomb', lambda p: bomb(p), 1, r'bomb\.docx: word/document\.xml inflates past the limit of 67108864 bytes'),
+    ('bomb', lambda p: bomb(p), 1, r'bomb\.docx: word/document\.xml inflates to more than the limit of 67108864 bytes'),
 ]
+
+
+def bare(path):
+    """A zip with word/document.xml but no package relationships: not what
+    Word writes, so not taken for a DOCX."""
+    with zipfile.ZipFile(path, 'w', zipfile.ZIP_DEFLATED) as z:
+        z.writestr('[Content_Types].xml', CONTENT_TYPES)
+        z.writestr('word/document.xml', '<w:document %s><w:body><w:p><w:r><w:t>x</w:t>'
+                   '</w:r></w:p></w:body></w:document>' % W_NS)
 
 
 def bomb(path):
     with zipfile.ZipFile(path, 'w', zipfile.ZIP_DEFLATED) as z:
+        z.writestr('[Content_Types].xml', CONTENT_TYPES)
+        z.writestr('_rels/.rels', RELS)
         with z.open('word/document.xml', 'w', force_zip64=True) as w:
             chunk = b' ' * (1 << 20)
             for _ in range(70):
