@@ -18,10 +18,12 @@
 
 #include <ctype.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <utf8proc.h>
 
+#include "import_docx.h"
 #include "model.h"
 #include "ooxml.h"
 
@@ -432,6 +434,7 @@ struct node {
     /* a table: cells[r * ncols + c] (NULL: covered by a rowspan) */
     char **cells;
     int *rowspan;
+    int *colspan; /* cells a DOCX cell spans (VT_DOCX_SPAN), 0 when 1 */
     size_t nrows, ncols;
 };
 
@@ -530,6 +533,7 @@ static void free_node(node *n)
                 free(n->cells[i]);
         free(n->cells);
         free(n->rowspan);
+        free(n->colspan);
         free(n);
         n = next;
     }
@@ -750,7 +754,8 @@ static size_t read_table(ictx *c, const line_t *lines, size_t i, size_t end)
         t->nrows = nrows;
         t->cells = calloc(nrows * ncols, sizeof *t->cells);
         t->rowspan = calloc(nrows * ncols, sizeof *t->rowspan);
-        if (!t->cells || !t->rowspan)
+        t->colspan = calloc(nrows * ncols, sizeof *t->colspan);
+        if (!t->cells || !t->rowspan || !t->colspan)
             c->oom = 1;
     }
     int merged = 0;
@@ -758,16 +763,29 @@ static size_t read_table(ictx *c, const line_t *lines, size_t i, size_t end)
     size_t *anchor = calloc(ncols ? ncols : 1, sizeof *anchor);
     if (!anchor)
         c->oom = 1;
-    for (size_t r = 0; r < nrows && t && t->cells && t->rowspan && anchor; r++)
-        for (size_t k = 0; k < ncols; k++) {
+    for (size_t r = 0; r < nrows && t && t->cells && t->rowspan && t->colspan && anchor; r++)
+        for (size_t k = 0, owner = SIZE_MAX; k < ncols; k++) {
             char *v = cells[r * MAX_COLS + k];
             cells[r * MAX_COLS + k] = NULL;
+            if (v && r >= 1 && strcmp(v, VT_DOCX_SPAN) == 0) {
+                /* a column the cell before spans (colspan); under a
+                 * rowspan's continuation the first row already counted it */
+                free(v);
+                if (owner != SIZE_MAX)
+                    t->colspan[owner]++;
+                anchor[k] = SIZE_MAX;
+                continue;
+            }
+            if (v && strcmp(v, VT_DOCX_SPAN) == 0)
+                *v = '\0'; /* a heading spans nothing: an empty heading */
+            owner = SIZE_MAX;
             if (!v)
                 v = dup(c, "");
             if (!v)
                 continue;
             size_t above = anchor[k];
-            if (r >= 2 && !*v && above >= 1 && *t->cells[above * ncols + k] &&
+            if (r >= 2 && !*v && above != SIZE_MAX && above >= 1 &&
+                *t->cells[above * ncols + k] &&
                 t->rowspan[above * ncols + k] < 10000) {
                 t->rowspan[above * ncols + k]++;
                 free(v);
@@ -777,6 +795,7 @@ static size_t read_table(ictx *c, const line_t *lines, size_t i, size_t end)
             t->cells[r * ncols + k] = v;
             t->rowspan[r * ncols + k] = 1;
             anchor[k] = r;
+            owner = r * ncols + k;
         }
     for (size_t k = 0; k < rows_cap * MAX_COLS; k++)
         free(cells[k]);
@@ -1645,10 +1664,13 @@ static void put_table(vt_buf *b, const node *t, int depth)
             if (!v)
                 continue;
             int span = t->rowspan[r * t->ncols + k];
+            int cols = t->colspan ? t->colspan[r * t->ncols + k] + 1 : 1;
+            vt_buf_puts(b, "<cell");
             if (span > 1)
-                vt_buf_printf(b, "<cell rowspan=\"%d\">", span);
-            else
-                vt_buf_puts(b, "<cell>");
+                vt_buf_printf(b, " rowspan=\"%d\"", span);
+            if (cols > 1)
+                vt_buf_printf(b, " colspan=\"%d\"", cols);
+            vt_buf_puts(b, ">");
             put_inline(b, v);
             vt_buf_puts(b, "</cell>");
         }

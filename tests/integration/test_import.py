@@ -219,6 +219,7 @@ def main():
         seeds = sorted(glob.glob('/work/shared/seeds/*.txt'))
     check(len(seeds) >= 3, 'the seed texts are there (%d)' % len(seeds))
     try:
+        span_round_trip(vanthu, src, tmp, env)
         for seed in seeds:
             base = os.path.splitext(os.path.basename(seed))[0]
             plan = os.path.join(tmp, base + '.xml')
@@ -409,6 +410,56 @@ NEW_BLOCKS_LINES = [
     '- Như kính gửi; (qua Email nội bộ)', '- Sở GD&ĐT;', '- Như trên (HSCV);',
     '- Lưu: VT, THCS. (CO 23b)',
 ]
+
+
+SPAN_ROWS = ('<row><cell>3</cell><cell colspan="2">Hai cột gộp</cell><cell>Toán</cell></row>\n'
+             '<row><cell>4</cell><cell rowspan="2" colspan="2">Hai hàng, hai cột gộp</cell>'
+             '<cell>Ngữ văn</cell></row>\n<row><cell>5</cell><cell>Lịch sử</cell></row>\n'
+             '<row><cell colspan="3">Ba cột gộp</cell><cell>Địa lí</cell></row>\n')
+
+
+def span_round_trip(vanthu, src, tmp, env):
+    """A table with merged cells across columns (colspan) and across both
+    rows and columns: render -> import the DOCX -> render gives the same
+    paragraphs, and the plan has the spans back (Word's w:gridSpan)."""
+    base = os.path.join(src, 'plans', 'muong-cha-2023-ke-hoach-sinh-hoat-cum-truong.xml')
+    text = open(base, encoding='utf-8').read()
+    at = text.rfind('</table>')
+    check(at > 0, 'spans: the plan has a table to add merged cells to')
+    if at < 0:
+        return
+    plan = os.path.join(tmp, 'spans.xml')
+    with open(plan, 'w', encoding='utf-8') as f:
+        f.write(text[:at] + SPAN_ROWS + text[at:])
+    doc = os.path.join(tmp, 'spans.docx')
+    r = run([vanthu, 'render', plan, '-o', doc], env=env)
+    check(r.returncode == 0, 'spans: the plan with colspan cells renders (%s)' % r.stderr.strip()[:200])
+    if r.returncode:
+        return
+    again = os.path.join(tmp, 'spans-again.xml')
+    r = run([vanthu, 'import', doc, '-o', again])
+    check(r.returncode == 0, 'spans: the DOCX imports (%s)' % r.stderr.strip()[:200])
+    if r.returncode:
+        return
+    t = open(again, encoding='utf-8').read()
+    check('<cell colspan="2">Hai cột gộp</cell>' in t
+          and '<cell rowspan="2" colspan="2">Hai hàng, hai cột gộp</cell>' in t
+          and '<cell colspan="3">Ba cột gộp</cell>' in t and '<cell>Lịch sử</cell>' in t,
+          'spans: gridSpan comes back as colspan, with vMerge as rowspan too')
+    v = run([vanthu, 'validate', again])
+    check(v.returncode == 0, 'spans: the imported plan validates (%s)' % v.stderr.strip()[:300])
+    out = os.path.join(tmp, 'spans-again.docx')
+    r = run([vanthu, 'render', again, '-o', out], env=env)
+    check(r.returncode == 0, 'spans: the imported plan renders')
+    if r.returncode:
+        return
+    a, b = docx_paragraphs(doc), docx_paragraphs(out)
+    check(a == b, 'spans: render -> import DOCX -> render gives the same %d paragraphs' % len(a))
+    with zipfile.ZipFile(doc) as z1, zipfile.ZipFile(out) as z2:
+        d1, d2 = z1.read('word/document.xml'), z2.read('word/document.xml')
+    check(d1.count(b'w:gridSpan') == d2.count(b'w:gridSpan') > 0
+          and d1.count(b'w:vMerge') == d2.count(b'w:vMerge'),
+          'spans: the second DOCX merges the same cells as the first')
 
 
 def new_blocks(vanthu, tmp, env):

@@ -438,6 +438,54 @@ static char *import_body(const char *body, vt_diags *w)
     return vt_buf_take(&xml);
 }
 
+/* Word's merged cells across columns: a cell with w:gridSpan="N" is
+ * followed by N-1 marked cells, one with both gridSpan and vMerge is
+ * continued by an empty cell and its marks; the text importer reads them
+ * back as colspan and rowspan+colspan. */
+static void test_docx_colspan(void **state)
+{
+    (void)state;
+#define TC(pr, t) "<w:tc><w:tcPr>" pr "</w:tcPr><w:p><w:r><w:t>" t "</w:t></w:r></w:p></w:tc>"
+#define SPAN2 "<w:gridSpan w:val=\"2\"/>"
+    const char *xml =
+        "<w:document xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\"><w:body>"
+        "<w:tbl><w:tblPr><w:tblStyle w:val=\"Grid\"/></w:tblPr>"
+        "<w:tr>" TC("", "Stt") TC("", "Tên") TC("", "Lớp") TC("", "Môn") "</w:tr>"
+        "<w:tr>" TC("", "1") TC(SPAN2, "Hai cột") TC("", "Toán") "</w:tr>"
+        "<w:tr>" TC("", "2") TC(SPAN2 "<w:vMerge w:val=\"restart\"/>", "Bốn ô") TC("", "Văn") "</w:tr>"
+        "<w:tr>" TC("", "3") "<w:tc><w:tcPr>" SPAN2 "<w:vMerge/></w:tcPr><w:p/></w:tc>" TC("", "Sử") "</w:tr>"
+        "</w:tbl></w:body></w:document>";
+#undef TC
+#undef SPAN2
+    vt_buf t;
+    vt_buf_init(&t);
+    vt_diags d;
+    vt_diags_init(&d);
+    assert_int_equal(vt_docx_to_text("s.docx", xml, strlen(xml), NULL, 0, &t, &d), VT_OK);
+    assert_string_equal(t.data, "Stt\tTên\tLớp\tMôn\n"
+                                "1\tHai cột\t" VT_DOCX_SPAN "\tToán\n"
+                                "2\tBốn ô\t" VT_DOCX_SPAN "\tVăn\n"
+                                "3\t\t" VT_DOCX_SPAN "\tSử\n\n");
+    vt_diags w;
+    vt_diags_init(&w);
+    char *plan = import_body(t.data, &w);
+    assert_non_null(plan);
+    const char *want[] = {
+        "<col>Stt</col>", "<col>Môn</col>",
+        "<row><cell>1</cell><cell colspan=\"2\">Hai cột</cell><cell>Toán</cell></row>",
+        "<row><cell>2</cell><cell rowspan=\"2\" colspan=\"2\">Bốn ô</cell><cell>Văn</cell></row>",
+        "<row><cell>3</cell><cell>Sử</cell></row>",
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        if (!strstr(plan, want[i]))
+            fail_msg("missing %s in\n%s", want[i], plan);
+    assert_null(strstr(plan, VT_DOCX_SPAN)); /* the mark never reaches a plan */
+    free(plan);
+    vt_buf_free(&t);
+    vt_diags_free(&d);
+    vt_diags_free(&w);
+}
+
 static void want_in(const char *xml, const char *const *want, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -571,6 +619,7 @@ int main(void)
         cmocka_unit_test(test_decode),
         cmocka_unit_test(test_import_small),
         cmocka_unit_test(test_docx_text),
+        cmocka_unit_test(test_docx_colspan),
         cmocka_unit_test(test_import_cong_van),
         cmocka_unit_test(test_docx_numbering),
         cmocka_unit_test(test_import_lists),
