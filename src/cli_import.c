@@ -93,8 +93,14 @@ static vt_error import_file(const char *path, size_t max_bytes, vt_buf *xml,
             rc = VT_ERR_PLAN;
         }
     }
+    int from_docx = data == docx.data && docx.data;
     if (rc == VT_OK)
         rc = vt_text_decode(path, data, len, &text, &enc, d);
+    /* only the DOCX reader may mark spanned cells (VT_DOCX_SPAN) */
+    if (rc == VT_OK && !from_docx && text.data && vt_docx_scrub_span(text.data))
+        vt_diags_addf(d, "%s: the text holds the private character U+E000, "
+                         "which vanthu reserves; it was replaced by U+FFFD",
+                      path);
     if (data != docx.data)
         free(data);
     vt_buf_free(&docx);

@@ -323,6 +323,8 @@ static void run_text(const xmlNode *r, segs *s)
                 if (*p == '\t' || *p == '\n' || *p == '\r')
                     *p = ' ';
             if (t)
+                vt_docx_scrub_span((char *)t);
+            if (t)
                 vt_buf_puts(&g->text, (const char *)t);
             xmlFree(t);
         } else if (is_w(c, "tab")) {
@@ -572,4 +574,12 @@ vt_error vt_docx_to_text(const char *name, const char *xml, size_t len,
     xmlFreeDoc(doc);
     numbering_free(&nb);
     return rc;
+}
+
+size_t vt_docx_scrub_span(char *s)
+{
+    size_t n = 0;
+    for (char *p = s; (p = strstr(p, VT_DOCX_SPAN)) != NULL; p += 3, n++)
+        memcpy(p, "\xef\xbf\xbd", 3); /* U+FFFD */
+    return n;
 }

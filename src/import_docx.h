@@ -26,6 +26,11 @@
  * into colspan. */
 #define VT_DOCX_SPAN "\xee\x80\x80" /* U+E000 */
 
+/* The span mark must not be forgeable: a U+E000 the document or a typed
+ * text holds itself becomes U+FFFD (the same three bytes long), so only
+ * vt_docx_to_text writes the mark.  Returns how many were replaced. */
+size_t vt_docx_scrub_span(char *s);
+
 /* 1 if data looks like a zip package (a DOCX). */
 int vt_is_zip(const char *data, size_t len);
 

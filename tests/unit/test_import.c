@@ -442,6 +442,18 @@ static char *import_body(const char *body, vt_diags *w)
  * followed by N-1 marked cells, one with both gridSpan and vMerge is
  * continued by an empty cell and its marks; the text importer reads them
  * back as colspan and rowspan+colspan. */
+/* The span mark cannot be forged: a U+E000 in the input becomes U+FFFD,
+ * the same length, so only the DOCX reader's own marks remain. */
+static void test_span_scrub(void **state)
+{
+    (void)state;
+    char s[] = "a\xee\x80\x80" "b\xee\x80\x80";
+    assert_int_equal(vt_docx_scrub_span(s), 2);
+    assert_string_equal(s, "a\xef\xbf\xbd" "b\xef\xbf\xbd");
+    char t[] = "\xee\x80";
+    assert_int_equal(vt_docx_scrub_span(t), 0);
+}
+
 static void test_docx_colspan(void **state)
 {
     (void)state;
@@ -620,6 +632,7 @@ int main(void)
         cmocka_unit_test(test_import_small),
         cmocka_unit_test(test_docx_text),
         cmocka_unit_test(test_docx_colspan),
+        cmocka_unit_test(test_span_scrub),
         cmocka_unit_test(test_import_cong_van),
         cmocka_unit_test(test_docx_numbering),
         cmocka_unit_test(test_import_lists),
