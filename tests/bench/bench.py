@@ -11,6 +11,12 @@ against the floor of plain file writes, in the same run, on the same data.
      process; a per-core comparison (vanthu -j1) is printed as well.
   4. The floor: one finished letter written N times with open/write/close
      and one syncfs at the end, the least any tool must do.
+  5. The PDF row, on a smaller batch of PDF_LETTERS (conversion is about
+     a hundred times slower): vanthu invite --per school --pdf (PDF/A-2b,
+     one LibreOffice per -j worker) against Carbone (carbone.js) with as
+     many LibreOffice factories as vanthu has workers; its template is
+     built like docxtemplater's, with Carbone's {d.field} tags.  Both
+     PDFs of a sample of letters must give the same text (pdftotext).
 The contenders take turns for RUNS rounds, each run into a new folder
 (ext4 creates files slowly right after many were deleted, so nothing is
 deleted until the end); the median of each is reported.
@@ -19,6 +25,7 @@ timings belong here, not in pass/fail tests.
 
 usage: bench.py --vanthu build-bench/vanthu --floor build-bench/floor
                 [--clusters 1000] [--schools 10] [--runs 3] [--work DIR]
+                [--pdf-letters 40]  (0: no PDF row)
 """
 import argparse
 import csv
@@ -38,12 +45,13 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 W = '{http://schemas.openxmlformats.org/wordprocessingml/2006/main}'
 
 
-def timed(args, rss_file):
+def timed(args, rss_file, env=None):
     """Run args under GNU time (a small parent, so the peak RSS is the
     program's own and not a forked Python's); return (wall seconds, peak
     RSS in MiB, stdout)."""
     t0 = time.perf_counter()
-    p = subprocess.run(['/usr/bin/time', '-f', '%M', '-o', rss_file] + args, capture_output=True)
+    p = subprocess.run(['/usr/bin/time', '-f', '%M', '-o', rss_file] + args, capture_output=True,
+                       env=env)
     wall = time.perf_counter() - t0
     if p.returncode != 0:
         sys.exit('bench: %s failed (%d): %s' % (args[0], p.returncode, p.stderr.decode()[-2000:]))
@@ -75,9 +83,10 @@ SENTINEL_PLAN_CLUSTER = '''    <cluster name="QQCLUSTERQQ" date="2099-12-28" tim
 '''
 
 
-def make_docxtemplater_template(vanthu, plan_xml, schools, work):
+def make_docxtemplater_template(vanthu, plan_xml, schools, work, tag='{%s}', name='docxtemplater'):
     """Render one letter with sentinel values and turn the sentinels into
-    docxtemplater tags; every other byte of the document is vanthu's."""
+    tags (docxtemplater's {field}, or Carbone's {d.field} when tag says
+    so); every other byte of the document is vanthu's."""
     text = open(plan_xml, encoding='utf-8').read()
     head = text[:text.index('  <clusters>\n') + len('  <clusters>\n')]
     tail = text[text.index('  </clusters>'):]
@@ -97,17 +106,17 @@ def make_docxtemplater_template(vanthu, plan_xml, schools, work):
         entries = [(i, z.read(i.filename)) for i in z.infolist()]
     cut = doc.index('Nơi nhận')
     before, after = doc[:cut], doc[cut:]
-    before = before.replace('QQS0QQ', '{school}')
+    before = before.replace('QQS0QQ', tag % 'school')
     for i in range(schools):
-        after = after.replace('QQS%dQQ' % i, '{s%d}' % i)
+        after = after.replace('QQS%dQQ' % i, tag % ('s%d' % i))
     doc = before + after
-    doc = doc.replace('9999/', '{number}/').replace('QQCLUSTERQQ', '{cluster}')
-    doc = doc.replace('QQHOSTQQ', '{host}').replace('QQVENUEQQ', '{venue}')
-    doc = doc.replace(time_long('2099-12-28', None, '07:30'), '{time}')
+    doc = doc.replace('9999/', tag % 'number' + '/').replace('QQCLUSTERQQ', tag % 'cluster')
+    doc = doc.replace('QQHOSTQQ', tag % 'host').replace('QQVENUEQQ', tag % 'venue')
+    doc = doc.replace(time_long('2099-12-28', None, '07:30'), tag % 'time')
     left = re.findall(r'QQ\w+QQ|9999|2099', doc)
     if left:
-        sys.exit('bench: sentinels left in the docxtemplater template: %s' % left[:5])
-    tpl = os.path.join(work, 'docxtemplater-template.docx')
+        sys.exit('bench: sentinels left in the %s template: %s' % (name, left[:5]))
+    tpl = os.path.join(work, '%s-template.docx' % name)
     with zipfile.ZipFile(tpl, 'w', zipfile.ZIP_DEFLATED) as z:
         for info, data in entries:
             z.writestr(info.filename, doc.encode('utf-8') if info.filename == 'word/document.xml' else data)
@@ -135,6 +144,23 @@ def letters_data(plan_xml, manifest_rows):
     return [{'file': row['file'], 'data': d} for row, d in zip(manifest_rows, data)]
 
 
+def pdf_text(path):
+    """The words of a PDF, as pdftotext reads them: line breaks and
+    spacing may differ between two converters' fonts, the words may not."""
+    p = subprocess.run(['pdftotext', '-enc', 'UTF-8', path, '-'], capture_output=True, check=True)
+    return p.stdout.decode('utf-8').split()
+
+
+def carbone_env():
+    """Carbone looks for soffice.bin (not the soffice script) on PATH and
+    in /opt, and for a python3 that can import uno: on Debian these are
+    /usr/lib/libreoffice/program and /usr/bin/python3 (python3-uno), which
+    go first so that no other python3 on PATH is taken."""
+    env = dict(os.environ)
+    env['PATH'] = '/usr/lib/libreoffice/program:/usr/bin:' + env.get('PATH', '')
+    return env
+
+
 def doc_text(path):
     with zipfile.ZipFile(path) as z:
         root = ET.fromstring(z.read('word/document.xml'))
@@ -149,6 +175,7 @@ def main():
     ap.add_argument('--schools', type=int, default=10)
     ap.add_argument('--runs', type=int, default=3)
     ap.add_argument('--work')
+    ap.add_argument('--pdf-letters', type=int, default=40)
     a = ap.parse_args()
     work = a.work or tempfile.mkdtemp(prefix='vanthu-bench-')
     os.makedirs(work, exist_ok=True)
@@ -160,6 +187,8 @@ def main():
     cpu = next((l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name')), '?')
     print('machine: %d cores, %s; %s' % (cores, cpu, os.uname().release))
     print('letters: %d (%d clusters x %d schools), %d runs each, median' % (n, a.clusters, a.schools, a.runs))
+    load0 = os.getloadavg()
+    print('load average at start: %.2f %.2f %.2f' % load0)
 
     # an untimed warm-up run gives the file names, the letter the floor
     # copies, and docxtemplater's template and data
@@ -176,6 +205,24 @@ def main():
     with open(data, 'w', encoding='utf-8') as f:
         json.dump(letters_data(plan, rows), f, ensure_ascii=False)
 
+    pdf_n = 0
+    if a.pdf_letters > 0:
+        pdf_clusters = -(-a.pdf_letters // a.schools)
+        pdf_n = pdf_clusters * a.schools
+        pdf_plan = os.path.join(work, 'pdf-plan.xml')
+        subprocess.run([sys.executable, os.path.join(HERE, 'gen_plan.py'), str(pdf_clusters),
+                        str(a.schools), pdf_plan], check=True)
+        pdf_warm = os.path.join(work, 'pdf-warm-up')
+        subprocess.run([a.vanthu, 'invite', pdf_plan, '-o', pdf_warm, '--per', 'school'], check=True,
+                       capture_output=True)
+        pdf_rows = list(csv.DictReader(open(os.path.join(pdf_warm, 'manifest.csv'), encoding='utf-8-sig')))
+        c_tpl = make_docxtemplater_template(a.vanthu, pdf_plan, a.schools, work, '{d.%s}', 'carbone')
+        c_data = os.path.join(work, 'carbone-letters.json')
+        with open(c_data, 'w', encoding='utf-8') as f:
+            json.dump(letters_data(pdf_plan, pdf_rows), f, ensure_ascii=False)
+        print('PDF row: %d letters (%d clusters x %d schools); Carbone with %d factories'
+              % (pdf_n, pdf_clusters, a.schools, cores))
+
     # contenders take turns, round after round, so that none always runs
     # on a quieter disk than another
     contenders = [
@@ -184,6 +231,13 @@ def main():
         ('vanthu invite -j1', lambda o: [a.vanthu, 'invite', plan, '-o', o, '--per', 'school', '-j', '1']),
         ('docxtemplater + pizzip', lambda o: ['node', os.path.join(HERE, 'docxtemplater.js'), tpl, data, o]),
     ]
+    vp_label, c_label = 'vanthu invite --pdf -j%d' % cores, 'Carbone, %d factories' % cores
+    node = shutil.which('node')
+    if pdf_n:
+        contenders += [
+            (vp_label, lambda o: [a.vanthu, 'invite', pdf_plan, '-o', o, '--per', 'school', '--pdf']),
+            (c_label, lambda o: [node, os.path.join(HERE, 'carbone.js'), c_tpl, c_data, o, str(cores)]),
+        ]
     walls = {c[0]: [] for c in contenders}
     rss = {c[0]: 0.0 for c in contenders}
     last = {}
@@ -191,7 +245,8 @@ def main():
         for label, make in contenders:
             out_dir = os.path.join(work, '%s-%d' % (re.sub(r'\W+', '-', label), k))
             subprocess.run(['sync'])
-            w, r, _ = timed(make(out_dir), os.path.join(work, 'rss'))
+            w, r, _ = timed(make(out_dir), os.path.join(work, 'rss'),
+                            carbone_env() if label == c_label else None)
             walls[label].append(w)
             rss[label] = max(rss[label], r)
             last[label] = out_dir
@@ -220,6 +275,22 @@ def main():
     print('vanthu time / floor time: %.2fx (target <= 3x)' % (v_wall / f_wall))
     print('vanthu peak RSS: %.1f MiB (target <= 64 MiB)' % v_rss)
     print('same text in a sample of %d letters from both tools: yes' % len(sample))
+    if pdf_n:
+        # the same letters as PDFs: compare the words of a sample
+        p_sample = pdf_rows[:: max(1, len(pdf_rows) // 5)]
+        for r in p_sample:
+            pdf = r['file'][:-len('.docx')] + '.pdf'
+            vt, ct = (pdf_text(os.path.join(last[l], pdf)) for l in (vp_label, c_label))
+            if vt != ct or not vt:
+                sys.exit('bench: Carbone and vanthu PDFs differ in text: %s' % pdf)
+        print()
+        print('%-28s %9s %12s %14s' % ('PDF, %d letters' % pdf_n, 'seconds', 'letters/s', 'peak RSS MiB'))
+        for label in (vp_label, c_label):
+            print('%-28s %9.3f %12.2f %14.1f' % (label, med[label], pdf_n / med[label], rss[label]))
+        print('vanthu / Carbone PDF throughput: %.2fx (target > 1x)' % (med[c_label] / med[vp_label]))
+        print('peak RSS: the largest single process of each tree (LibreOffice, for both)')
+        print('same text (pdftotext) in a sample of %d PDFs from both tools: yes' % len(p_sample))
+    print('load average at end: %.2f %.2f %.2f' % os.getloadavg())
     if not a.work:
         shutil.rmtree(work, ignore_errors=True)
 
