@@ -281,15 +281,17 @@ vt_error vt_docx_writer_build_media(vt_docx_writer *w,
     zip_error_t ze;
     zip_error_init(&ze);
     zip_t *dst = NULL;
-    zip_source_t *mem = zip_source_buffer_create(NULL, 0, 0, &ze);
+    zip_source_t *mem = NULL;
+    /* before the output exists: a kept memory source has two owners */
+    if (nmedia && (rc = media_parts(w, media, nmedia, &ct, &rels, &ct_i,
+                                    &rels_i, d)) != VT_OK)
+        goto bail;
+    mem = zip_source_buffer_create(NULL, 0, 0, &ze);
     if (!mem) {
         rc = zip_fail(d, "memory", &ze);
         goto done;
     }
     zip_source_keep(mem); /* survive zip_close so it can be read back */
-    if (nmedia && (rc = media_parts(w, media, nmedia, &ct, &rels, &ct_i,
-                                    &rels_i, d)) != VT_OK)
-        goto done;
     dst = zip_open_from_source(mem, ZIP_TRUNCATE, &ze);
     if (!dst) {
         rc = zip_fail(d, "output", &ze);
@@ -337,6 +339,7 @@ done:
     if (dst)
         zip_discard(dst);
     zip_source_free(mem);
+bail:
     zip_error_fini(&ze);
     vt_buf_free(&ct);
     vt_buf_free(&rels);
