@@ -53,6 +53,11 @@ def check_package(path, what):
     ids = re.findall(r'<wp:docPr id="(\d+)"', doc)
     check(len(ids) >= 2 and len(ids) == len(set(ids)),
           '%s: %d drawings, their docPr ids unique (%r)' % (what, len(ids), ids))
+    ext = re.findall(r'<wp:extent cx="(\d+)" cy="(\d+)"/>', doc)
+    # ky.png 400x160 without pHYs: the 35 mm default; dau.png 360 px at
+    # 10 px/mm in its pHYs: 36 mm (1 mm = 36,000 EMU)
+    check(ext == [('1260000', '504000'), ('1296000', '1296000')],
+          '%s: signature 35 mm wide by default, seal 36 mm from its pHYs (%r)' % (what, ext))
     check(doc.count('<wp:anchor') == 2 and 'behindDoc="0"' in doc and '<wp:wrapNone/>' in doc,
           '%s: two floating pictures in front of the text, without wrapping' % what)
     check(run(['unzip', '-tq', path]).returncode == 0, '%s: unzip -t passes' % what)
@@ -117,8 +122,8 @@ def pdf_position(vanthu, plan, tmp, env, docs_img):
           'the signature lies between the titles (bottom y %.0f) and the name (top y %.0f): y %d-%d'
           % (title[1], name[0], ink[1], ink[3]))
     if docs_img:  # refresh the README picture: scripts call this with --shot
-        run(['pdftoppm', '-r', '80', '-f', '1', '-l', '1', '-png', '-singlefile', '-x', '0', '-y', '330',
-             '-W', '662', '-H', '330', pdf, os.path.join(docs_img, 'signed-letter')])
+        run(['pdftoppm', '-r', '80', '-f', '1', '-l', '1', '-png', '-singlefile', '-x', '40', '-y', '415',
+             '-W', '600', '-H', '200', pdf, os.path.join(docs_img, 'signed-letter')])
 
 
 def main():
