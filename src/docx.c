@@ -118,15 +118,175 @@ static const vt_docx_part *generated(const vt_docx_part *parts, size_t n,
     return NULL;
 }
 
+/* ---- pictures: added parts and the two parts that must name them ------ */
+
+/* Read entry i of the template whole into out. */
+static vt_error read_entry(zip_t *src, zip_uint64_t i, vt_buf *out,
+                           vt_diags *d)
+{
+    zip_stat_t st;
+    if (zip_stat_index(src, i, 0, &st) < 0 || st.size > (64u << 20))
+        return zip_fail(d, "template part", zip_get_error(src));
+    zip_file_t *f = zip_fopen_index(src, i, 0);
+    if (!f)
+        return zip_fail(d, "template part", zip_get_error(src));
+    vt_error rc = VT_OK;
+    if (vt_buf_reserve(out, (size_t)st.size) != 0) {
+        rc = VT_ERR_NOMEM;
+    } else {
+        zip_int64_t got = zip_fread(f, out->data, st.size);
+        if (got < 0 || (zip_uint64_t)got != st.size)
+            rc = zip_fail(d, "template part", zip_file_get_error(f));
+        else {
+            out->len = (size_t)got;
+            out->data[out->len] = '\0';
+        }
+    }
+    zip_fclose(f);
+    return rc;
+}
+
+/* Insert add before the last occurrence of close ("</Types>") in xml. */
+static vt_error insert_before_close(vt_buf *xml, const char *close,
+                                    const vt_buf *add, const char *part,
+                                    vt_diags *d)
+{
+    const char *at = NULL;
+    size_t cl = strlen(close);
+    for (const char *s = xml->data; s && (s = strstr(s, close)); s += cl)
+        at = s;
+    if (!at) {
+        vt_diags_addf(d, "the template's %s has no %s", part, close);
+        return VT_ERR_TEMPLATE;
+    }
+    vt_buf r;
+    vt_buf_init(&r);
+    vt_buf_put(&r, xml->data, (size_t)(at - xml->data));
+    vt_buf_put(&r, add->data, add->len);
+    vt_buf_puts(&r, at);
+    if (r.oom) {
+        vt_buf_free(&r);
+        return VT_ERR_NOMEM;
+    }
+    vt_buf_free(xml);
+    *xml = r;
+    return VT_OK;
+}
+
+/* The main document's relationships part: "word/document.xml" has
+ * "word/_rels/document.xml.rels". */
+static void rels_name(const char *doc, vt_buf *out)
+{
+    const char *slash = strrchr(doc, '/');
+    size_t dir = slash ? (size_t)(slash - doc) + 1 : 0;
+    vt_buf_put(out, doc, dir);
+    vt_buf_printf(out, "_rels/%s.rels", doc + dir);
+}
+
+/* Rewrite [Content_Types].xml (ct) and the document's .rels (rels) of the
+ * template for the pictures: both read from the template, patched as
+ * text (vanthu's own parts, or a template Word saved: both plain XML). */
+static vt_error media_parts(vt_docx_writer *w, const vt_docx_media *media,
+                            size_t nmedia, vt_buf *ct, vt_buf *rels,
+                            zip_int64_t *ct_i, zip_int64_t *rels_i,
+                            vt_diags *d)
+{
+    const char *doc = zip_get_name(w->src, w->doc_index, ZIP_FL_ENC_RAW);
+    vt_buf rn, add;
+    vt_buf_init(&rn);
+    vt_buf_init(&add);
+    vt_error rc = VT_OK;
+    if (!doc)
+        return zip_fail(d, "template", zip_get_error(w->src));
+    rels_name(doc, &rn);
+    *ct_i = zip_name_locate(w->src, "[Content_Types].xml", 0);
+    *rels_i = rn.oom ? -1 : zip_name_locate(w->src, rn.data, 0);
+    if (*ct_i < 0 || *rels_i < 0) {
+        vt_diags_addf(d, "the template has no %s, so pictures cannot be "
+                         "added to it", *ct_i < 0 ? "[Content_Types].xml"
+                                                  : rn.data);
+        rc = VT_ERR_TEMPLATE;
+        goto done;
+    }
+    if ((rc = read_entry(w->src, (zip_uint64_t)*ct_i, ct, d)) != VT_OK ||
+        (rc = read_entry(w->src, (zip_uint64_t)*rels_i, rels, d)) != VT_OK)
+        goto done;
+    if (!strstr(ct->data, "Extension=\"png\"")) {
+        vt_buf_puts(&add, "<Default Extension=\"png\" "
+                          "ContentType=\"image/png\"/>");
+        if ((rc = insert_before_close(ct, "</Types>", &add,
+                                      "[Content_Types].xml", d)) != VT_OK)
+            goto done;
+    }
+    const char *slash = strrchr(doc, '/');
+    size_t dir = slash ? (size_t)(slash - doc) + 1 : 0;
+    vt_buf_reset(&add);
+    for (size_t i = 0; i < nmedia; i++) {
+        if (zip_name_locate(w->src, media[i].name, 0) >= 0 ||
+            strncmp(media[i].name, doc, dir) != 0) {
+            vt_diags_addf(d, "the template already has a part %s",
+                          media[i].name);
+            rc = VT_ERR_TEMPLATE;
+            goto done;
+        }
+        vt_buf_printf(&add, "<Relationship Id=\"%s\" Type=\"http://schemas."
+                            "openxmlformats.org/officeDocument/2006/"
+                            "relationships/image\" Target=\"%s\"/>",
+                      media[i].rel_id, media[i].name + dir);
+    }
+    rc = insert_before_close(rels, "</Relationships>", &add, rn.data, d);
+done:
+    if (rc == VT_OK && (rn.oom || add.oom || ct->oom || rels->oom))
+        rc = VT_ERR_NOMEM;
+    vt_buf_free(&rn);
+    vt_buf_free(&add);
+    return rc;
+}
+
+/* Add one stored (uncompressed) or deflated buffer entry. */
+static vt_error add_buffer(zip_t *dst, const char *name, const void *data,
+                           size_t len, int deflate, time_t mtime, vt_diags *d)
+{
+    zip_source_t *s = zip_source_buffer(dst, data, len, 0);
+    zip_int64_t idx = s ? zip_file_add(dst, name, s, ZIP_FL_ENC_UTF_8) : -1;
+    if (idx < 0) {
+        zip_source_free(s);
+        return zip_fail(d, name, zip_get_error(dst));
+    }
+    if (zip_set_file_compression(dst, (zip_uint64_t)idx,
+                                 deflate ? ZIP_CM_DEFLATE : ZIP_CM_STORE,
+                                 deflate ? VT_DOCX_DEFLATE_LEVEL : 0) < 0 ||
+        zip_file_set_mtime(dst, (zip_uint64_t)idx, mtime, 0) < 0)
+        return zip_fail(d, name, zip_get_error(dst));
+    return VT_OK;
+}
+
 vt_error vt_docx_writer_build_parts(vt_docx_writer *w,
                                     const vt_docx_part *parts, size_t nparts,
                                     vt_buf *out, vt_diags *d)
 {
+    return vt_docx_writer_build_media(w, parts, nparts, NULL, 0, out, d);
+}
+
+vt_error vt_docx_writer_build_media(vt_docx_writer *w,
+                                    const vt_docx_part *parts, size_t nparts,
+                                    const vt_docx_media *media, size_t nmedia,
+                                    vt_buf *out, vt_diags *d)
+{
     vt_error rc = VT_OK;
+    vt_buf ct, rels;
+    vt_buf_init(&ct);
+    vt_buf_init(&rels);
+    zip_int64_t ct_i = -1, rels_i = -1;
     zip_error_t ze;
     zip_error_init(&ze);
     zip_t *dst = NULL;
-    zip_source_t *mem = zip_source_buffer_create(NULL, 0, 0, &ze);
+    zip_source_t *mem = NULL;
+    /* before the output exists: a kept memory source has two owners */
+    if (nmedia && (rc = media_parts(w, media, nmedia, &ct, &rels, &ct_i,
+                                    &rels_i, d)) != VT_OK)
+        goto bail;
+    mem = zip_source_buffer_create(NULL, 0, 0, &ze);
     if (!mem) {
         rc = zip_fail(d, "memory", &ze);
         goto done;
@@ -145,6 +305,12 @@ vt_error vt_docx_writer_build_parts(vt_docx_writer *w,
             continue; /* a folder entry: OPC packages have none */
         zip_source_t *s;
         const vt_docx_part *gen = generated(parts, nparts, i);
+        vt_docx_part patched;
+        if (nmedia && (i == ct_i || i == rels_i)) {
+            const vt_buf *b = i == ct_i ? &ct : &rels;
+            patched = (vt_docx_part){(unsigned long long)i, b->data, b->len};
+            gen = &patched;
+        }
         if (gen)
             s = zip_source_buffer(dst, gen->xml, gen->len, 0);
         else
@@ -163,13 +329,20 @@ vt_error vt_docx_writer_build_parts(vt_docx_writer *w,
             goto done;
         }
     }
+    for (size_t k = 0; k < nmedia; k++)
+        if ((rc = add_buffer(dst, media[k].name, media[k].data, media[k].len,
+                             0, w->mtime, d)) != VT_OK)
+            goto done;
     rc = close_and_read(dst, mem, out, d);
     dst = NULL;
 done:
     if (dst)
         zip_discard(dst);
     zip_source_free(mem);
+bail:
     zip_error_fini(&ze);
+    vt_buf_free(&ct);
+    vt_buf_free(&rels);
     return rc;
 }
 

@@ -54,6 +54,25 @@ vt_error vt_docx_writer_build_parts(vt_docx_writer *w,
                                     const vt_docx_part *parts, size_t nparts,
                                     vt_buf *out, vt_diags *d);
 
+/* A part added to the package (a picture in word/media), with the
+ * relationship id the main document's drawings use for it.  PNG data is
+ * already compressed, so it is stored, not deflated. */
+typedef struct {
+    const char *name;   /* "word/media/vt-signature.png" */
+    const char *rel_id; /* "rIdVtSig" */
+    const unsigned char *data;
+    size_t len;
+} vt_docx_media;
+
+/* vt_docx_writer_build_parts plus pictures: each media part is added after
+ * the template's entries, in the order given, with a relationship from
+ * the main document (its .rels part rewritten) and the png Default in
+ * [Content_Types].xml.  nmedia 0 is vt_docx_writer_build_parts. */
+vt_error vt_docx_writer_build_media(vt_docx_writer *w,
+                                    const vt_docx_part *parts, size_t nparts,
+                                    const vt_docx_media *media, size_t nmedia,
+                                    vt_buf *out, vt_diags *d);
+
 /* The same for one document: open, build, free. */
 vt_error vt_docx_build(const unsigned char *pkg, size_t pkg_len,
                        unsigned long long doc_index, const char *xml,

@@ -112,6 +112,16 @@ typedef struct {
     const char *invitee, *event, *chair, *time, *venue;
 } vt_invitation;
 
+/* A signature or seal image (Phụ lục I, ô 7b and 7c): the PNG's bytes,
+ * checked by png.c, and its printed size in EMU (1 mm = 36,000 EMU). */
+typedef struct {
+    const char *src;            /* as the plan wrote it */
+    const unsigned char *data;  /* the file's bytes, in the plan's arena */
+    size_t len;
+    long cx, cy;                /* printed width and height, EMU */
+    vt_pos pos;
+} vt_image;
+
 typedef enum { VT_AUTH_NONE, VT_AUTH_TM, VT_AUTH_KT, VT_AUTH_Q, VT_AUTH_TL,
                VT_AUTH_TUQ } vt_authority;
 
@@ -142,6 +152,7 @@ struct vt_plan {
     size_t ntitles;
     const char *signer;
     int signed_copy; /* "(Đã ký)" instead of room for a signature */
+    vt_image *sig_image, *seal_image; /* <signature><image/><seal/>, or NULL */
     vt_appendix *appendices;
     size_t nappendices;
     const char *urgency, *secrecy, *circulation;

@@ -839,6 +839,67 @@ static void noi_nhan(vt_buf *b, const vt_plan *p)
     buf_done(b, &t);
 }
 
+/* One floating picture (wp:anchor, in front of the text, no wrapping),
+ * placed from the left of the signature cell's text area and the top of
+ * the first blank paragraph under the titles.  layoutInCell keeps Word
+ * and LibreOffice measuring from the cell, not the page.  Namespaces are
+ * declared on the elements, so any template's document.xml takes it. */
+static void anchor(vt_buf *b, const vt_image *im, const char *rel_id,
+                   unsigned id, const char *name, long x, long y)
+{
+    vt_buf_printf(b,
+        "<w:r><w:drawing><wp:anchor xmlns:wp=\"http://schemas.openxmlformats."
+        "org/drawingml/2006/wordprocessingDrawing\" distT=\"0\" distB=\"0\" "
+        "distL=\"0\" distR=\"0\" simplePos=\"0\" relativeHeight=\"%u\" "
+        "behindDoc=\"0\" locked=\"0\" layoutInCell=\"1\" allowOverlap=\"1\">"
+        "<wp:simplePos x=\"0\" y=\"0\"/>"
+        "<wp:positionH relativeFrom=\"column\"><wp:posOffset>%ld"
+        "</wp:posOffset></wp:positionH>"
+        "<wp:positionV relativeFrom=\"paragraph\"><wp:posOffset>%ld"
+        "</wp:posOffset></wp:positionV>"
+        "<wp:extent cx=\"%ld\" cy=\"%ld\"/>"
+        "<wp:effectExtent l=\"0\" t=\"0\" r=\"0\" b=\"0\"/><wp:wrapNone/>"
+        "<wp:docPr id=\"%u\" name=\"%s\"/><wp:cNvGraphicFramePr/>"
+        "<a:graphic xmlns:a=\"http://schemas.openxmlformats.org/drawingml/"
+        "2006/main\"><a:graphicData uri=\"http://schemas.openxmlformats.org/"
+        "drawingml/2006/picture\"><pic:pic xmlns:pic=\"http://schemas."
+        "openxmlformats.org/drawingml/2006/picture\"><pic:nvPicPr>"
+        "<pic:cNvPr id=\"0\" name=\"%s\"/><pic:cNvPicPr/></pic:nvPicPr>"
+        "<pic:blipFill><a:blip r:embed=\"%s\" xmlns:r=\"http://schemas."
+        "openxmlformats.org/officeDocument/2006/relationships\"/><a:stretch>"
+        "<a:fillRect/></a:stretch></pic:blipFill><pic:spPr><a:xfrm>"
+        "<a:off x=\"0\" y=\"0\"/><a:ext cx=\"%ld\" cy=\"%ld\"/></a:xfrm>"
+        "<a:prstGeom prst=\"rect\"><a:avLst/></a:prstGeom></pic:spPr>"
+        "</pic:pic></a:graphicData></a:graphic></wp:anchor></w:drawing></w:r>",
+        id, x, y, im->cx, im->cy, id, name, name, rel_id, im->cx, im->cy);
+}
+
+/* Phụ lục I: the signature image centred in the signature column over the
+ * blank lines between the titles and the name; the seal over the left
+ * third of the signature, its right edge a third of the way into it and
+ * its centre level with the signature's.  Without a signature image the
+ * seal takes the signature's place, centred. */
+static void signature_images(vt_buf *b, const vt_plan *p)
+{
+    const long emu_per_twip = 635;
+    const long cell = (VT_COL_RIGHT - 2 * VT_CELL_MARGIN) * emu_per_twip;
+    const long room = 4 * 14 * 12700 * 115 / 100; /* 4 blank 14 pt lines */
+    const vt_image *sig = p->sig_image, *seal = p->seal_image;
+    long sx = 0, sy = 0, scy = room;
+    if (sig) {
+        sx = (cell - sig->cx) / 2;
+        sy = sig->cy < room ? (room - sig->cy) / 2 : 0;
+        scy = sig->cy;
+        anchor(b, sig, VT_RID_SIGNATURE, VT_DOCPR_SIGNATURE,
+               "Chữ ký", sx, sy);
+    }
+    if (seal) {
+        long x = sig ? sx + sig->cx / 3 - seal->cx : (cell - seal->cx) / 2;
+        long y = sy + scy / 2 - seal->cy / 2;
+        anchor(b, seal, VT_RID_SEAL, VT_DOCPR_SEAL, "Con dấu", x, y);
+    }
+}
+
 static void signer(vt_buf *b, const vt_plan *p)
 {
     vt_buf t;
@@ -853,8 +914,12 @@ static void signer(vt_buf *b, const vt_plan *p)
     if (p->signed_copy) {
         vt_ox_para(b, "VtDaKy", "(Đã ký)", NULL);
     } else {
-        /* room for the signature and the seal over its left third */
-        for (int i = 0; i < 4; i++)
+        /* room for the signature and the seal over its left third; the
+         * images, when the plan gives them, float over that room */
+        p_begin(b, "VtDaKy", NULL);
+        signature_images(b, p);
+        p_end(b);
+        for (int i = 1; i < 4; i++)
             vt_ox_para(b, "VtDaKy", "", NULL);
     }
     vt_ox_para(b, "VtNguoiKy", p->signer, NULL);

@@ -71,4 +71,15 @@ void vt_ox_appendices(vt_buf *b, const vt_plan *p, const char *sect_pr);
 void vt_ox_number_line(vt_buf *b, const vt_plan *p); /* "Số: 05/KH-PGDĐT" */
 void vt_ox_place_date(vt_buf *b, const vt_plan *p);  /* "Kim Thành, ngày …" */
 
+/* The signature and seal pictures: their relationship ids and package
+ * parts (render.c adds the parts), and their drawing ids.  The ids sit in a
+ * reserved range far above any template's own drawings (template.c
+ * renumbers those from 1 upwards), so a letter never repeats one. */
+#define VT_RID_SIGNATURE "rIdVtSig"
+#define VT_RID_SEAL "rIdVtSeal"
+#define VT_MEDIA_SIGNATURE "word/media/vt-signature.png"
+#define VT_MEDIA_SEAL "word/media/vt-seal.png"
+#define VT_DOCPR_SIGNATURE 2000000001u
+#define VT_DOCPR_SEAL 2000000002u
+
 #endif

@@ -21,10 +21,13 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <libxml/parser.h>
 #include <libxml/SAX2.h>
@@ -32,6 +35,7 @@
 #include <libxml/xmlerror.h>
 
 #include "model.h"
+#include "png.h"
 #include "vanthu.h"
 #include "vn_text.h"
 
@@ -1134,10 +1138,140 @@ static void lint_authority(pctx *p, xmlNode *n)
     }
 }
 
+/* ---- signature and seal images (Phụ lục I, ô 7b/7c) -------------------- */
+
+/* The default printed widths when neither the plan nor the PNG's pHYs
+ * chunk gives one: a signature about 35 mm wide, a round seal of 36 mm
+ * (the common size of an agency's seal). */
+#define VT_SIG_DEFAULT_MM 35.0
+#define VT_SEAL_DEFAULT_MM 36.0
+#define VT_EMU_PER_MM 36000.0
+
+/* The image's path: relative to the plan's folder, as a clerk keeps a plan
+ * and its images together; an absolute path is taken as written. */
+static void image_path(pctx *p, const char *src, vt_buf *out)
+{
+    const char *slash = strrchr(p->name, '/');
+    if (src[0] != '/' && slash)
+        vt_buf_put(out, p->name, (size_t)(slash - p->name) + 1);
+    vt_buf_puts(out, src);
+}
+
+/* Read a regular file of at most VT_PNG_MAX_BYTES into the arena.  Opened
+ * non-blocking so that a FIFO named as an image fails instead of hanging;
+ * anything but a regular file is refused before a byte is read.  Returns
+ * NULL with the reason in err. */
+static unsigned char *read_image(pctx *p, const char *path, size_t *len,
+                                 char *err, size_t errlen)
+{
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    struct stat st;
+    unsigned char *buf = NULL;
+    if (fstat(fd, &st) != 0) {
+        snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+    } else if (!S_ISREG(st.st_mode)) {
+        snprintf(err, errlen, "cannot read %s: not a regular file%s", path,
+                 S_ISDIR(st.st_mode) ? " (a folder)" : "");
+    } else if ((unsigned long long)st.st_size > VT_PNG_MAX_BYTES) {
+        snprintf(err, errlen, "%s is %lld bytes; at most %u MiB", path,
+                 (long long)st.st_size, VT_PNG_MAX_BYTES >> 20);
+    } else if (!(buf = vt_arena_alloc(&p->plan->arena,
+                                      (size_t)st.st_size + 1))) {
+        snprintf(err, errlen, "out of memory reading %s", path);
+    } else {
+        size_t got = 0, want = (size_t)st.st_size;
+        while (got < want) {
+            ssize_t k = read(fd, buf + got, want - got);
+            if (k < 0 && errno == EINTR)
+                continue;
+            if (k <= 0) {
+                snprintf(err, errlen, "cannot read %s: %s", path,
+                         k < 0 ? strerror(errno) : "it shrank while read");
+                buf = NULL;
+                break;
+            }
+            got += (size_t)k;
+        }
+        *len = got;
+    }
+    close(fd);
+    return buf;
+}
+
+/* A millimetre attribute within [5, 100]; def when absent. */
+static double parse_mm(pctx *p, xmlNode *n, const char *name, double def)
+{
+    const char *v = get_attr(p, n, name);
+    if (!v)
+        return def;
+    char *end;
+    errno = 0;
+    double mm = strtod(v, &end);
+    if (end == v || *end || errno || !(mm >= 5 && mm <= 100)) {
+        perr(p, n, "<%s %s=\"%s\">: a size in millimetres from 5 to 100",
+             el_name(n), name, v);
+        return def;
+    }
+    return mm;
+}
+
+/* <image src="ky.png" width-mm="35"/> or <seal src="dau.png" size-mm="36"/>:
+ * read and check the PNG now, so a bad image stops the plan before any
+ * file is written. */
+static vt_image *parse_image(pctx *p, xmlNode *n, const char *mm_attr,
+                             double def_mm)
+{
+    const char *attrs[] = {"src", mm_attr, NULL};
+    static const char *const none[] = {NULL};
+    check_attrs(p, n, attrs);
+    only_children(p, n, none);
+    const char *src = get_attr(p, n, "src");
+    if (!src || !*src) {
+        perr(p, n, "<%s> needs src=\"…\": the PNG file, relative to the "
+                   "plan's folder", el_name(n));
+        return NULL;
+    }
+    double mm = parse_mm(p, n, mm_attr, 0);
+    vt_buf path;
+    vt_buf_init(&path);
+    image_path(p, src, &path);
+    char err[256];
+    size_t len = 0;
+    vt_png_info info;
+    unsigned char *data = path.oom ? NULL
+                                   : read_image(p, path.data, &len, err,
+                                                sizeof err);
+    if (path.oom)
+        snprintf(err, sizeof err, "out of memory");
+    vt_buf_free(&path);
+    if (!data || vt_png_check(data, len, &info, err, sizeof err) != 0) {
+        perr(p, n, "<%s src=\"%s\">: %s", el_name(n), src, err);
+        return NULL;
+    }
+    vt_image *im = vt_arena_alloc(&p->plan->arena, sizeof *im);
+    if (!im)
+        return NULL;
+    if (mm == 0)
+        mm = info.dpmm_x > 0 ? info.width / info.dpmm_x : def_mm;
+    if (mm < 5 || mm > 100)
+        mm = def_mm; /* a pHYs that makes no sense on paper */
+    im->src = src;
+    im->data = data;
+    im->len = len;
+    im->cx = (long)(mm * VT_EMU_PER_MM + 0.5);
+    im->cy = (long)((double)im->cx * info.height / info.width + 0.5);
+    node_pos(p, n, &im->pos.line, &im->pos.col);
+    return im;
+}
+
 static void parse_signature(pctx *p, xmlNode *n)
 {
     static const char *const attrs[] = {"authority", "signed", NULL};
-    static const char *const kids[] = {"title", "name", NULL};
+    static const char *const kids[] = {"title", "name", "image", "seal", NULL};
     static const struct {
         const char *s;
         vt_authority a;
@@ -1176,6 +1310,13 @@ static void parse_signature(pctx *p, xmlNode *n)
         check_attrs(p, c, NULL);
         pl->signer = text_required(p, c);
     }
+    if ((c = child_once(p, n, "image", 0, "")))
+        pl->sig_image = parse_image(p, c, "width-mm", VT_SIG_DEFAULT_MM);
+    if ((c = child_once(p, n, "seal", 0, "")))
+        pl->seal_image = parse_image(p, c, "size-mm", VT_SEAL_DEFAULT_MM);
+    if ((pl->sig_image || pl->seal_image) && pl->signed_copy)
+        perr(p, n, "<signature signed=\"yes\"> prints \"(Đã ký)\" on a "
+                   "copy; a copy carries no signature or seal image");
 }
 
 /* A Nơi nhận entry with a remark after it ("Như kính gửi; (qua Email nội

@@ -222,7 +222,16 @@ vt_error vt_renderer_run(vt_renderer *r, const vt_plan *p,
         parts[i] = (vt_docx_part){vt_template_part_index(r->t, i),
                                   r->px[i].data, r->px[i].len};
     }
-    return vt_docx_writer_build_parts(r->w, parts, np, pkg, d);
+    /* the signature and seal pictures, once per package */
+    vt_docx_media media[2];
+    size_t nm = 0;
+    if (p->sig_image && !p->signed_copy)
+        media[nm++] = (vt_docx_media){VT_MEDIA_SIGNATURE, VT_RID_SIGNATURE,
+                                      p->sig_image->data, p->sig_image->len};
+    if (p->seal_image && !p->signed_copy)
+        media[nm++] = (vt_docx_media){VT_MEDIA_SEAL, VT_RID_SEAL,
+                                      p->seal_image->data, p->seal_image->len};
+    return vt_docx_writer_build_media(r->w, parts, np, media, nm, pkg, d);
 }
 
 vt_error vt_render_check_single(const vt_plan *p, vt_diags *d)
