@@ -49,25 +49,13 @@ CASES = [
 
 
 # the package parts of a minimal Word package, shared with the check suite
-from suite_check import CONTENT_TYPES, RELS  # noqa: E402
+from suite_check import CONTENT_TYPES, RELS, docx  # noqa: E402
 
 RELS_NS = RELS[:RELS.index('<Relationship ')]
 # the main document's relationships, naming its numbering part as Word does
 DOC_RELS = ('word/_rels/document.xml.rels',
             RELS_NS + '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/'
             'officeDocument/2006/relationships/numbering" Target="numbering.xml"/></Relationships>')
-
-
-def docx(path, document=None, extra=()):
-    """A minimal DOCX as Word writes it: content types and the package
-    relationship naming word/document.xml (None: that part left out)."""
-    with zipfile.ZipFile(path, 'w', zipfile.ZIP_DEFLATED) as z:
-        z.writestr('[Content_Types].xml', CONTENT_TYPES)
-        z.writestr('_rels/.rels', RELS)
-        if document is not None:
-            z.writestr('word/document.xml', document)
-        for name, data in extra:
-            z.writestr(name, data)
 
 
 W_NS = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'

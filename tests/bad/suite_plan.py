@@ -16,7 +16,7 @@ import tempfile
 import zipfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'integration'))
-from test_render import RESULTS, WRAP, check, parse_args, run, sanitized  # noqa: E402
+from test_render import RESULTS, WRAP, check, parse_args, peak_rss, run, sanitized  # noqa: E402
 
 BASE = 'plans/kim-thanh-2018-giay-moi-cum-1.xml'
 # Peak RSS a refused or rendered hostile plan may reach: the plan limit
@@ -27,18 +27,12 @@ RSS_MB = 160
 
 def run_measured(vanthu, args, env, timeout=300):
     """(returncode, stderr, peak RSS in MiB) of one vanthu run, or None on
-    a timeout.  GNU time measures it: Linux keeps a process's peak RSS
-    across exec, so a child forked straight from this Python (holding the
-    10 MB plans) would report Python's peak, while time's own is small."""
-    with tempfile.NamedTemporaryFile(prefix='vt-rss-') as f:
-        try:
-            r = subprocess.run(['/usr/bin/time', '-f', '%M', '-o', f.name] + WRAP + [vanthu] + args,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env,
-                               timeout=timeout)
-        except subprocess.TimeoutExpired:
-            return None
-        kb = open(f.name).read().split()
-    return r.returncode, r.stderr.decode('utf-8', 'replace'), int(kb[-1]) / 1024.0 if kb else 1e9
+    a timeout."""
+    try:
+        rc, err, kb = peak_rss(WRAP + [vanthu] + args, env, timeout)
+    except subprocess.TimeoutExpired:
+        return None
+    return rc, err, kb / 1024.0
 
 
 def expect(label, r, code, pattern, outdir, rss=True):

@@ -18,7 +18,7 @@ import zipfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from run import expect, rezip, doc_edit, run_case  # noqa: E402
-from test_render import RESULTS, WRAP, check, parse_args, run, sanitized  # noqa: E402
+from test_render import RESULTS, WRAP, check, parse_args, peak_rss, run, sanitized  # noqa: E402
 
 BASE = 'plans/kim-thanh-2018-giay-moi-cum-1.xml'
 W_NS = 'http://schemas.openxmlformats.org/wordprocessingml/2006/main'
@@ -205,14 +205,9 @@ RSS_LIMIT_MB = 400
 
 
 def rss_of(cmd, env):
-    """Run cmd in a child Python that reports its child's peak RSS (KB)."""
-    code = ('import resource,subprocess,sys\n'
-            'r=subprocess.run(sys.argv[1:],capture_output=True,text=True)\n'
-            'sys.stdout.write(r.stderr)\n'
-            'sys.stderr.write("%d %d" % (r.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))\n')
-    r = subprocess.run([sys.executable, '-c', code] + cmd, capture_output=True, text=True, env=env, timeout=300)
-    rc, rss = r.stderr.split()[-2:]
-    return int(rc), int(rss), r.stdout
+    """(returncode, peak RSS in KiB, stderr) of cmd."""
+    rc, err, kb = peak_rss(cmd, env)
+    return rc, kb, err
 
 
 def main():

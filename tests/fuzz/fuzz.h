@@ -19,12 +19,24 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 #include "buf.h"
 #include "vanthu.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* An oracle's promise: abort (a finding for libFuzzer, a failure for the
+ * replays) with what was broken, unless cond holds. */
+#define CHECK(cond, what)                                                    \
+    do {                                                                     \
+        if (!(cond)) {                                                       \
+            fprintf(stderr, "fuzz: %s\n", what);                             \
+            abort();                                                         \
+        }                                                                    \
+    } while (0)
 
 /* Limits for fuzzing: the defaults, except that one inflated part may not
  * pass 8 MiB, so a zip bomb costs milliseconds rather than a timeout (the

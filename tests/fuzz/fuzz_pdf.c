@@ -27,14 +27,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
-#define CHECK(cond, what)                                                    \
-    do {                                                                     \
-        if (!(cond)) {                                                       \
-            fprintf(stderr, "fuzz: %s\n", what);                             \
-            abort();                                                         \
-        }                                                                    \
-    } while (0)
-
 /* A stand-in CMS: a SEQUENCE holding one INTEGER. */
 static const unsigned char FAKE[] = {0x30, 0x03, 0x02, 0x01, 0x05};
 

@@ -23,14 +23,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
-#define CHECK(cond, what)                                                    \
-    do {                                                                     \
-        if (!(cond)) {                                                       \
-            fprintf(stderr, "fuzz: %s\n", what);                             \
-            abort();                                                         \
-        }                                                                    \
-    } while (0)
-
 static int valid_utf8(const char *s, size_t n)
 {
     utf8proc_int32_t cp;

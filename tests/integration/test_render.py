@@ -59,6 +59,19 @@ def sanitized(build):
         return False
 
 
+def peak_rss(cmd, env, timeout=300):
+    """(returncode, stderr text, peak RSS in KiB) of cmd, measured by GNU
+    time: Linux keeps a process's peak RSS across exec, so a child forked
+    straight from this Python (holding big test inputs) would report
+    Python's peak, while time's own is small.  Raises TimeoutExpired."""
+    with tempfile.NamedTemporaryFile(prefix='vt-rss-') as f:
+        r = subprocess.run(['/usr/bin/time', '-f', '%M', '-o', f.name] + cmd,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env,
+                           timeout=timeout)
+        kb = open(f.name).read().split()
+    return r.returncode, r.stderr.decode('utf-8', 'replace'), int(kb[-1]) if kb else 10 ** 9
+
+
 def run(args, **kw):
     if WRAP and args and os.path.basename(str(args[0])) == 'vanthu':
         args = WRAP + list(args)
