@@ -9,8 +9,8 @@
 #include <string.h>
 #include <zip.h>
 
-#include "render.h"
-#include "template.h"
+#include "doc/render.h"
+#include "doc/template.h"
 
 #ifndef VT_FUZZ_SOURCE_DIR
 #define VT_FUZZ_SOURCE_DIR "."

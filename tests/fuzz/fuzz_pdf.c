@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "sign.h"
+#include "pdf/sign.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "render.h"
+#include "doc/render.h"
 
 static vt_template *families[3];
 static const char *const family_names[3] = {"mau-1.4", "mau-1.5", "mau-1.7"};

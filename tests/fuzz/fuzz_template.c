@@ -18,10 +18,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "docx.h"
-#include "render.h"
+#include "doc/docx.h"
+#include "doc/render.h"
 #include "fuzz.h"
-#include "template.h"
+#include "doc/template.h"
 
 static vt_template *base;
 static vt_plan *sample;

@@ -14,7 +14,7 @@
 #include <utf8proc.h>
 
 #include "fuzz.h"
-#include "vn_text.h"
+#include "base/vn_text.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {

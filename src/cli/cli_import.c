@@ -1,0 +1,194 @@
+/*
+ * cli_import.c - "vanthu import FILE.txt [-o PLAN.xml]".
+ *
+ * Reads a document a clerk typed as plain text (any of UTF-8, UTF-16,
+ * TCVN3, VNI), writes a plan.  The plan goes to standard output unless -o
+ * names a file, which is then written atomically.  Warnings (what was
+ * guessed, what was missing, the encoding converted) go to standard error
+ * and do not change the exit code; the plan is checked with the same
+ * validator as "vanthu validate" before it is written, so a plan that
+ * would not render is reported rather than handed over silently.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/buf.h"
+#include "cli/cli.h"
+#include "base/fileio.h"
+#include "plan/import_docx.h"
+#include "plan/import_text.h"
+#include "base/legacy_enc.h"
+#include "base/vanthu.h"
+
+static const char IMPORT_HELP[] =
+    "usage: vanthu import FILE.txt|FILE.docx [-o PLAN.xml] [--max-bytes N]\n"
+    "\n"
+    "Turn a document typed as plain text into a plan: header, type name and\n"
+    "trích yếu (or V/v), Kính gửi, Căn cứ, the numbered body, tables (lines\n"
+    "of tab-separated cells), Nơi nhận, signature and appendices.  The text\n"
+    "may be UTF-8 (with or without BOM), UTF-16 with BOM, TCVN3 (ABC) or\n"
+    "VNI; legacy encodings are converted to Unicode.  A DOCX is read as the\n"
+    "same lines: paragraphs, layout tables cell by cell, data tables as\n"
+    "tab-separated rows, bold and italic inside a paragraph.\n"
+    "  -o, --output FILE    write the plan to FILE (default, or \"-\": stdout)\n"
+    "  --max-bytes N        refuse text files larger than N bytes (16 MiB)\n"
+    "Warnings name file:line and what was guessed; missing fields are\n"
+    "written as \"[THIẾU: …]\" for the clerk to fill in.\n";
+
+static int parse_size(const char *s, size_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || *end || !*s || v == 0 || s[0] == '-')
+        return -1;
+    *out = (size_t)v;
+    return 0;
+}
+
+/* Read, decode, import and validate; the plan's XML into xml. */
+static vt_error import_file(const char *path, size_t max_bytes, vt_buf *xml,
+                            vt_diags *d)
+{
+    char *data = NULL;
+    size_t len = 0;
+    int r = vt_read_file(path, max_bytes, &data, &len);
+    if (r == -2) {
+        vt_diags_addf(d, "%s: the file is larger than the limit of %zu bytes "
+                         "(raise it with --max-bytes)", path, max_bytes);
+        return VT_ERR_LIMIT;
+    }
+    if (r != 0) {
+        vt_diags_addf(d, "%s: cannot read the file: %s", path, strerror(errno));
+        return VT_ERR_IO;
+    }
+    vt_buf text, docx;
+    vt_buf_init(&text);
+    vt_buf_init(&docx);
+    vt_encoding enc;
+    vt_error rc = VT_OK;
+    if (vt_is_zip(data, len)) {
+        /* a DOCX: its paragraphs and tables as typed lines, then the same
+         * importer as for text */
+        vt_limits lim = vt_limits_default();
+        vt_buf xml_part, num_part;
+        vt_buf_init(&xml_part);
+        vt_buf_init(&num_part);
+        rc = vt_docx_read_document(path, data, len, lim.max_part_bytes,
+                                   lim.max_parts, &xml_part, &num_part, d);
+        if (rc == VT_OK)
+            rc = vt_docx_to_text(path, xml_part.data ? xml_part.data : "",
+                                 xml_part.len, num_part.data, num_part.len,
+                                 &docx, d);
+        vt_buf_free(&xml_part);
+        vt_buf_free(&num_part);
+        free(data);
+        data = docx.data ? docx.data : NULL;
+        len = docx.len;
+        if (rc == VT_OK && !len) {
+            vt_diags_addf(d, "%s: the document has no text; there is nothing "
+                             "to import", path);
+            rc = VT_ERR_PLAN;
+        }
+    }
+    int from_docx = data == docx.data && docx.data;
+    if (rc == VT_OK)
+        rc = vt_text_decode(path, data, len, &text, &enc, d);
+    /* only the DOCX reader may mark spanned cells (VT_DOCX_SPAN) */
+    if (rc == VT_OK && !from_docx && text.data && vt_docx_scrub_span(text.data))
+        vt_diags_addf(d, "%s: the text holds the private character U+E000, "
+                         "which vanthu reserves; it was replaced by U+FFFD",
+                      path);
+    if (data != docx.data)
+        free(data);
+    vt_buf_free(&docx);
+    if (rc == VT_OK && (enc == VT_ENC_TCVN3 || enc == VT_ENC_VNI ||
+                        enc == VT_ENC_TCVN3_IN_UTF8 || enc == VT_ENC_VNI_IN_UTF8))
+        vt_diags_addf(d, "%s: the text is in %s; converted to Unicode (check "
+                         "the letters of the result)", path, vt_encoding_name(enc));
+    if (rc == VT_OK)
+        rc = vt_import_text(path, text.data, xml, d);
+    vt_buf_free(&text);
+    if (rc != VT_OK)
+        return rc;
+    /* the plan must be one vanthu accepts; say so if the import fell short */
+    vt_limits lim = vt_limits_default();
+    vt_plan *plan = NULL;
+    vt_diags v;
+    vt_diags_init(&v);
+    rc = vt_plan_load_mem(path, xml->data, xml->len, &lim, &plan, &v);
+    vt_plan_free(plan);
+    /* the validator's positions are in the plan, not in the text */
+    size_t plen = strlen(path);
+    for (size_t i = 0; i < v.count; i++) {
+        const char *m = v.msgs[i];
+        if (strncmp(m, path, plen) == 0 && m[plen] == ':')
+            m += plen + 1;
+        vt_diags_addf(d, "%s: the imported plan does not validate (at plan "
+                         "line:col) %s", path, m);
+    }
+    vt_diags_free(&v);
+    return rc;
+}
+
+int vt_cmd_import(int argc, char **argv)
+{
+    /* "import --clusters schools.xlsx" reads a spreadsheet into a batch
+     * plan's clusters: that is cli_clusters.c's job */
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--clusters") == 0 ||
+            strncmp(argv[i], "--clusters=", 11) == 0)
+            return vt_cmd_clusters(argc, argv);
+    const char *in = NULL, *out = NULL;
+    size_t max_bytes = vt_limits_default().max_plan_bytes;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            fputs(IMPORT_HELP, stdout);
+            return VT_EXIT_OK;
+        } else if ((strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) && i + 1 < argc) {
+            out = argv[++i];
+        } else if (strcmp(a, "--max-bytes") == 0 && i + 1 < argc) {
+            if (parse_size(argv[++i], &max_bytes) != 0) {
+                fprintf(stderr, "vanthu import: --max-bytes needs a positive "
+                                "whole number, not \"%s\"\n", argv[i]);
+                return VT_EXIT_USAGE;
+            }
+        } else if (a[0] == '-' && a[1]) {
+            fprintf(stderr, "vanthu import: unknown option \"%s\"\n%s", a,
+                    IMPORT_HELP);
+            return VT_EXIT_USAGE;
+        } else if (!in) {
+            in = a;
+        } else {
+            fprintf(stderr, "vanthu import: give one file to import\n%s",
+                    IMPORT_HELP);
+            return VT_EXIT_USAGE;
+        }
+    }
+    if (!in) {
+        fprintf(stderr, "vanthu import: give the text file to import\n%s",
+                IMPORT_HELP);
+        return VT_EXIT_USAGE;
+    }
+    vt_diags d;
+    vt_diags_init(&d);
+    vt_buf xml;
+    vt_buf_init(&xml);
+    vt_error rc = import_file(in, max_bytes, &xml, &d);
+    if (rc == VT_OK) {
+        if (!out || strcmp(out, "-") == 0) {
+            if (fwrite(xml.data, 1, xml.len, stdout) != xml.len || fflush(stdout)) {
+                vt_diags_addf(&d, "vanthu import: cannot write the plan to "
+                                  "standard output: %s", strerror(errno));
+                rc = VT_ERR_IO;
+            }
+        } else {
+            rc = vt_write_atomic(out, xml.data, xml.len, VT_WRITE_SYNC, &d);
+        }
+    }
+    vt_buf_free(&xml);
+    return vt_cli_finish(rc, &d);
+}

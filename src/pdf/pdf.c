@@ -1,0 +1,861 @@
+/*
+ * pdf.c - DOCX to PDF/A-2b with LibreOffice headless.
+ *
+ * Why a separate process and so much care around it: LibreOffice is a
+ * large program that can hang on a broken file or crash, keeps state in a
+ * user profile that two concurrent runs must not share, and picks fonts
+ * through fontconfig, where Debian 12's older Liberation 1.07 lacks many
+ * Vietnamese letters and lets DejaVu fill them in.  So each converter
+ * process gets a folder of its own under $TMPDIR holding
+ *
+ *   profile/    its throwaway user profile (-env:UserInstallation)
+ *   fonts.conf  a font configuration that lists only the Liberation 2
+ *               folder, and its cache: no other font exists for it
+ *   in/         the documents, as links named 000000.docx, 000001.docx …
+ *               (so two inputs called letter.docx cannot collide)
+ *   out/        where it writes 000000.pdf …
+ *   log         its stdout and stderr, for the error message
+ *
+ * runs in its own process group, and is killed with the whole group when
+ * the timeout passes.  A PDF reaches its real name only after every
+ * document of the run converted, through vt_write_atomic: a reader never
+ * sees half a PDF, and a failed run writes none.
+ *
+ * The creation date: LibreOffice 7.4 stamps the PDF with the clock
+ * (PDFWriter::GetDateTime); it has no option or SOURCE_DATE_EPOCH for it.
+ * vanthu rewrites that date, in the Info dictionary and in the XMP packet,
+ * in place and with the same number of bytes (the cross-reference table
+ * stays valid), to the document's own date.  What still comes from the
+ * clock: the date inside the sRGB output-intent profile (a compressed
+ * stream) and the file identifier (/ID, an MD5 over the clock's date), so
+ * two conversions of one document differ in those bytes.
+ */
+#include "pdf/pdf.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <zip.h>
+
+#include "base/buf.h"
+#include "base/fileio.h"
+#include "base/sha256.h"
+
+extern char **environ;
+
+/* LibreOffice's filter for PDF/A-2b: SelectPdfVersion 2 (7.4 reads the
+ * filter options as JSON after the filter name). */
+#define VT_PDF_FILTER                                                        \
+    "pdf:writer_pdf_Export:{\"SelectPdfVersion\":{\"type\":\"long\","       \
+    "\"value\":\"2\"}}"
+
+/* A PDF larger than this is not one LibreOffice made of a letter; it is
+ * not read into memory. */
+#define VT_PDF_MAX_BYTES (512u << 20)
+
+void vt_pdf_opts_init(vt_pdf_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->sync = 1;
+}
+
+char *vt_pdf_name(const char *docx)
+{
+    size_t n = strlen(docx);
+    char *out = malloc(n + 5);
+    if (!out)
+        return NULL;
+    memcpy(out, docx, n + 1);
+    if (n > 5 && strcasecmp(docx + n - 5, ".docx") == 0)
+        strcpy(out + n - 5, ".pdf");
+    else
+        strcpy(out + n, ".pdf");
+    return out;
+}
+
+/* ---- the creation date ---------------------------------------------------- */
+
+/* Replace, after every occurrence of key, the text that matches shape
+ * ('9' a digit, any other character itself) by value, byte for byte. */
+static int patch_after(unsigned char *p, size_t len, const char *key,
+                       const char *shape, const char *value)
+{
+    size_t klen = strlen(key), vlen = strlen(shape);
+    int count = 0;
+    unsigned char *s = p, *end = p + len;
+    while ((s = memmem(s, (size_t)(end - s), key, klen)) != NULL) {
+        unsigned char *v = s + klen;
+        s = v;
+        if ((size_t)(end - v) < vlen)
+            break;
+        size_t i = 0;
+        while (i < vlen && (shape[i] == '9' ? (v[i] >= '0' && v[i] <= '9')
+                                            : v[i] == (unsigned char)shape[i]))
+            i++;
+        if (i < vlen)
+            continue;
+        memcpy(v, value, vlen);
+        count++;
+    }
+    return count;
+}
+
+int vt_pdf_set_dates(unsigned char *pdf, size_t len, const vt_date *date)
+{
+    char info[15], xmp[20];
+    int y = date->year, m = date->month ? date->month : 1;
+    int dd = date->day ? date->day : 1;
+    if (y < 1000 || y > 9999)
+        return 0;
+    snprintf(info, sizeof info, "%04d%02d%02d000000", y, m, dd);
+    snprintf(xmp, sizeof xmp, "%04d-%02d-%02dT00:00:00", y, m, dd);
+    static const char *const info_keys[] = {"/CreationDate(D:", "/ModDate(D:"};
+    static const char *const xmp_keys[] = {"<xmp:CreateDate>", "<xmp:ModifyDate>",
+                                           "<xmp:MetadataDate>"};
+    int n = 0;
+    for (size_t i = 0; i < sizeof info_keys / sizeof info_keys[0]; i++)
+        n += patch_after(pdf, len, info_keys[i], "99999999999999", info);
+    for (size_t i = 0; i < sizeof xmp_keys / sizeof xmp_keys[0]; i++)
+        n += patch_after(pdf, len, xmp_keys[i], "9999-99-99T99:99:99", xmp);
+    return n;
+}
+
+/* ---- the converter's folder ----------------------------------------------- */
+
+typedef struct {
+    char *dir;           /* the worker's own folder */
+    size_t first, count; /* its share of the documents */
+    pid_t pid;
+    int status;   /* wait status once it ended */
+    int ended;    /* 1 once reaped */
+    int timed_out;
+    int exec_err; /* errno of a failed exec, 0 if it started */
+    int pipe_rd;  /* reads exec's errno; closes on a successful exec */
+    char *env_fc, *env_home; /* the two variables child_env made */
+} worker;
+
+static int rm_entry(const char *path, const struct stat *st, int type,
+                    struct FTW *ftw)
+{
+    (void)st, (void)ftw;
+    return type == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+/* Remove a folder vanthu made, with everything the converter left in it. */
+static void rm_tree(const char *dir)
+{
+    if (dir)
+        nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* A file URL for LibreOffice: anything but [A-Za-z0-9/._-] percent-encoded
+ * (a $TMPDIR with a space or a '%' must still name the same folder). */
+static void file_url(vt_buf *out, const char *path)
+{
+    vt_buf_puts(out, "file://");
+    for (const unsigned char *s = (const unsigned char *)path; *s; s++) {
+        if ((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
+            (*s >= '0' && *s <= '9') || strchr("/._-", *s))
+            vt_buf_put(out, (const char *)s, 1);
+        else
+            vt_buf_printf(out, "%%%02X", *s);
+    }
+}
+
+static vt_error write_text(const char *path, const char *text, vt_diags *d)
+{
+    FILE *f = fopen(path, "we");
+    if (!f || fputs(text, f) < 0 || fclose(f) != 0) {
+        vt_diags_addf(d, "%s: cannot write the converter's settings: %s", path,
+                      strerror(errno));
+        if (f)
+            fclose(f);
+        return VT_ERR_IO;
+    }
+    return VT_OK;
+}
+
+/* ---- is it Liberation 2? -------------------------------------------------- */
+
+static unsigned be16(const unsigned char *p) { return (unsigned)p[0] << 8 | p[1]; }
+static unsigned long be32(const unsigned char *p)
+{
+    return (unsigned long)be16(p) << 16 | be16(p + 2);
+}
+
+/* The glyph of c in a format 4 (16-bit segments) subtable t of size len,
+ * 0 if none or if the table is cut short. */
+static unsigned cmap4_glyph(const unsigned char *t, size_t len, unsigned c)
+{
+    if (len < 14)
+        return 0;
+    size_t segs = be16(t + 6) / 2;
+    if (len < 16 + 8 * segs)
+        return 0;
+    const unsigned char *ends = t + 14, *starts = ends + 2 * segs + 2;
+    const unsigned char *deltas = starts + 2 * segs, *ranges = deltas + 2 * segs;
+    for (size_t i = 0; i < segs; i++) {
+        if (c > be16(ends + 2 * i))
+            continue;
+        unsigned start = be16(starts + 2 * i), ro = be16(ranges + 2 * i);
+        if (c < start)
+            return 0;
+        if (!ro)
+            return (c + be16(deltas + 2 * i)) & 0xFFFF;
+        size_t at = (size_t)(ranges + 2 * i - t) + ro + 2 * (c - start);
+        if (at + 2 > len)
+            return 0;
+        unsigned g = be16(t + at);
+        return g ? (g + be16(deltas + 2 * i)) & 0xFFFF : 0;
+    }
+    return 0;
+}
+
+/* The same for a format 12 (32-bit groups) subtable. */
+static unsigned cmap12_glyph(const unsigned char *t, size_t len, unsigned c)
+{
+    if (len < 16)
+        return 0;
+    unsigned long groups = be32(t + 12);
+    if (groups > (len - 16) / 12)
+        return 0;
+    for (unsigned long i = 0; i < groups; i++) {
+        const unsigned char *g = t + 16 + 12 * i;
+        if (c >= be32(g) && c <= be32(g + 4))
+            return (unsigned)(be32(g + 8) + (c - be32(g)));
+    }
+    return 0;
+}
+
+int vt_pdf_font_covers(const unsigned char *ttf, size_t len,
+                       const unsigned *cps, size_t n)
+{
+    if (len < 12)
+        return 0;
+    size_t ntables = be16(ttf + 4), cmap = 0, cmap_len = 0;
+    for (size_t i = 0; i < ntables && 12 + 16 * (i + 1) <= len; i++) {
+        const unsigned char *r = ttf + 12 + 16 * i;
+        if (memcmp(r, "cmap", 4) == 0) {
+            cmap = be32(r + 8);
+            cmap_len = be32(r + 12);
+        }
+    }
+    if (!cmap || cmap > len || cmap_len > len - cmap || cmap_len < 4)
+        return 0;
+    const unsigned char *c = ttf + cmap;
+    size_t subs = be16(c + 2);
+    for (size_t i = 0; i < subs && 4 + 8 * (i + 1) <= cmap_len; i++) {
+        const unsigned char *r = c + 4 + 8 * i;
+        unsigned platform = be16(r), encoding = be16(r + 2);
+        unsigned long off = be32(r + 4);
+        int unicode = platform == 0 || (platform == 3 && (encoding == 1 || encoding == 10));
+        if (!unicode || off + 2 > cmap_len)
+            continue;
+        const unsigned char *t = c + off;
+        size_t tlen = cmap_len - off;
+        unsigned format = be16(t);
+        if (format != 4 && format != 12)
+            continue;
+        size_t k = 0;
+        while (k < n && (format == 4 ? cmap4_glyph(t, tlen, cps[k])
+                                     : cmap12_glyph(t, tlen, cps[k])))
+            k++;
+        if (k == n)
+            return 1;
+    }
+    return 0;
+}
+
+/* The folder of the Liberation 2 fonts, checked to hold a Times-metric
+ * face with the Vietnamese letters: otherwise LibreOffice would print
+ * boxes or fall back to another font. */
+static vt_error font_dir(const char **out, vt_diags *d)
+{
+    const char *dir = getenv("VANTHU_PDF_FONTS");
+    if (!dir || !*dir)
+        dir = VT_PDF_FONT_DIR;
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/LiberationSerif-Regular.ttf", dir);
+    if (access(path, R_OK) != 0) {
+        vt_diags_addf(d, "%s: no Liberation Serif 2 font here (%s); install "
+                         "fonts-liberation2, or set VANTHU_PDF_FONTS to the "
+                         "folder that has LiberationSerif-Regular.ttf",
+                      dir, strerror(errno));
+        return VT_ERR_IO;
+    }
+    /* ư ơ ạ ệ ỹ: letters Liberation 1.x does not have */
+    static const unsigned viet[] = {0x1B0, 0x1A1, 0x1EA1, 0x1EC7, 0x1EF9};
+    char *ttf = NULL;
+    size_t len = 0;
+    int ok = vt_read_file(path, 64u << 20, &ttf, &len) == 0 &&
+             vt_pdf_font_covers((const unsigned char *)ttf, len, viet,
+                                sizeof viet / sizeof viet[0]);
+    free(ttf);
+    if (!ok) {
+        vt_diags_addf(d, "%s: this Liberation Serif lacks Vietnamese letters "
+                         "such as \"ư\" (Liberation 1.x, fonts-liberation); "
+                         "install fonts-liberation2, or set VANTHU_PDF_FONTS "
+                         "to its folder", path);
+        return VT_ERR_IO;
+    }
+    *out = dir;
+    return VT_OK;
+}
+
+/* profile/, in/, out/, the font configuration, and a link in in/ to each
+ * of the worker's documents. */
+static vt_error worker_prepare(worker *w, const char *fonts,
+                               const char *const *docx, vt_diags *d)
+{
+    char path[PATH_MAX];
+    static const char *const subs[] = {"in", "out", "fc-cache"};
+    if (mkdir(w->dir, 0700) != 0)
+        goto io;
+    for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++) {
+        snprintf(path, sizeof path, "%s/%s", w->dir, subs[i]);
+        if (mkdir(path, 0700) != 0)
+            goto io;
+    }
+    vt_buf conf;
+    vt_buf_init(&conf);
+    vt_buf_printf(&conf,
+                  "<?xml version=\"1.0\"?>\n<fontconfig>\n"
+                  "  <dir>%s</dir>\n  <cachedir>%s/fc-cache</cachedir>\n"
+                  "</fontconfig>\n", fonts, w->dir);
+    snprintf(path, sizeof path, "%s/fonts.conf", w->dir);
+    vt_error rc = conf.oom ? VT_ERR_NOMEM : write_text(path, conf.data, d);
+    vt_buf_free(&conf);
+    if (rc != VT_OK)
+        return rc;
+    for (size_t i = 0; i < w->count; i++) {
+        const char *src = docx[w->first + i];
+        char *abs = realpath(src, NULL);
+        if (!abs) {
+            vt_diags_addf(d, "%s: cannot read the document: %s", src,
+                          strerror(errno));
+            return VT_ERR_IO;
+        }
+        snprintf(path, sizeof path, "%s/in/%06zu.docx", w->dir, w->first + i);
+        int ok = symlink(abs, path) == 0;
+        free(abs);
+        if (!ok)
+            goto io;
+    }
+    return VT_OK;
+io:
+    vt_diags_addf(d, "%s: cannot prepare the converter's folder: %s", w->dir,
+                  strerror(errno));
+    return VT_ERR_IO;
+}
+
+/* The converter's environment: ours, with its own fonts, home and time
+ * zone (UTC, so the dates it writes end in "Z" whatever the machine's).
+ * Built before fork: the child may only call async-signal-safe functions. */
+static char **child_env(worker *w)
+{
+    size_t n = 0;
+    while (environ[n])
+        n++;
+    char **env = calloc(n + 4, sizeof *env);
+    if (!env || asprintf(&w->env_fc, "FONTCONFIG_FILE=%s/fonts.conf", w->dir) < 0 ||
+        asprintf(&w->env_home, "HOME=%s", w->dir) < 0) {
+        free(env);
+        return NULL;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (strncmp(environ[i], "FONTCONFIG_FILE=", 16) != 0 &&
+            strncmp(environ[i], "HOME=", 5) != 0 &&
+            strncmp(environ[i], "TZ=", 3) != 0)
+            env[k++] = environ[i];
+    env[k++] = w->env_fc;
+    env[k++] = w->env_home;
+    env[k] = "TZ=UTC";
+    return env;
+}
+
+/* Start the converter on the worker's documents, in a process group of
+ * its own so that a timeout can stop it with every child it made. */
+static vt_error worker_start(worker *w, const char *soffice, vt_diags *d)
+{
+    vt_buf arg_profile, arg_outdir;
+    vt_buf_init(&arg_profile);
+    vt_buf_init(&arg_outdir);
+    char profile[PATH_MAX], log[PATH_MAX];
+    snprintf(profile, sizeof profile, "%s/profile", w->dir);
+    snprintf(log, sizeof log, "%s/log", w->dir);
+    vt_buf_puts(&arg_profile, "-env:UserInstallation=");
+    file_url(&arg_profile, profile);
+    vt_buf_printf(&arg_outdir, "%s/out", w->dir);
+    size_t argc = 7 + w->count;
+    char **argv = calloc(argc + 1, sizeof *argv);
+    char **env = child_env(w);
+    int fds[2] = {-1, -1};
+    vt_error rc = VT_OK;
+    if (!argv || !env || arg_profile.oom || arg_outdir.oom) {
+        rc = VT_ERR_NOMEM;
+        goto done;
+    }
+    size_t a = 0;
+    argv[a++] = (char *)soffice;
+    argv[a++] = arg_profile.data;
+    argv[a++] = "--headless";
+    argv[a++] = "--convert-to";
+    argv[a++] = VT_PDF_FILTER;
+    argv[a++] = "--outdir";
+    argv[a++] = arg_outdir.data;
+    for (size_t i = 0; i < w->count; i++)
+        if (asprintf(&argv[a++], "%s/in/%06zu.docx", w->dir, w->first + i) < 0) {
+            argv[--a] = NULL;
+            rc = VT_ERR_NOMEM;
+            goto done;
+        }
+    if (pipe2(fds, O_CLOEXEC) != 0) {
+        vt_diags_addf(d, "cannot start the converter: %s", strerror(errno));
+        rc = VT_ERR_IO;
+        goto done;
+    }
+    int logfd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (logfd < 0) {
+        vt_diags_addf(d, "%s: cannot create: %s", log, strerror(errno));
+        rc = VT_ERR_IO;
+        goto done;
+    }
+    pid_t pid = fork();
+    if (pid == 0) {
+        /* the child: only async-signal-safe calls until exec */
+        setpgid(0, 0);
+        int null = open("/dev/null", O_RDONLY);
+        if (null >= 0)
+            dup2(null, 0);
+        dup2(logfd, 1);
+        dup2(logfd, 2);
+        signal(SIGPIPE, SIG_DFL);
+        signal(SIGXFSZ, SIG_DFL);
+        execvpe(soffice, argv, env);
+        int e = errno;
+        ssize_t wr = write(fds[1], &e, sizeof e);
+        (void)wr;
+        _exit(127);
+    }
+    close(logfd);
+    if (pid < 0) {
+        vt_diags_addf(d, "cannot start the converter: %s", strerror(errno));
+        rc = VT_ERR_IO;
+        goto done;
+    }
+    setpgid(pid, pid); /* also here, so the group exists before any kill */
+    w->pid = pid;
+    close(fds[1]);
+    fds[1] = -1;
+    w->pipe_rd = fds[0];
+    fds[0] = -1;
+done:
+    if (fds[0] >= 0)
+        close(fds[0]);
+    if (fds[1] >= 0)
+        close(fds[1]);
+    if (argv)
+        for (size_t i = 7; i < argc && argv[i]; i++)
+            free(argv[i]);
+    free(argv);
+    free(env);
+    vt_buf_free(&arg_profile);
+    vt_buf_free(&arg_outdir);
+    return rc;
+}
+
+/* Stop what is left of a worker's process group and reap its leader.  The
+ * group is killed while the leader is still a zombie, so its id cannot
+ * have been given to another process. */
+static void worker_end(worker *w)
+{
+    if (w->pid <= 0 || w->ended)
+        return;
+    kill(-w->pid, SIGKILL);
+    while (waitpid(w->pid, &w->status, 0) < 0 && errno == EINTR)
+        ;
+    w->ended = 1;
+    if (w->pipe_rd >= 0) {
+        int e = 0;
+        if (read(w->pipe_rd, &e, sizeof e) == (ssize_t)sizeof e)
+            w->exec_err = e;
+        close(w->pipe_rd);
+        w->pipe_rd = -1;
+    }
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Wait for every worker until the deadline; those still running then are
+ * killed and marked timed out. */
+static void wait_all(worker *ws, size_t nw, double deadline)
+{
+    for (;;) {
+        size_t running = 0;
+        for (size_t i = 0; i < nw; i++) {
+            worker *w = &ws[i];
+            if (w->pid <= 0 || w->ended)
+                continue;
+            siginfo_t si;
+            memset(&si, 0, sizeof si);
+            if (waitid(P_PID, (id_t)w->pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+                si.si_pid == w->pid)
+                worker_end(w);
+            else
+                running++;
+        }
+        if (!running)
+            return;
+        if (now_s() >= deadline) {
+            for (size_t i = 0; i < nw; i++)
+                if (ws[i].pid > 0 && !ws[i].ended) {
+                    ws[i].timed_out = 1;
+                    worker_end(&ws[i]);
+                }
+            return;
+        }
+        struct timespec nap = {0, 20 * 1000 * 1000};
+        nanosleep(&nap, NULL);
+    }
+}
+
+/* The converter's last line of output, for a message ("" if none). */
+static void last_log_line(const worker *w, char *out, size_t size)
+{
+    char path[PATH_MAX], line[400];
+    snprintf(path, sizeof path, "%s/log", w->dir);
+    out[0] = '\0';
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return;
+    while (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\r\n")] = '\0';
+        /* LibreOffice's harmless note about Java is not the reason */
+        if (line[0] && !strstr(line, "javaldx"))
+            snprintf(out, size, "%s", line);
+    }
+    fclose(f);
+}
+
+/* Why a worker's run failed, as a message; VT_OK if it ended well. */
+static vt_error worker_verdict(const worker *w, const char *soffice,
+                               unsigned timeout, vt_diags *d)
+{
+    char last[400];
+    last_log_line(w, last, sizeof last);
+    const char *sep = last[0] ? ": " : "";
+    if (w->exec_err) {
+        vt_diags_addf(d, "%s: cannot run the PDF converter: %s; install "
+                         "LibreOffice (Debian: libreoffice-writer-nogui) or "
+                         "set VANTHU_SOFFICE to its soffice",
+                      soffice, strerror(w->exec_err));
+        return VT_ERR_IO;
+    }
+    if (w->timed_out) {
+        vt_diags_addf(d, "%s: the PDF converter did not finish %zu "
+                         "document%s within %u s and was stopped "
+                         "(--pdf-timeout)%s%s",
+                      soffice, w->count, w->count == 1 ? "" : "s", timeout,
+                      sep, last);
+        return VT_ERR_IO;
+    }
+    if (WIFSIGNALED(w->status)) {
+        vt_diags_addf(d, "%s: the PDF converter crashed (signal %d, %s)%s%s",
+                      soffice, WTERMSIG(w->status),
+                      strsignal(WTERMSIG(w->status)), sep, last);
+        return VT_ERR_IO;
+    }
+    if (WIFEXITED(w->status) && WEXITSTATUS(w->status) != 0) {
+        vt_diags_addf(d, "%s: the PDF converter failed (exit status %d)%s%s",
+                      soffice, WEXITSTATUS(w->status), sep, last);
+        return VT_ERR_IO;
+    }
+    return VT_OK;
+}
+
+/* Read the PDF the converter wrote for document i; checked to be a whole
+ * PDF (header and end-of-file marker).  *pdf is freed by the caller. */
+static vt_error read_result(const worker *w, size_t i, const char *docx,
+                            char **pdf, size_t *len, vt_diags *d)
+{
+    char path[PATH_MAX], last[400];
+    snprintf(path, sizeof path, "%s/out/%06zu.pdf", w->dir, i);
+    struct stat st;
+    *pdf = NULL;
+    if (lstat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+        int r = vt_read_file(path, VT_PDF_MAX_BYTES, pdf, len);
+        if (r == -1 && errno == ENOMEM)
+            return VT_ERR_NOMEM;
+        size_t tail = *len < 1024 ? *len : 1024;
+        if (r == 0 && *len >= 16 && memcmp(*pdf, "%PDF-", 5) == 0 &&
+            memmem(*pdf + *len - tail, tail, "%%EOF", 5))
+            return VT_OK;
+    }
+    free(*pdf);
+    *pdf = NULL;
+    last_log_line(w, last, sizeof last);
+    vt_diags_addf(d, "%s: the PDF converter wrote no complete PDF%s%s", docx,
+                  last[0] ? "; it said: " : "", last);
+    return VT_ERR_IO;
+}
+
+/* A DOCX is a zip package with word/document.xml: anything else is
+ * refused before a converter starts (it would only say "could not be
+ * loaded", or open a text file as one). */
+static vt_error check_docx(const char *path, vt_diags *d)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        vt_diags_addf(d, "%s: cannot read the document: %s", path,
+                      strerror(errno));
+        return VT_ERR_IO;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        vt_diags_addf(d, "%s: not a DOCX file: not a regular file", path);
+        return VT_ERR_ZIP;
+    }
+    int err = 0;
+    zip_t *z = zip_open(path, ZIP_RDONLY, &err);
+    if (!z) {
+        vt_diags_addf(d, "%s: not a DOCX file (not a zip package)", path);
+        return VT_ERR_ZIP;
+    }
+    zip_int64_t i = zip_name_locate(z, "word/document.xml", 0);
+    zip_discard(z);
+    if (i < 0) {
+        vt_diags_addf(d, "%s: not a DOCX file (no word/document.xml)", path);
+        return VT_ERR_ZIP;
+    }
+    return VT_OK;
+}
+
+/* Write every converted PDF to its name, with the document's date.  All
+ * are checked before the first is written, and a failure while writing
+ * (a full disk) removes those this run wrote: the batch or nothing. */
+static vt_error place_all(const worker *ws, size_t nw,
+                          const char *const *docx, const char *const *pdf,
+                          const vt_pdf_opts *o, char (*sha)[65], vt_diags *d)
+{
+    vt_error rc = VT_OK;
+    size_t written = 0;
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t k = 0; k < nw && rc == VT_OK; k++)
+            for (size_t j = 0; j < ws[k].count && rc == VT_OK; j++) {
+                size_t i = ws[k].first + j, len = 0;
+                char *data;
+                rc = read_result(&ws[k], i, docx[i], &data, &len, d);
+                if (rc != VT_OK || pass == 0) {
+                    free(rc == VT_OK ? data : NULL);
+                    continue;
+                }
+                if (o->date.year)
+                    vt_pdf_set_dates((unsigned char *)data, len, &o->date);
+                if (sha)
+                    vt_sha256_hex(data, len, sha[i]);
+                rc = vt_write_atomic(pdf[i], data, len,
+                                     o->sync ? VT_WRITE_SYNC : VT_WRITE_NOSYNC,
+                                     d);
+                written += rc == VT_OK;
+                free(data);
+            }
+    if (rc != VT_OK) /* documents are placed in order: the first ones */
+        for (size_t k = 0, i = 0; k < nw && i < written; k++)
+            for (size_t j = 0; j < ws[k].count && i < written; j++, i++)
+                unlink(pdf[ws[k].first + j]);
+    return rc;
+}
+
+static vt_error convert(const char *const *docx, const char *const *pdf,
+                        size_t n, const vt_pdf_opts *o, char (*sha)[65],
+                        vt_diags *d)
+{
+    if (n == 0)
+        return VT_OK;
+    vt_error rc = VT_OK;
+    for (size_t i = 0; i < n; i++) {
+        vt_error r = check_docx(docx[i], d);
+        if (r != VT_OK && rc == VT_OK)
+            rc = r;
+    }
+    const char *fonts = NULL;
+    if (rc == VT_OK)
+        rc = font_dir(&fonts, d);
+    if (rc != VT_OK)
+        return rc;
+    const char *soffice = o->soffice;
+    if (!soffice)
+        soffice = getenv("VANTHU_SOFFICE");
+    if (!soffice || !*soffice)
+        soffice = "soffice";
+    size_t nw = o->jobs ? o->jobs : 1;
+    if (nw > n)
+        nw = n;
+    const char *tmpdir = getenv("TMPDIR");
+    char root[PATH_MAX];
+    if (!tmpdir || !*tmpdir)
+        tmpdir = "/tmp";
+    /* room for the worker's own names below it (w0/in/000000.docx …) */
+    if (strlen(tmpdir) > PATH_MAX - 128) {
+        vt_diags_addf(d, "TMPDIR is too long a path for the converter's folder");
+        return VT_ERR_IO;
+    }
+    snprintf(root, sizeof root, "%s/vanthu-pdf-XXXXXX", tmpdir);
+    worker *ws = calloc(nw, sizeof *ws);
+    if (!ws)
+        return VT_ERR_NOMEM;
+    if (!mkdtemp(root)) {
+        vt_diags_addf(d, "%s: cannot create the converter's folder: %s", root,
+                      strerror(errno));
+        free(ws);
+        return VT_ERR_IO;
+    }
+    unsigned timeout = o->timeout_s;
+    size_t per = n / nw, extra = n % nw, at = 0;
+    for (size_t k = 0; k < nw && rc == VT_OK; k++) {
+        worker *w = &ws[k];
+        w->pipe_rd = -1;
+        w->first = at;
+        w->count = per + (k < extra);
+        at += w->count;
+        if (asprintf(&w->dir, "%s/w%zu", root, k) < 0) {
+            w->dir = NULL;
+            rc = VT_ERR_NOMEM;
+            break;
+        }
+        rc = worker_prepare(w, fonts, docx, d);
+    }
+    if (!timeout)
+        timeout = VT_PDF_TIMEOUT_BASE +
+                  VT_PDF_TIMEOUT_PER_DOC * (unsigned)(per + (extra > 0));
+    for (size_t k = 0; k < nw && rc == VT_OK; k++)
+        rc = worker_start(&ws[k], soffice, d);
+    /* after a failure, the ones already started are stopped at once */
+    wait_all(ws, nw, rc == VT_OK ? now_s() + timeout : 0);
+    for (size_t k = 0; k < nw && rc == VT_OK; k++)
+        rc = worker_verdict(&ws[k], soffice, timeout, d);
+    if (rc == VT_OK)
+        rc = place_all(ws, nw, docx, pdf, o, sha, d);
+    for (size_t k = 0; k < nw; k++) {
+        free(ws[k].dir);
+        free(ws[k].env_fc);
+        free(ws[k].env_home);
+    }
+    free(ws);
+    rm_tree(root);
+    return rc;
+}
+
+vt_error vt_pdf_convert(const char *const *docx, const char *const *pdf,
+                        size_t n, const vt_pdf_opts *o, vt_diags *d)
+{
+    return convert(docx, pdf, n, o, NULL, d);
+}
+
+vt_error vt_pdf_from_mem(const void *docx, size_t len, const char *pdf,
+                         const vt_pdf_opts *o, vt_diags *d)
+{
+    const char *tmpdir = getenv("TMPDIR");
+    char dir[PATH_MAX - 64], path[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s/vanthu-docx-XXXXXX",
+             tmpdir && *tmpdir ? tmpdir : "/tmp");
+    if (!mkdtemp(dir)) {
+        vt_diags_addf(d, "%s: cannot create a temporary folder: %s", dir,
+                      strerror(errno));
+        return VT_ERR_IO;
+    }
+    snprintf(path, sizeof path, "%s/document.docx", dir);
+    vt_error rc = vt_write_atomic(path, docx, len, VT_WRITE_NEW, d);
+    if (rc == VT_OK) {
+        const char *in[1] = {path}, *out[1] = {pdf};
+        rc = convert(in, out, 1, o, NULL, d);
+    }
+    rm_tree(dir);
+    return rc;
+}
+
+vt_error vt_pdf_batch(const vt_pdf_opts *o, const char *dir, unsigned jobs,
+                      const vt_date *date, const char *const *files,
+                      size_t n, char **pdf, char (*sha)[65], vt_diags *d)
+{
+    vt_pdf_opts po = *o;
+    if (!po.jobs)
+        po.jobs = jobs;
+    if (!po.date.year)
+        po.date = *date;
+    po.sync = 0; /* the batch syncs its folder once */
+    for (size_t i = 0; i < n; i++)
+        if (!(pdf[i] = vt_pdf_name(files[i])))
+            return VT_ERR_NOMEM;
+    return vt_pdf_folder(dir, files, n, &po, sha, d);
+}
+
+vt_error vt_pdf_archive(const vt_pdf_opts *o, const void *docx, size_t len,
+                        const char *docx_path, const vt_date *date,
+                        char **pdf_path, char sha[65], vt_diags *d)
+{
+    vt_pdf_opts po = *o;
+    po.date = *date;
+    po.sync = 1;
+    *pdf_path = vt_pdf_name(docx_path);
+    if (!*pdf_path)
+        return VT_ERR_NOMEM;
+    vt_error rc = vt_pdf_from_mem(docx, len, *pdf_path, &po, d);
+    char *data = NULL, *dir = vt_path_dir(*pdf_path);
+    size_t n = 0;
+    if (rc == VT_OK && (!dir || vt_fsync_dir(dir) != 0 ||
+                        vt_read_file(*pdf_path, VT_PDF_MAX_BYTES, &data, &n) != 0)) {
+        vt_diags_addf(d, "%s: cannot flush or read back the archived PDF: %s",
+                      *pdf_path, strerror(errno));
+        unlink(*pdf_path);
+        rc = VT_ERR_IO;
+    }
+    if (rc == VT_OK)
+        vt_sha256_hex(data, n, sha);
+    free(data);
+    free(dir);
+    if (rc != VT_OK) {
+        free(*pdf_path);
+        *pdf_path = NULL;
+    }
+    return rc;
+}
+
+vt_error vt_pdf_folder(const char *dir, const char *const *names, size_t n,
+                       const vt_pdf_opts *o, char (*sha)[65], vt_diags *d)
+{
+    char **in = calloc(n + 1, sizeof *in), **out = calloc(n + 1, sizeof *out);
+    vt_error rc = in && out ? VT_OK : VT_ERR_NOMEM;
+    for (size_t i = 0; i < n && rc == VT_OK; i++) {
+        if (asprintf(&in[i], "%s/%s", dir, names[i]) < 0) {
+            in[i] = NULL;
+            rc = VT_ERR_NOMEM;
+        } else if (!(out[i] = vt_pdf_name(in[i]))) {
+            rc = VT_ERR_NOMEM;
+        }
+    }
+    if (rc == VT_OK)
+        rc = convert((const char *const *)in, (const char *const *)out, n, o,
+                     sha, d);
+    for (size_t i = 0; i < n && in && out; i++) {
+        free(in[i]);
+        free(out[i]);
+    }
+    free(in);
+    free(out);
+    return rc;
+}
