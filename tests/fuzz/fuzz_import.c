@@ -1,0 +1,65 @@
+/*
+ * fuzz_import.c - a file a clerk uploads or imports: typed text in any
+ * encoding, or a DOCX, turned into a plan (vt_import_mem).
+ *
+ * Input: the bytes of the file.  The import must refuse with a message or
+ * produce a plan; a plan it produces is one vt_import_mem has already
+ * validated, so it is taken as far as `vanthu render` would take it: one
+ * document through the shipped template of its family, which must be a
+ * sound package with well-formed parts (fz_render_check).  The web desk
+ * hands uploads to this same path, so this is its hostile-upload target.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "fuzz.h"
+#include "plan/import.h"
+
+static vt_template *families[3];
+static const char *const family_names[3] = {"mau-1.4", "mau-1.5", "mau-1.7"};
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
+    for (int i = 0; i < 3; i++)
+        families[i] = fz_template(family_names[i]);
+    return 0;
+}
+
+static const vt_template *template_for(const vt_plan *p)
+{
+    const char *fam = vt_plan_template_family(p);
+    for (int i = 0; i < 3; i++)
+        if (strcmp(fam, family_names[i]) == 0)
+            return families[i];
+    abort(); /* a family vanthu does not ship */
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    vt_diags d;
+    vt_diags_init(&d);
+    vt_buf xml;
+    vt_buf_init(&xml);
+    vt_error rc = vt_import_mem("fuzz.txt", (const char *)data, size, &xml, &d);
+    if (rc != VT_OK) {
+        fz_check_refusal("import", &d);
+    } else {
+        CHECK(xml.len > 0, "import accepted but wrote no plan");
+        fz_check_xml("imported plan", xml.data, xml.len);
+        vt_limits lim = fz_limits();
+        vt_plan *p = NULL;
+        vt_diags v;
+        vt_diags_init(&v);
+        CHECK(vt_plan_load_mem("fuzz.xml", xml.data, xml.len, &lim, &p, &v) ==
+                  VT_OK,
+              "an imported plan vt_import_mem accepted does not load");
+        fz_render_check("imported plan", p, template_for(p), &v);
+        vt_plan_free(p);
+        vt_diags_free(&v);
+    }
+    vt_buf_free(&xml);
+    vt_diags_free(&d);
+    return 0;
+}
