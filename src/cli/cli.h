@@ -25,6 +25,10 @@ int vt_cmd_clusters(int argc, char **argv);
 int vt_cmd_import(int argc, char **argv);
 
 int vt_cmd_check(int argc, char **argv);
+/* --max-part-bytes N, --max-parts N and --max-elements N (also as
+ * --flag=N) into lim, taken out of argv for the commands that read a DOCX
+ * the clerk brings (import, check); -1 after a usage message. */
+int vt_cli_limit_flags(int *argc, char **argv, vt_limits *lim);
 /* PDF (cli_pdf.c): `vanthu pdf`, and render's flags -o FILE.pdf, --pdf
  * and --pdf-timeout S, taken out of argv before render parses the rest. */
 typedef struct {

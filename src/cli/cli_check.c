@@ -19,7 +19,8 @@
 #include "base/vanthu.h"
 
 static const char CHECK_HELP[] =
-    "usage: vanthu check FILE.docx... [--json]\n"
+    "usage: vanthu check FILE.docx... [--json] [--max-part-bytes N] [--max-parts N]\n"
+    "       [--max-elements N]\n"
     "\n"
     "Check the thể thức of Word documents against Decree 30/2020/NĐ-CP:\n"
     "Quốc hiệu and Tiêu ngữ, agency names, Số and ký hiệu, place and date,\n"
@@ -27,6 +28,9 @@ static const char CHECK_HELP[] =
     "and page numbers.  Each breach is printed as\n"
     "  file: rule (where the decree says it): paragraph N \"text…\": what is wrong\n"
     "  --json               one JSON object {\"files\": [{\"file\", \"violations\"}]}\n"
+    "  --max-part-bytes N   refuse files and parts inflating past N (64 MiB)\n"
+    "  --max-parts N        refuse packages of more than N parts (1000)\n"
+    "  --max-elements N     refuse packages of more than N XML elements\n"
     "Exit 0 when every file keeps the decree, 1 when one breaks it or is not a\n"
     "DOCX with text, 3 when a file cannot be read.\n";
 
@@ -42,15 +46,16 @@ static vt_error worse(vt_error a, vt_error b)
 
 /* One file: its report appended to out; returns the file's error (a breach
  * is VT_ERR_PLAN). */
-static vt_error check_one(const char *path, int json, int first, vt_buf *out,
-                          vt_diags *d)
+static vt_error check_one(const char *path, const vt_limits *limits, int json,
+                          int first, vt_buf *out, vt_diags *d)
 {
-    vt_limits lim = vt_limits_default();
+    vt_limits lim = *limits;
     char *data = NULL;
     size_t len = 0;
     int r = vt_read_file(path, lim.max_part_bytes, &data, &len);
     if (r == -2) {
-        vt_diags_addf(d, "%s: the file is larger than the limit of %zu bytes", path,
+        vt_diags_addf(d, "%s: the file is larger than the limit of %zu bytes "
+                         "(raise it with --max-part-bytes)", path,
                       lim.max_part_bytes);
         return VT_ERR_LIMIT;
     }
@@ -59,7 +64,7 @@ static vt_error check_one(const char *path, int json, int first, vt_buf *out,
         return VT_ERR_IO;
     }
     vt_check_result res = {0};
-    vt_error rc = vt_check_docx(path, data, len, &res, d);
+    vt_error rc = vt_check_docx(path, data, len, &lim, &res, d);
     free(data);
     if (rc == VT_OK) {
         if (json) {
@@ -77,6 +82,9 @@ static vt_error check_one(const char *path, int json, int first, vt_buf *out,
 
 int vt_cmd_check(int argc, char **argv)
 {
+    vt_limits lim = vt_limits_default();
+    if (vt_cli_limit_flags(&argc, argv, &lim) < 0)
+        return VT_EXIT_USAGE;
     vt_diags d;
     vt_diags_init(&d);
     int json = 0, files = 0;
@@ -109,7 +117,7 @@ int vt_cmd_check(int argc, char **argv)
         if (strcmp(argv[i], "--json") == 0)
             continue;
         size_t before = out.len;
-        vt_error one = check_one(argv[i], json, first, &out, &d);
+        vt_error one = check_one(argv[i], &lim, json, first, &out, &d);
         if (out.len != before)
             first = 0;
         if (one == VT_ERR_PLAN && out.len != before)

@@ -22,6 +22,7 @@
 
 static const char IMPORT_HELP[] =
     "usage: vanthu import FILE.txt|FILE.docx [-o PLAN.xml] [--max-bytes N]\n"
+    "       [--max-part-bytes N] [--max-parts N] [--max-elements N]\n"
     "\n"
     "Turn a document typed as plain text into a plan: header, type name and\n"
     "trích yếu (or V/v), Kính gửi, Căn cứ, the numbered body, tables (lines\n"
@@ -32,6 +33,9 @@ static const char IMPORT_HELP[] =
     "tab-separated rows, bold and italic inside a paragraph.\n"
     "  -o, --output FILE    write the plan to FILE (default, or \"-\": stdout)\n"
     "  --max-bytes N        refuse text files larger than N bytes (16 MiB)\n"
+    "  --max-part-bytes N, --max-parts N, --max-elements N\n"
+    "                       a DOCX's package limits, as for render (64 MiB,\n"
+    "                       1000 parts, and the XML element budget)\n"
     "Warnings name file:line and what was guessed; missing fields are\n"
     "written as \"[THIẾU: …]\" for the clerk to fill in.\n";
 
@@ -47,8 +51,8 @@ static int parse_size(const char *s, size_t *out)
 }
 
 /* Read the file, then import and validate it; the plan's XML into xml. */
-static vt_error import_file(const char *path, size_t max_bytes, vt_buf *xml,
-                            vt_diags *d)
+static vt_error import_file(const char *path, size_t max_bytes,
+                            const vt_limits *lim, vt_buf *xml, vt_diags *d)
 {
     char *data = NULL;
     size_t len = 0;
@@ -62,7 +66,7 @@ static vt_error import_file(const char *path, size_t max_bytes, vt_buf *xml,
         vt_diags_addf(d, "%s: cannot read the file: %s", path, strerror(errno));
         return VT_ERR_IO;
     }
-    vt_error rc = vt_import_mem(path, data, len, xml, d);
+    vt_error rc = vt_import_mem(path, data, len, lim, xml, d);
     free(data);
     return rc;
 }
@@ -75,6 +79,9 @@ int vt_cmd_import(int argc, char **argv)
         if (strcmp(argv[i], "--clusters") == 0 ||
             strncmp(argv[i], "--clusters=", 11) == 0)
             return vt_cmd_clusters(argc, argv);
+    vt_limits lim = vt_limits_default();
+    if (vt_cli_limit_flags(&argc, argv, &lim) < 0)
+        return VT_EXIT_USAGE;
     const char *in = NULL, *out = NULL;
     size_t max_bytes = vt_limits_default().max_plan_bytes;
     for (int i = 1; i < argc; i++) {
@@ -111,7 +118,7 @@ int vt_cmd_import(int argc, char **argv)
     vt_diags_init(&d);
     vt_buf xml;
     vt_buf_init(&xml);
-    vt_error rc = import_file(in, max_bytes, &xml, &d);
+    vt_error rc = import_file(in, max_bytes, &lim, &xml, &d);
     if (rc == VT_OK) {
         if (!out || strcmp(out, "-") == 0) {
             if (fwrite(xml.data, 1, xml.len, stdout) != xml.len || fflush(stdout)) {

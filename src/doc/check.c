@@ -177,11 +177,11 @@ static int add(vt_check_result *r, const char *id, int para, const char *text,
  * too (package.c): every entry's CRC, names and links checked, the parts
  * bounded by the limits. */
 static vt_error read_other_parts(const char *name, const char *data, size_t len,
-                                 vt_buf *styles, int *has_page, vt_diags *d)
+                                 const vt_limits *lim, vt_buf *styles,
+                                 int *has_page, vt_diags *d)
 {
-    vt_limits lim = vt_limits_default();
     vt_package *p = NULL;
-    vt_error rc = vt_package_open(name, data, len, &lim, &p, d);
+    vt_error rc = vt_package_open(name, data, len, lim, &p, d);
     if (rc != VT_OK)
         return rc;
     for (size_t i = 0; rc == VT_OK && i < vt_package_count(p); i++) {
@@ -1092,13 +1092,14 @@ static vt_error check_all(const paras *ps, xmlNode *body, int has_page,
 }
 
 vt_error vt_check_docx(const char *name, const char *data, size_t len,
-                       vt_check_result *res, vt_diags *d)
+                       const vt_limits *limits, vt_check_result *res,
+                       vt_diags *d)
 {
     if (!vt_is_zip(data, len)) {
         vt_diags_addf(d, "%s: not a DOCX (a Word document is a zip package)", name);
         return VT_ERR_ZIP;
     }
-    vt_limits lim = vt_limits_default();
+    vt_limits lim = limits ? *limits : vt_limits_default();
     vt_buf doc_b, styles_b;
     vt_buf_init(&doc_b);
     vt_buf_init(&styles_b);
@@ -1108,7 +1109,7 @@ vt_error vt_check_docx(const char *name, const char *data, size_t len,
     vt_error rc = vt_docx_read_document(name, data, len, lim.max_part_bytes,
                                         lim.max_parts, &doc_b, NULL, d);
     if (rc == VT_OK)
-        rc = read_other_parts(name, data, len, &styles_b, &has_page, d);
+        rc = read_other_parts(name, data, len, &lim, &styles_b, &has_page, d);
     vt_xml_budget budget = {lim.max_elements, lim.max_elements};
     if (rc == VT_OK)
         rc = parse_part(name, "word/document.xml", &doc_b, &budget, &doc, d);

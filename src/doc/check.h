@@ -36,9 +36,10 @@ void vt_check_result_free(vt_check_result *r);
 
 /* Check the DOCX in data (name for messages).  Breaches go to res; a
  * package that cannot be read (not a zip, no text, DOCTYPE, bad XML) is an
- * error with a message in d. */
+ * error with a message in d.  lim bounds the package (NULL: the defaults;
+ * `vanthu check --max-part-bytes/--max-parts/--max-elements`). */
 vt_error vt_check_docx(const char *name, const char *data, size_t len,
-                       vt_check_result *res, vt_diags *d);
+                       const vt_limits *lim, vt_check_result *res, vt_diags *d);
 
 /* The report: "file: rule: where: what" lines, or one JSON object. */
 void vt_check_report_text(const char *name, const vt_check_result *r, vt_buf *out);

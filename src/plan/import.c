@@ -20,8 +20,9 @@
 
 /* Decode, import and validate; data is the file's bytes (not kept). */
 vt_error vt_import_mem(const char *path, const char *src, size_t src_len,
-                       vt_buf *xml, vt_diags *d)
+                       const vt_limits *limits, vt_buf *xml, vt_diags *d)
 {
+    vt_limits lim = limits ? *limits : vt_limits_default();
     /* the readers below take ownership of a private copy */
     char *data = malloc(src_len + 1);
     if (!data) {
@@ -39,7 +40,6 @@ vt_error vt_import_mem(const char *path, const char *src, size_t src_len,
     if (vt_is_zip(data, len)) {
         /* a DOCX: its paragraphs and tables as typed lines, then the same
          * importer as for text */
-        vt_limits lim = vt_limits_default();
         vt_buf xml_part, num_part;
         vt_buf_init(&xml_part);
         vt_buf_init(&num_part);
@@ -48,7 +48,7 @@ vt_error vt_import_mem(const char *path, const char *src, size_t src_len,
         if (rc == VT_OK)
             rc = vt_docx_to_text(path, xml_part.data ? xml_part.data : "",
                                  xml_part.len, num_part.data, num_part.len,
-                                 &docx, d);
+                                 lim.max_elements, &docx, d);
         vt_buf_free(&xml_part);
         vt_buf_free(&num_part);
         free(data);
@@ -81,7 +81,6 @@ vt_error vt_import_mem(const char *path, const char *src, size_t src_len,
     if (rc != VT_OK)
         return rc;
     /* the plan must be one vanthu accepts; say so if the import fell short */
-    vt_limits lim = vt_limits_default();
     vt_plan *plan = NULL;
     vt_diags v;
     vt_diags_init(&v);

@@ -13,8 +13,9 @@
  * into a plan's XML, appended to xml.  path names the file in messages.
  * Warnings (what was guessed, the encoding converted) go to d with VT_OK;
  * a plan that does not validate is VT_ERR_PLAN with the validator's
- * messages (positions in the plan).  data need not be NUL-terminated. */
+ * messages (positions in the plan).  data need not be NUL-terminated.
+ * lim bounds a DOCX's package and the plan (NULL: the defaults). */
 vt_error vt_import_mem(const char *path, const char *data, size_t len,
-                       vt_buf *xml, vt_diags *d);
+                       const vt_limits *lim, vt_buf *xml, vt_diags *d);
 
 #endif

@@ -538,12 +538,13 @@ static void blocks(const xmlNode *parent, numbering *nb, vt_buf *out)
 }
 
 vt_error vt_docx_to_text(const char *name, const char *xml, size_t len,
-                         const char *num_xml, size_t num_len, vt_buf *text,
-                         vt_diags *d)
+                         const char *num_xml, size_t num_len,
+                         size_t max_elements, vt_buf *text, vt_diags *d)
 {
     numbering nb = {0};
-    vt_limits lim = vt_limits_default();
-    vt_xml_budget budget = {lim.max_elements, lim.max_elements};
+    if (!max_elements)
+        max_elements = vt_limits_default().max_elements;
+    vt_xml_budget budget = {max_elements, max_elements};
     vt_error prc = VT_OK;
     if (num_xml && num_len) {
         xmlDocPtr nd = vt_xml_parse_part(name, "word/numbering.xml", num_xml,

@@ -44,9 +44,11 @@ vt_error vt_docx_read_document(const char *name, const char *data, size_t len,
                                vt_buf *xml, vt_buf *numbering, vt_diags *d);
 
 /* The document's text as lines (see above) into text; num_xml (may be
- * NULL) is word/numbering.xml, for the numbers Word draws itself. */
+ * NULL) is word/numbering.xml, for the numbers Word draws itself.  The two
+ * parts together hold at most max_elements XML elements (--max-elements;
+ * 0: the default). */
 vt_error vt_docx_to_text(const char *name, const char *xml, size_t len,
-                         const char *num_xml, size_t num_len, vt_buf *text,
-                         vt_diags *d);
+                         const char *num_xml, size_t num_len,
+                         size_t max_elements, vt_buf *text, vt_diags *d);
 
 #endif

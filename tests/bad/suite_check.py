@@ -106,6 +106,17 @@ def main():
                                 os.path.join(tmp, 'no-text', 'no-text.docx')], env)
         check(r is not None and r.returncode == 3 and 'nope.docx' in r.stderr
               and 'no-text.docx' in r.stderr, 'check two bad files: both reported, exit 3')
+        # the package limits the messages name are flags of check too
+        path = os.path.join(tmp, 'limits.docx')
+        docx(path, BODY)
+        r = run_case(a.vanthu, ['check', '--max-parts=2', path], env)
+        expect('check --max-parts=2', r, 1, r'more than the limit of 2 \(raise it with --max-parts\)',
+               os.path.join(tmp, 'none'))
+        r = run_case(a.vanthu, ['check', path, '--max-elements', '5'], env)
+        expect('check --max-elements 5', r, 1, r'\(raise it with --max-elements\)', os.path.join(tmp, 'none'))
+        r = run_case(a.vanthu, ['check', path, '--max-parts'], env)
+        check(r is not None and r.returncode == 2 and '--max-parts needs a positive whole number' in r.stderr,
+              'check --max-parts without a value: exit 2')
         # usage
         r = run_case(a.vanthu, ['check'], env)
         check(r is not None and r.returncode == 2 and 'name at least one DOCX' in r.stderr,

@@ -131,6 +131,19 @@ def main():
             os.makedirs(out)
             r = run_case(a.vanthu, ['import', path, '-o', os.path.join(out, 'plan.xml')], env)
             expect('import DOCX %s' % name, r, code, pattern, out)
+        # the package limits the messages name are flags of import too
+        good = os.path.join(tmp, 'not-word.docx')
+        out = os.path.join(tmp, 'out-limits')
+        os.makedirs(out)
+        r = run_case(a.vanthu, ['import', good, '--max-parts', '2', '-o', os.path.join(out, 'plan.xml')], env)
+        expect('import --max-parts 2', r, 1, r'more than the limit of 2 \(raise it with --max-parts\)', out)
+        r = run_case(a.vanthu, ['import', os.path.join(tmp, 'bomb.docx'), '--max-part-bytes=100000',
+                                '-o', os.path.join(out, 'plan.xml')], env)
+        expect('import --max-part-bytes=100000', r, 1,
+               r'inflates to more than the limit of 100000 bytes \(raise it with --max-part-bytes\)', out)
+        r = run_case(a.vanthu, ['import', good, '--max-elements', '0'], env)
+        check(r is not None and r.returncode == 2 and '--max-elements needs a positive whole number' in r.stderr,
+              'import --max-elements 0: exit 2 and why')
         # missing file: an I/O error, exit 3
         out = os.path.join(tmp, 'out-missing')
         os.makedirs(out)

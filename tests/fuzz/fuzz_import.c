@@ -42,13 +42,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     vt_diags_init(&d);
     vt_buf xml;
     vt_buf_init(&xml);
-    vt_error rc = vt_import_mem("fuzz.txt", (const char *)data, size, &xml, &d);
+    vt_limits lim = fz_limits();
+    vt_error rc = vt_import_mem("fuzz.txt", (const char *)data, size, &lim,
+                                &xml, &d);
     if (rc != VT_OK) {
         fz_check_refusal("import", &d);
     } else {
         CHECK(xml.len > 0, "import accepted but wrote no plan");
         fz_check_xml("imported plan", xml.data, xml.len);
-        vt_limits lim = fz_limits();
         vt_plan *p = NULL;
         vt_diags v;
         vt_diags_init(&v);

@@ -159,7 +159,7 @@ static void test_docx_rules(void **state)
     vt_check_result r = {0};
     vt_diags d;
     vt_diags_init(&d);
-    assert_int_equal(vt_check_docx("t.docx", data, len, &r, &d), VT_OK);
+    assert_int_equal(vt_check_docx("t.docx", data, len, NULL, &r, &d), VT_OK);
     assert_int_equal(has(&r, "quoc-hieu.case"), 1);
     assert_int_equal(has(&r, "tieu-ngu.text"), 2); /* en dashes */
     assert_int_equal(has(&r, "tieu-ngu.rule"), 2);
@@ -206,7 +206,7 @@ static void test_typed_rule(void **state)
     vt_check_result r = {0};
     vt_diags d;
     vt_diags_init(&d);
-    assert_int_equal(vt_check_docx("t.docx", data, len, &r, &d), VT_OK);
+    assert_int_equal(vt_check_docx("t.docx", data, len, NULL, &r, &d), VT_OK);
     assert_int_equal(has(&r, "tieu-ngu.rule"), 0);
     assert_int_equal(has(&r, "tieu-ngu.text"), 0);
     assert_int_equal(has(&r, "quoc-hieu.size"), 0);

@@ -332,7 +332,7 @@ static void test_docx_numbering(void **state)
     vt_buf_init(&t);
     vt_diags d;
     vt_diags_init(&d);
-    assert_int_equal(vt_docx_to_text("n.docx", doc, strlen(doc), num, strlen(num), &t, &d), VT_OK);
+    assert_int_equal(vt_docx_to_text("n.docx", doc, strlen(doc), num, strlen(num), 0, &t, &d), VT_OK);
     assert_string_equal(t.data, "I. MỤC ĐÍCH\n1. Mục đích\na) Điểm\nb) Điểm hai\n- Ý\n+ Ý con\n- Ý hai\n"
                                 "2. Yêu cầu\na) Lại a\nII. NỘI DUNG\nKhông số\n");
     vt_buf_free(&t);
@@ -408,13 +408,13 @@ static void test_docx_text(void **state)
     vt_buf_init(&t);
     vt_diags d;
     vt_diags_init(&d);
-    assert_int_equal(vt_docx_to_text("x.docx", xml, strlen(xml), NULL, 0, &t, &d), VT_OK);
+    assert_int_equal(vt_docx_to_text("x.docx", xml, strlen(xml), NULL, 0, 0, &t, &d), VT_OK);
     assert_string_equal(t.data, "UBND HUYỆN\nPHÒNG GD\nCỘNG HÒA\nKẾ HOẠCH\n"
                                 "Giao cho **TH Kim Anh** và *cụm 2*\n"
                                 "Stt\tTên\n1\tAn Bình\n\tChi\n\n");
     vt_buf_reset(&t);
     const char *dtd = "<!DOCTYPE x [<!ENTITY e \"e\">]><x/>";
-    assert_int_equal(vt_docx_to_text("x.docx", dtd, strlen(dtd), NULL, 0, &t, &d), VT_ERR_XML);
+    assert_int_equal(vt_docx_to_text("x.docx", dtd, strlen(dtd), NULL, 0, 0, &t, &d), VT_ERR_XML);
     assert_int_equal(d.count, 1);
     assert_non_null(strstr(d.msgs[0], "DOCTYPE"));
     vt_buf_free(&t);
@@ -473,7 +473,7 @@ static void test_docx_colspan(void **state)
     vt_buf_init(&t);
     vt_diags d;
     vt_diags_init(&d);
-    assert_int_equal(vt_docx_to_text("s.docx", xml, strlen(xml), NULL, 0, &t, &d), VT_OK);
+    assert_int_equal(vt_docx_to_text("s.docx", xml, strlen(xml), NULL, 0, 0, &t, &d), VT_OK);
     assert_string_equal(t.data, "Stt\tTên\tLớp\tMôn\n"
                                 "1\tHai cột\t" VT_DOCX_SPAN "\tToán\n"
                                 "2\tBốn ô\t" VT_DOCX_SPAN "\tVăn\n"
@@ -612,7 +612,7 @@ static void test_docx_breaks(void **state)
     vt_buf_init(&t);
     vt_diags d;
     vt_diags_init(&d);
-    assert_int_equal(vt_docx_to_text("b.docx", xml, strlen(xml), NULL, 0, &t, &d), VT_OK);
+    assert_int_equal(vt_docx_to_text("b.docx", xml, strlen(xml), NULL, 0, 0, &t, &d), VT_OK);
     assert_string_equal(t.data, "Tổ chức theo cụm trường cấp tiểu học\nGồm:\n- một;\ntiếp.\nHai\n");
     vt_buf_free(&t);
     vt_diags_free(&d);
