@@ -45,17 +45,30 @@
 /* Slugs are cut so that a path stays far below NAME_MAX (255 bytes). */
 #define SLUG_MAX 60
 
+/* What the batch keeps per letter until the end (a million of them in a
+ * dry run): 64 bytes, its name packed in the batch's names, its sums in
+ * the batch's sums only when files are written. */
 typedef struct {
     size_t cluster;
     size_t school; /* SIZE_MAX: the letter for the whole cluster */
     int number;
-    char *file;    /* name inside the folder */
-    char sha[65];
-    size_t size;
-    char *pdf;         /* invite --pdf: the PDF beside it, or NULL */
-    char pdf_sha[65];
     unsigned char ready; /* rendered (under the batch's lock) */
+    size_t size;
+    char *file;    /* name inside the folder, in the batch's names */
+    char *sha;     /* 65 bytes of the batch's sums; NULL in a dry run */
+    char *pdf;         /* invite --pdf: the PDF beside it, or NULL */
+    char *pdf_sha;     /* invite --pdf: 65 bytes of the batch's sums */
 } letter;
+
+/* The letters' file names, end to end in blocks rather than one
+ * allocation each. */
+typedef struct name_block {
+    struct name_block *next;
+    size_t used;
+    char data[];
+} name_block;
+
+#define NAME_BLOCK 65536
 
 /* The manifests' text as it is built: the two files' bytes not yet
  * written, and scratch space for a row. */
@@ -77,6 +90,8 @@ typedef struct {
     letter *letters;
     size_t n;
     size_t max_schools;
+    name_block *names; /* the letters' file names */
+    char *sums;        /* the letters' SHA-256 sums, 65 bytes each */
     atomic_size_t next, done;
     atomic_int failed;
     pthread_mutex_t lock;
@@ -322,22 +337,51 @@ static uint64_t hash_str(const char *s)
     return h;
 }
 
-/* 1 if s was added, 0 if it was already there, -1 out of memory. */
-static int name_set_add(name_set *ns, char *s)
+/* The slot of s in the set: holding s, or the empty one to put it in. */
+static char **name_set_slot(name_set *ns, const char *s)
 {
     size_t i = (size_t)(hash_str(s) & (ns->cap - 1));
     for (; ns->slots[i]; i = (i + 1) & (ns->cap - 1))
         if (strcmp(ns->slots[i], s) == 0)
-            return 0;
-    ns->slots[i] = s;
-    return 1;
+            break;
+    return &ns->slots[i];
+}
+
+/* A copy of the n bytes of s (and a NUL) among the batch's names. */
+static char *names_add(name_block **head, const char *s, size_t n)
+{
+    name_block *blk = *head;
+    if (!blk || NAME_BLOCK - blk->used < n + 1) {
+        size_t size = n + 1 > NAME_BLOCK ? n + 1 : NAME_BLOCK;
+        blk = malloc(sizeof *blk + size);
+        if (!blk)
+            return NULL;
+        blk->used = 0;
+        blk->next = *head;
+        *head = blk;
+    }
+    char *r = blk->data + blk->used;
+    memcpy(r, s, n);
+    r[n] = '\0';
+    blk->used += n + 1;
+    return r;
+}
+
+static void names_free(name_block *blk)
+{
+    while (blk) {
+        name_block *next = blk->next;
+        free(blk);
+        blk = next;
+    }
 }
 
 static vt_error make_name(batch *b, letter *L, name_set *ns, int width)
 {
     const vt_cluster *c = &b->plan->clusters[L->cluster];
-    vt_buf base;
+    vt_buf base, name;
     vt_buf_init(&base);
+    vt_buf_init(&name);
     if (L->number > 0)
         vt_buf_printf(&base, "%0*d-", width, L->number);
     vt_slug(c->name, SLUG_MAX, &base);
@@ -345,30 +389,28 @@ static vt_error make_name(batch *b, letter *L, name_set *ns, int width)
         vt_buf_putc(&base, '-');
         vt_slug(c->schools[L->school], SLUG_MAX, &base);
     }
-    for (unsigned k = 1;; k++) {
-        char *name = NULL;
-        int r = k == 1 ? asprintf(&name, "%s.docx", base.data)
-                       : asprintf(&name, "%s-%u.docx", base.data, k);
-        if (r < 0)
-            name = NULL;
-        if (!name || base.oom) {
-            free(name);
-            vt_buf_free(&base);
-            return VT_ERR_NOMEM;
-        }
-        if (name_set_add(ns, name) == 1) {
-            L->file = name;
+    vt_error rc = VT_OK;
+    char **slot;
+    for (unsigned k = 1; rc == VT_OK; k++) {
+        vt_buf_reset(&name);
+        if (k == 1)
+            vt_buf_printf(&name, "%s.docx", base.data);
+        else
+            vt_buf_printf(&name, "%s-%u.docx", base.data, k);
+        if (name.oom || base.oom) {
+            rc = VT_ERR_NOMEM;
+        } else if (!*(slot = name_set_slot(ns, name.data))) {
+            if (!(L->file = *slot = names_add(&b->names, name.data, name.len)))
+                rc = VT_ERR_NOMEM;
             /* invite --pdf: "x.pdf" beside "x.docx", never another's */
-            if (b->o->pdf && !(L->pdf = vt_pdf_name(name))) {
-                vt_buf_free(&base);
-                return VT_ERR_NOMEM;
-            }
+            else if (b->o->pdf && !(L->pdf = vt_pdf_name(L->file)))
+                rc = VT_ERR_NOMEM;
             break;
         }
-        free(name);
     }
     vt_buf_free(&base);
-    return VT_OK;
+    vt_buf_free(&name);
+    return rc;
 }
 
 static int digits(int n)
@@ -416,6 +458,18 @@ static vt_error plan_letters(batch *b)
         }
     }
     b->n = n;
+    /* the sums are needed only for files written: the manifests, --pdf,
+     * the register */
+    size_t sums = b->o->dry_run ? 0 : b->o->pdf ? 2 : 1;
+    if (sums && n && !(b->sums = calloc(n * sums, 65))) {
+        free(ns.slots);
+        return VT_ERR_NOMEM;
+    }
+    for (k = 0; k < n && sums; k++) {
+        b->letters[k].sha = b->sums + 65 * k;
+        if (sums == 2)
+            b->letters[k].pdf_sha = b->sums + 65 * (n + k);
+    }
     int width = digits(max_number) < 2 ? 2 : digits(max_number);
     vt_error rc = VT_OK;
     for (k = 0; k < n && rc == VT_OK; k++)
@@ -498,7 +552,8 @@ static vt_error render_letter(worker *w, letter *L)
     vt_error rc = vt_renderer_run(w->r, &view, vals, &w->pkg, &w->d);
     if (rc != VT_OK)
         return rc;
-    vt_sha256_hex(w->pkg.data, w->pkg.len, L->sha);
+    if (L->sha)
+        vt_sha256_hex(w->pkg.data, w->pkg.len, L->sha);
     L->size = w->pkg.len;
     if (b->o->dry_run)
         return VT_OK;
@@ -1655,8 +1710,10 @@ vt_error vt_invite(const vt_plan *plan, const vt_template *tpl,
             res->bytes += b.letters[i].size;
     }
     for (size_t i = 0; i < b.n; i++)
-        free(b.letters[i].file), free(b.letters[i].pdf);
+        free(b.letters[i].pdf);
     free(b.letters);
+    names_free(b.names);
+    free(b.sums);
     free(b.stage);
     free(b.moved);
     free(b.dir);
