@@ -367,7 +367,9 @@ static void out_of_memory(pctx *p, const xmlNode *n)
  * given the same (a topic, session or time repeated in every <cluster>)
  * shared: a province's million school names cost their bytes, not twice
  * that.  Texts of the model are never written to after. */
-#define VT_PACK_BLOCK 65536
+/* small beside the arena's own 64 KiB blocks, so that taking one from the
+ * arena wastes little of the block it ends */
+#define VT_PACK_BLOCK 4096
 #define VT_PACK_RECENT VT_PACK_RECENT_N
 
 static const char *pack_str(pctx *p, const char *s, size_t n)
