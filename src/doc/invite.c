@@ -45,16 +45,36 @@
 /* Slugs are cut so that a path stays far below NAME_MAX (255 bytes). */
 #define SLUG_MAX 60
 
+/* What the batch keeps per letter until the end (a million of them in a
+ * dry run): 64 bytes, its name packed in the batch's names, its sums in
+ * the batch's sums only when files are written. */
 typedef struct {
     size_t cluster;
     size_t school; /* SIZE_MAX: the letter for the whole cluster */
     int number;
-    char *file;    /* name inside the folder */
-    char sha[65];
+    unsigned char ready; /* rendered (under the batch's lock) */
     size_t size;
+    char *file;    /* name inside the folder, in the batch's names */
+    char *sha;     /* 65 bytes of the batch's sums; NULL in a dry run */
     char *pdf;         /* invite --pdf: the PDF beside it, or NULL */
-    char pdf_sha[65];
+    char *pdf_sha;     /* invite --pdf: 65 bytes of the batch's sums */
 } letter;
+
+/* The letters' file names, end to end in blocks rather than one
+ * allocation each. */
+typedef struct name_block {
+    struct name_block *next;
+    size_t used;
+    char data[];
+} name_block;
+
+#define NAME_BLOCK 65536
+
+/* The manifests' text as it is built: the two files' bytes not yet
+ * written, and scratch space for a row. */
+typedef struct {
+    vt_buf csv, json, rcpt, kh, date;
+} manifest_text;
 
 typedef struct {
     const vt_plan *plan;
@@ -70,11 +90,18 @@ typedef struct {
     letter *letters;
     size_t n;
     size_t max_schools;
+    name_block *names; /* the letters' file names */
+    char *sums;        /* the letters' SHA-256 sums, 65 bytes each */
     atomic_size_t next, done;
     atomic_int failed;
     pthread_mutex_t lock;
     pthread_cond_t cond;
     unsigned running;
+    /* the manifests written as letters complete (no --pdf) */
+    int mf_open;
+    int mf_fd[2];
+    size_t mf_rows;      /* rows written: letters[0..mf_rows) */
+    manifest_text mf;
 } batch;
 
 typedef struct {
@@ -174,56 +201,87 @@ int vt_plan_is_batch(const vt_plan *p)
 
 /* Duplicate schools across clusters are almost always a copy-paste slip;
  * a school would receive two invitations for different days.  Sorting the
- * names keeps this fast for a province's ten thousand schools.  Returns 1
- * if any school is listed twice, -1 out of memory. */
+ * names keeps this fast for a province's ten thousand schools; what is
+ * sorted is each school's number in plan order (4 bytes, not a record of
+ * 24, for a million schools), its cluster found again by bisection.
+ * Equal names keep plan order.  Returns 1 if any school is listed twice,
+ * -1 out of memory. */
 typedef struct {
-    const char *name;
-    size_t cluster, school;
-} school_ref;
+    const vt_plan *pl;
+    const size_t *first; /* per cluster, the number of its first school */
+} school_order;
 
-static int school_ref_cmp(const void *a, const void *b)
+static size_t cluster_of(const school_order *o, size_t k)
 {
-    const school_ref *x = a, *y = b;
-    int c = strcmp(x->name, y->name);
-    if (c)
-        return c;
-    if (x->cluster != y->cluster)
-        return x->cluster < y->cluster ? -1 : 1;
-    return x->school < y->school ? -1 : x->school > y->school;
+    size_t lo = 0, hi = o->pl->nclusters;
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (o->first[mid] <= k)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    while (lo + 1 < o->pl->nclusters && o->first[lo + 1] <= k)
+        lo++; /* past clusters without schools */
+    return lo;
+}
+
+static const char *school_at(const school_order *o, size_t k)
+{
+    size_t c = cluster_of(o, k);
+    return o->pl->clusters[c].schools[k - o->first[c]];
+}
+
+static int school_cmp(const void *a, const void *b, void *ctx)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    int c = strcmp(school_at(ctx, x), school_at(ctx, y));
+    return c ? c : (x > y) - (x < y);
 }
 
 int vt_check_schools(const vt_plan *pl, vt_diags *d)
 {
-    size_t n = 0, k = 0;
+    size_t n = 0;
     for (size_t i = 0; i < pl->nclusters; i++)
         n += pl->clusters[i].nschools;
     if (n < 2)
         return 0;
-    school_ref *refs = malloc(n * sizeof *refs);
-    if (!refs)
+    if (n > UINT32_MAX)
         return -1;
-    for (size_t i = 0; i < pl->nclusters; i++)
-        for (size_t s = 0; s < pl->clusters[i].nschools; s++)
-            refs[k++] = (school_ref){pl->clusters[i].schools[s], i, s};
-    qsort(refs, n, sizeof *refs, school_ref_cmp);
+    size_t *first = malloc(pl->nclusters * sizeof *first);
+    uint32_t *refs = malloc(n * sizeof *refs);
+    if (!first || !refs) {
+        free(first);
+        free(refs);
+        return -1;
+    }
+    for (size_t i = 0, k = 0; i < pl->nclusters; i++) {
+        first[i] = k;
+        k += pl->clusters[i].nschools;
+    }
+    for (size_t k = 0; k < n; k++)
+        refs[k] = (uint32_t)k;
+    school_order o = {pl, first};
+    qsort_r(refs, n, sizeof *refs, school_cmp, &o);
     /* sorted: equal names form runs; each after the first is a duplicate */
     int bad = 0;
-    for (size_t i = 1, first = 0; i < n; i++) {
-        if (strcmp(refs[first].name, refs[i].name) != 0) {
-            first = i;
+    for (size_t i = 1, f = 0; i < n; i++) {
+        const char *name = school_at(&o, refs[i]);
+        if (strcmp(school_at(&o, refs[f]), name) != 0) {
+            f = i;
             continue;
         }
-        const vt_cluster *a = &pl->clusters[refs[first].cluster];
-        const vt_cluster *b = &pl->clusters[refs[i].cluster];
-        vt_pos at = b->school_pos[refs[i].school];
+        size_t ca = cluster_of(&o, refs[f]), cb = cluster_of(&o, refs[i]);
+        const vt_cluster *a = &pl->clusters[ca], *b = &pl->clusters[cb];
+        vt_pos at = b->school_pos[refs[i] - first[cb]];
         vt_diags_addf(d,
                       "%s:%d:%d: <school> \"%s\" is listed twice (in \"%s\" "
                       "and \"%s\"); a school belongs to one cluster",
-                      pl->path, at.line, at.col, refs[i].name, a->name,
-                      b->name);
+                      pl->path, at.line, at.col, name, a->name, b->name);
         bad = 1;
     }
     free(refs);
+    free(first);
     return bad;
 }
 
@@ -279,22 +337,51 @@ static uint64_t hash_str(const char *s)
     return h;
 }
 
-/* 1 if s was added, 0 if it was already there, -1 out of memory. */
-static int name_set_add(name_set *ns, char *s)
+/* The slot of s in the set: holding s, or the empty one to put it in. */
+static char **name_set_slot(name_set *ns, const char *s)
 {
     size_t i = (size_t)(hash_str(s) & (ns->cap - 1));
     for (; ns->slots[i]; i = (i + 1) & (ns->cap - 1))
         if (strcmp(ns->slots[i], s) == 0)
-            return 0;
-    ns->slots[i] = s;
-    return 1;
+            break;
+    return &ns->slots[i];
+}
+
+/* A copy of the n bytes of s (and a NUL) among the batch's names. */
+static char *names_add(name_block **head, const char *s, size_t n)
+{
+    name_block *blk = *head;
+    if (!blk || NAME_BLOCK - blk->used < n + 1) {
+        size_t size = n + 1 > NAME_BLOCK ? n + 1 : NAME_BLOCK;
+        blk = malloc(sizeof *blk + size);
+        if (!blk)
+            return NULL;
+        blk->used = 0;
+        blk->next = *head;
+        *head = blk;
+    }
+    char *r = blk->data + blk->used;
+    memcpy(r, s, n);
+    r[n] = '\0';
+    blk->used += n + 1;
+    return r;
+}
+
+static void names_free(name_block *blk)
+{
+    while (blk) {
+        name_block *next = blk->next;
+        free(blk);
+        blk = next;
+    }
 }
 
 static vt_error make_name(batch *b, letter *L, name_set *ns, int width)
 {
     const vt_cluster *c = &b->plan->clusters[L->cluster];
-    vt_buf base;
+    vt_buf base, name;
     vt_buf_init(&base);
+    vt_buf_init(&name);
     if (L->number > 0)
         vt_buf_printf(&base, "%0*d-", width, L->number);
     vt_slug(c->name, SLUG_MAX, &base);
@@ -302,30 +389,28 @@ static vt_error make_name(batch *b, letter *L, name_set *ns, int width)
         vt_buf_putc(&base, '-');
         vt_slug(c->schools[L->school], SLUG_MAX, &base);
     }
-    for (unsigned k = 1;; k++) {
-        char *name = NULL;
-        int r = k == 1 ? asprintf(&name, "%s.docx", base.data)
-                       : asprintf(&name, "%s-%u.docx", base.data, k);
-        if (r < 0)
-            name = NULL;
-        if (!name || base.oom) {
-            free(name);
-            vt_buf_free(&base);
-            return VT_ERR_NOMEM;
-        }
-        if (name_set_add(ns, name) == 1) {
-            L->file = name;
+    vt_error rc = VT_OK;
+    char **slot;
+    for (unsigned k = 1; rc == VT_OK; k++) {
+        vt_buf_reset(&name);
+        if (k == 1)
+            vt_buf_printf(&name, "%s.docx", base.data);
+        else
+            vt_buf_printf(&name, "%s-%u.docx", base.data, k);
+        if (name.oom || base.oom) {
+            rc = VT_ERR_NOMEM;
+        } else if (!*(slot = name_set_slot(ns, name.data))) {
+            if (!(L->file = *slot = names_add(&b->names, name.data, name.len)))
+                rc = VT_ERR_NOMEM;
             /* invite --pdf: "x.pdf" beside "x.docx", never another's */
-            if (b->o->pdf && !(L->pdf = vt_pdf_name(name))) {
-                vt_buf_free(&base);
-                return VT_ERR_NOMEM;
-            }
+            else if (b->o->pdf && !(L->pdf = vt_pdf_name(L->file)))
+                rc = VT_ERR_NOMEM;
             break;
         }
-        free(name);
     }
     vt_buf_free(&base);
-    return VT_OK;
+    vt_buf_free(&name);
+    return rc;
 }
 
 static int digits(int n)
@@ -373,6 +458,18 @@ static vt_error plan_letters(batch *b)
         }
     }
     b->n = n;
+    /* the sums are needed only for files written: the manifests, --pdf,
+     * the register */
+    size_t sums = b->o->dry_run ? 0 : b->o->pdf ? 2 : 1;
+    if (sums && n && !(b->sums = calloc(n * sums, 65))) {
+        free(ns.slots);
+        return VT_ERR_NOMEM;
+    }
+    for (k = 0; k < n && sums; k++) {
+        b->letters[k].sha = b->sums + 65 * k;
+        if (sums == 2)
+            b->letters[k].pdf_sha = b->sums + 65 * (n + k);
+    }
     int width = digits(max_number) < 2 ? 2 : digits(max_number);
     vt_error rc = VT_OK;
     for (k = 0; k < n && rc == VT_OK; k++)
@@ -455,12 +552,15 @@ static vt_error render_letter(worker *w, letter *L)
     vt_error rc = vt_renderer_run(w->r, &view, vals, &w->pkg, &w->d);
     if (rc != VT_OK)
         return rc;
-    vt_sha256_hex(w->pkg.data, w->pkg.len, L->sha);
+    if (L->sha)
+        vt_sha256_hex(w->pkg.data, w->pkg.len, L->sha);
     L->size = w->pkg.len;
     if (b->o->dry_run)
         return VT_OK;
     return write_staged(b, L->file, &w->pkg, 0, &w->path, &w->d);
 }
+
+static vt_error manifest_ready(batch *b, size_t i, vt_diags *d);
 
 static void *work(void *arg)
 {
@@ -473,6 +573,8 @@ static void *work(void *arg)
         if (i >= b->n)
             break;
         w->rc = render_letter(w, &b->letters[i]);
+        if (w->rc == VT_OK)
+            w->rc = manifest_ready(b, i, &w->d);
         if (w->rc != VT_OK) {
             atomic_store(&b->failed, 1);
             break;
@@ -1196,80 +1298,236 @@ static const char *base_name(const char *path)
     return s ? s + 1 : path;
 }
 
-static vt_error write_manifests(batch *b, vt_diags *d)
+static void manifest_text_init(manifest_text *t, const vt_plan *p)
+{
+    vt_buf_init(&t->csv);
+    vt_buf_init(&t->json);
+    vt_buf_init(&t->rcpt);
+    vt_buf_init(&t->kh);
+    vt_buf_init(&t->date);
+    iso_date(&t->date, &p->date);
+}
+
+static void manifest_text_free(manifest_text *t)
+{
+    vt_buf_free(&t->csv);
+    vt_buf_free(&t->json);
+    vt_buf_free(&t->rcpt);
+    vt_buf_free(&t->kh);
+    vt_buf_free(&t->date);
+}
+
+static int manifest_text_oom(const manifest_text *t)
+{
+    return t->csv.oom || t->json.oom || t->rcpt.oom || t->kh.oom ||
+           t->date.oom;
+}
+
+/* with --pdf every letter has two rows: its DOCX, then its PDF */
+static size_t manifest_rows(const batch *b)
+{
+    return b->n * (b->o->pdf ? 2 : 1);
+}
+
+static void manifest_head(const batch *b, manifest_text *t)
+{
+    vt_buf_puts(&t->csv, "\xEF\xBB\xBF" "file,cluster,recipient,number,"
+                         "ky_hieu,date,sha256\r\n");
+    vt_buf_puts(&t->json, "{\n  \"plan\": ");
+    json_str(&t->json, base_name(b->plan->path));
+    vt_buf_puts(&t->json, ",\n  \"template\": ");
+    json_str(&t->json, base_name(vt_template_name(b->tpl)));
+    vt_buf_printf(&t->json, ",\n  \"per\": \"%s\",\n  \"count\": %zu,\n"
+                            "  \"letters\": [\n",
+                  b->o->per == VT_PER_SCHOOL ? "school" : "cluster",
+                  manifest_rows(b));
+}
+
+/* Row i of both manifests (manifest_rows' range). */
+static void manifest_row(const batch *b, size_t i, manifest_text *t)
 {
     const vt_plan *p = b->plan;
-    vt_buf csv, json, path, rcpt, kh, date;
-    vt_buf_init(&csv);
-    vt_buf_init(&json);
+    const letter *L = &b->letters[b->o->pdf ? i / 2 : i];
+    int is_pdf = b->o->pdf && i % 2;
+    const char *file = is_pdf ? L->pdf : L->file;
+    const char *sha = is_pdf ? L->pdf_sha : L->sha;
+    const vt_cluster *c = &p->clusters[L->cluster];
+    char num[16] = "";
+    if (L->number > 0)
+        snprintf(num, sizeof num, "%d", L->number);
+    recipient_of(p, L, &t->rcpt);
+    vt_buf_reset(&t->kh);
+    vt_ky_hieu(L->number, p->type->abbr, p->agency_abbr, p->unit, &t->kh);
+    vt_buf_csv_cell(&t->csv, file, 0);
+    vt_buf_csv_cell(&t->csv, c->name, 0);
+    vt_buf_csv_cell(&t->csv, t->rcpt.data, 0);
+    vt_buf_csv_cell(&t->csv, num, 0);
+    vt_buf_csv_cell(&t->csv, L->number > 0 ? t->kh.data : "", 0);
+    vt_buf_csv_cell(&t->csv, t->date.data, 0);
+    vt_buf_csv_cell(&t->csv, sha, 1);
+    vt_buf_puts(&t->json, "    {\"file\": ");
+    json_str(&t->json, file);
+    vt_buf_puts(&t->json, ", \"cluster\": ");
+    json_str(&t->json, c->name);
+    vt_buf_puts(&t->json, ", \"recipient\": ");
+    json_str(&t->json, t->rcpt.data);
+    vt_buf_printf(&t->json, ", \"number\": %s, \"ky_hieu\": ",
+                  L->number > 0 ? num : "null");
+    if (L->number > 0)
+        json_str(&t->json, t->kh.data);
+    else
+        vt_buf_puts(&t->json, "null");
+    vt_buf_puts(&t->json, ", \"date\": ");
+    json_str(&t->json, t->date.data);
+    vt_buf_printf(&t->json, ", \"sha256\": \"%s\"}%s\n", sha,
+                  i + 1 < manifest_rows(b) ? "," : "");
+}
+
+static void manifest_tail(manifest_text *t)
+{
+    vt_buf_puts(&t->json, "  ]\n}\n");
+}
+
+/* invite --pdf: the manifests at the end, once the PDFs' sums are known
+ * (each letter's PDF row follows its DOCX row). */
+static vt_error write_manifests(batch *b, vt_diags *d)
+{
+    manifest_text t;
+    vt_buf path;
     vt_buf_init(&path);
-    vt_buf_init(&rcpt);
-    vt_buf_init(&kh);
-    vt_buf_init(&date);
-    iso_date(&date, &p->date);
-    vt_buf_puts(&csv, "\xEF\xBB\xBF" "file,cluster,recipient,number,ky_hieu,"
-                      "date,sha256\r\n");
-    vt_buf_puts(&json, "{\n  \"plan\": ");
-    json_str(&json, base_name(p->path));
-    vt_buf_puts(&json, ",\n  \"template\": ");
-    json_str(&json, base_name(vt_template_name(b->tpl)));
-    vt_buf_printf(&json, ",\n  \"per\": \"%s\",\n  \"count\": %zu,\n"
-                         "  \"letters\": [\n",
-                  b->o->per == VT_PER_SCHOOL ? "school" : "cluster",
-                  b->n * (b->o->pdf ? 2 : 1));
-    /* with --pdf every letter has two rows: its DOCX, then its PDF */
-    size_t rows = b->n * (b->o->pdf ? 2 : 1);
-    for (size_t i = 0; i < rows; i++) {
-        const letter *L = &b->letters[b->o->pdf ? i / 2 : i];
-        int is_pdf = b->o->pdf && i % 2;
-        const char *file = is_pdf ? L->pdf : L->file;
-        const char *sha = is_pdf ? L->pdf_sha : L->sha;
-        const vt_cluster *c = &p->clusters[L->cluster];
-        char num[16] = "";
-        if (L->number > 0)
-            snprintf(num, sizeof num, "%d", L->number);
-        recipient_of(p, L, &rcpt);
-        vt_buf_reset(&kh);
-        vt_ky_hieu(L->number, p->type->abbr, p->agency_abbr, p->unit, &kh);
-        vt_buf_csv_cell(&csv, file, 0);
-        vt_buf_csv_cell(&csv, c->name, 0);
-        vt_buf_csv_cell(&csv, rcpt.data, 0);
-        vt_buf_csv_cell(&csv, num, 0);
-        vt_buf_csv_cell(&csv, L->number > 0 ? kh.data : "", 0);
-        vt_buf_csv_cell(&csv, date.data, 0);
-        vt_buf_csv_cell(&csv, sha, 1);
-        vt_buf_puts(&json, "    {\"file\": ");
-        json_str(&json, file);
-        vt_buf_puts(&json, ", \"cluster\": ");
-        json_str(&json, c->name);
-        vt_buf_puts(&json, ", \"recipient\": ");
-        json_str(&json, rcpt.data);
-        vt_buf_printf(&json, ", \"number\": %s, \"ky_hieu\": ",
-                      L->number > 0 ? num : "null");
-        if (L->number > 0)
-            json_str(&json, kh.data);
-        else
-            vt_buf_puts(&json, "null");
-        vt_buf_puts(&json, ", \"date\": ");
-        json_str(&json, date.data);
-        vt_buf_printf(&json, ", \"sha256\": \"%s\"}%s\n", sha,
-                      i + 1 < rows ? "," : "");
-    }
-    vt_buf_puts(&json, "  ]\n}\n");
-    vt_error rc = VT_OK;
-    if (csv.oom || json.oom || rcpt.oom || kh.oom || date.oom)
-        rc = VT_ERR_NOMEM;
+    manifest_text_init(&t, b->plan);
+    manifest_head(b, &t);
+    for (size_t i = 0; i < manifest_rows(b); i++)
+        manifest_row(b, i, &t);
+    manifest_tail(&t);
+    vt_error rc = manifest_text_oom(&t) ? VT_ERR_NOMEM : VT_OK;
     if (rc == VT_OK)
-        rc = write_staged(b, MANIFESTS[0], &csv, VT_WRITE_SYNC, &path, d);
+        rc = write_staged(b, MANIFESTS[0], &t.csv, VT_WRITE_SYNC, &path, d);
     if (rc == VT_OK)
-        rc = write_staged(b, MANIFESTS[1], &json, VT_WRITE_SYNC, &path, d);
-    vt_buf_free(&csv);
-    vt_buf_free(&json);
+        rc = write_staged(b, MANIFESTS[1], &t.json, VT_WRITE_SYNC, &path, d);
+    manifest_text_free(&t);
     vt_buf_free(&path);
-    vt_buf_free(&rcpt);
-    vt_buf_free(&kh);
-    vt_buf_free(&date);
     return rc;
+}
+
+/* ---- manifests written as the letters complete ---------------------------- */
+
+/* Without --pdf the manifests are written into the stage while the letters
+ * are rendered, a row as soon as its letter and all before it are done
+ * (under the batch's lock), and flushed every MANIFEST_FLUSH bytes: memory
+ * does not grow with the batch, and the rows are in letter order whatever
+ * the number of threads.  The stage is private and the manifests are
+ * finished (and synced) only after every letter, so a manifest in the
+ * clerk's folder still means a complete batch. */
+#define MANIFEST_FLUSH 65536
+
+static int write_all(int fd, const char *s, size_t n)
+{
+    while (n) {
+        ssize_t k = write(fd, s, n);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return k < 0 ? errno : EIO;
+        s += k;
+        n -= (size_t)k;
+    }
+    return 0;
+}
+
+/* Write out what the buffers hold (all of it, or only once past
+ * MANIFEST_FLUSH). */
+static vt_error manifest_flush(batch *b, int all, vt_diags *d)
+{
+    vt_buf *bufs[2] = {&b->mf.csv, &b->mf.json};
+    if (manifest_text_oom(&b->mf))
+        return VT_ERR_NOMEM;
+    for (int k = 0; k < 2; k++) {
+        if (!bufs[k]->len || (!all && bufs[k]->len < MANIFEST_FLUSH))
+            continue;
+        int err = write_all(b->mf_fd[k], bufs[k]->data, bufs[k]->len);
+        if (err) {
+            vt_diags_addf(d, "%s/%s: cannot write the file: %s", b->dir,
+                          MANIFESTS[k], strerror(err));
+            return VT_ERR_IO;
+        }
+        vt_buf_reset(bufs[k]);
+    }
+    return VT_OK;
+}
+
+/* Create both manifests in the stage and write their heads. */
+static vt_error manifest_open(batch *b, vt_diags *d)
+{
+    vt_buf path;
+    vt_buf_init(&path);
+    vt_error rc = VT_OK;
+    b->mf_open = 1;
+    b->mf_fd[0] = b->mf_fd[1] = -1;
+    manifest_text_init(&b->mf, b->plan);
+    for (int k = 0; k < 2 && rc == VT_OK; k++) {
+        vt_buf_reset(&path);
+        vt_buf_printf(&path, "%s/%s", b->stage, MANIFESTS[k]);
+        if (path.oom) {
+            rc = VT_ERR_NOMEM;
+            break;
+        }
+        b->mf_fd[k] = open(path.data, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+                           0666);
+        if (b->mf_fd[k] < 0) {
+            vt_diags_addf(d, "%s/%s: cannot write the file: %s", b->dir,
+                          MANIFESTS[k], strerror(errno));
+            rc = VT_ERR_IO;
+        }
+    }
+    vt_buf_free(&path);
+    if (rc == VT_OK)
+        manifest_head(b, &b->mf);
+    return rc;
+}
+
+/* Letter i is rendered: write the rows now in order.  Called by the
+ * workers. */
+static vt_error manifest_ready(batch *b, size_t i, vt_diags *d)
+{
+    if (!b->mf_open)
+        return VT_OK;
+    pthread_mutex_lock(&b->lock);
+    b->letters[i].ready = 1;
+    vt_error rc = VT_OK;
+    while (rc == VT_OK && b->mf_rows < b->n && b->letters[b->mf_rows].ready) {
+        manifest_row(b, b->mf_rows++, &b->mf);
+        rc = manifest_flush(b, 0, d);
+    }
+    pthread_mutex_unlock(&b->lock);
+    return rc;
+}
+
+/* Every letter is in: the tails, then each file flushed to disk. */
+static vt_error manifest_finish(batch *b, vt_diags *d)
+{
+    if (b->mf_rows != b->n)
+        return VT_ERR_IO;
+    manifest_tail(&b->mf);
+    vt_error rc = manifest_flush(b, 1, d);
+    for (int k = 0; k < 2 && rc == VT_OK; k++)
+        if (fsync(b->mf_fd[k]) != 0) {
+            vt_diags_addf(d, "%s/%s: cannot write the file: %s", b->dir,
+                          MANIFESTS[k], strerror(errno));
+            rc = VT_ERR_IO;
+        }
+    return rc;
+}
+
+static void manifest_close(batch *b)
+{
+    if (!b->mf_open)
+        return;
+    for (int k = 0; k < 2; k++)
+        if (b->mf_fd[k] >= 0)
+            close(b->mf_fd[k]);
+    manifest_text_free(&b->mf);
+    b->mf_open = 0;
 }
 
 static void list_letters(const batch *b, FILE *fp)
@@ -1407,6 +1665,8 @@ vt_error vt_invite(const vt_plan *plan, const vt_template *tpl,
     rc = b.dir ? plan_letters(&b) : VT_ERR_NOMEM;
     if (rc == VT_OK && !o->dry_run)
         rc = prepare_dir(&b, d);
+    if (rc == VT_OK && !o->dry_run && !o->pdf)
+        rc = manifest_open(&b, d);
     unsigned jobs = vt_invite_jobs(o->jobs);
     if (jobs > b.n)
         jobs = b.n ? (unsigned)b.n : 1;
@@ -1421,7 +1681,8 @@ vt_error vt_invite(const vt_plan *plan, const vt_template *tpl,
     if (rc == VT_OK && !o->dry_run)
         rc = sync_dir(b.stage, d);
     if (rc == VT_OK && !o->dry_run)
-        rc = write_manifests(&b, d);
+        rc = b.mf_open ? manifest_finish(&b, d) : write_manifests(&b, d);
+    manifest_close(&b);
     if (rc == VT_OK && !o->dry_run)
         rc = publish(&b, d);
     if (rc == VT_OK && !o->dry_run && o->on_file)
@@ -1449,8 +1710,10 @@ vt_error vt_invite(const vt_plan *plan, const vt_template *tpl,
             res->bytes += b.letters[i].size;
     }
     for (size_t i = 0; i < b.n; i++)
-        free(b.letters[i].file), free(b.letters[i].pdf);
+        free(b.letters[i].pdf);
     free(b.letters);
+    names_free(b.names);
+    free(b.sums);
     free(b.stage);
     free(b.moved);
     free(b.dir);

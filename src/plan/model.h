@@ -143,6 +143,8 @@ struct vt_plan {
     vt_invitation inv;
     vt_cluster *clusters;
     size_t nclusters;
+    vt_cluster *clusters_heap; /* clusters when read from XML: grown one
+                                  <cluster> at a time, outside the arena */
     vt_pos pos, invitation_pos, clusters_pos; /* <plan>, <invitation>, <clusters> */
     const char **copies; /* Nơi nhận; "X; (remark)" keeps a remark */
     size_t ncopies;

@@ -39,12 +39,33 @@
 #include "base/vanthu.h"
 #include "base/vn_text.h"
 
+/* The window of the plan file that positions are counted in (see
+ * src_window): a plan read from a file is never held whole. */
+#define VT_POS_WINDOW 65536
+#define VT_PACK_RECENT_N 256
+
 typedef struct {
     vt_plan *plan;
     vt_diags *d;
     const char *name;
-    const char *src;
+    const char *src; /* the plan in memory, or NULL when read from fd */
     size_t len;
+    int fd;          /* the plan file when src is NULL */
+    size_t fed;      /* bytes handed to the parser so far */
+    char *win;       /* VT_POS_WINDOW bytes of the file from win_off */
+    size_t win_off, win_len;
+    /* the <cluster>s of the first <clusters> in <plan> are read as each
+     * ends and then freed (stream_cluster), so the tree never holds more
+     * than one; their messages wait in cdiags for their turn */
+    xmlNode *stream;
+    int stream_seen;
+    vt_cluster *cl;
+    size_t ncl, capcl;
+    vt_diags cdiags;
+    int cerrors;
+    char *pack;           /* pack_str's block, pack_left bytes free */
+    size_t pack_left;
+    const char *recent[VT_PACK_RECENT_N]; /* texts packed lately, by hash */
     const vt_limits *lim;
     int errors;
     /* the first parser error, kept for reporting */
@@ -75,6 +96,30 @@ typedef struct {
 
 /* ---- positions and messages ------------------------------------------ */
 
+/* The bytes of the plan from off on, at least one and at most what is
+ * left: the caller's buffer, or for a file a window read with pread (the
+ * parser reads the same descriptor with read, whose offset this leaves
+ * alone).  NULL when the file cannot be read there. */
+static const char *src_window(pctx *p, size_t off, size_t *n)
+{
+    if (p->src) {
+        *n = p->len - off;
+        return p->src + off;
+    }
+    if (off < p->win_off || off >= p->win_off + p->win_len) {
+        ssize_t k;
+        do
+            k = pread(p->fd, p->win, VT_POS_WINDOW, (off_t)off);
+        while (k < 0 && errno == EINTR);
+        p->win_off = off;
+        p->win_len = k > 0 ? (size_t)k : 0;
+        if (k <= 0)
+            return NULL;
+    }
+    *n = p->win_off + p->win_len - off;
+    return p->win + (off - p->win_off);
+}
+
 static void offset_pos(pctx *p, size_t off, int *line, int *col)
 {
     if (off > p->len)
@@ -84,16 +129,24 @@ static void offset_pos(pctx *p, size_t off, int *line, int *col)
         p->pos_line = 1;
         p->pos_col = 1;
     }
-    for (size_t i = p->pos_off; i < off; i++) {
-        unsigned char ch = (unsigned char)p->src[i];
-        if (ch == '\n') {
-            p->pos_line++;
-            p->pos_col = 1;
-        } else if ((ch & 0xc0) != 0x80) {
-            p->pos_col++;
+    while (p->pos_off < off) {
+        size_t n;
+        const char *s = src_window(p, p->pos_off, &n);
+        if (!s)
+            break; /* the file shrank: the last position known */
+        if (n > off - p->pos_off)
+            n = off - p->pos_off;
+        for (size_t i = 0; i < n; i++) {
+            unsigned char ch = (unsigned char)s[i];
+            if (ch == '\n') {
+                p->pos_line++;
+                p->pos_col = 1;
+            } else if ((ch & 0xc0) != 0x80) {
+                p->pos_col++;
+            }
         }
+        p->pos_off += n;
     }
-    p->pos_off = off;
     *line = p->pos_line;
     *col = p->pos_col;
 }
@@ -112,6 +165,8 @@ static void node_pos(pctx *p, const xmlNode *n, int *line, int *col)
 
 static void perr(pctx *p, const xmlNode *n, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+static int blank_text(const xmlNode *n);
+static void parse_cluster(pctx *p, xmlNode *n, vt_cluster *cl);
 
 /* One "file:line:col: [kind]message" line for the element n. */
 static void vdiag(pctx *p, vt_diags *d, const xmlNode *n, const char *kind,
@@ -158,6 +213,20 @@ static void pwarn(pctx *p, const xmlNode *n, const char *fmt, ...)
 
 /* ---- the SAX hooks ----------------------------------------------------- */
 
+static void stream_sweep(pctx *p);
+static void stream_cluster(pctx *p, xmlNode *n);
+
+/* The first <clusters> directly in a root <plan>: the one the walk reads
+ * (child_once), whose <cluster>s can be read as they end. */
+static int is_stream(const pctx *p, const xmlNode *n)
+{
+    const xmlNode *up = n->parent;
+    return !p->stream_seen && strcmp((const char *)n->name, "clusters") == 0 &&
+           up && up->type == XML_ELEMENT_NODE &&
+           strcmp((const char *)up->name, "plan") == 0 && up->parent &&
+           up->parent->type == XML_DOCUMENT_NODE;
+}
+
 static void on_start(void *ctx, const xmlChar *localname,
                      const xmlChar *prefix, const xmlChar *URI,
                      int nb_namespaces, const xmlChar **namespaces,
@@ -165,10 +234,15 @@ static void on_start(void *ctx, const xmlChar *localname,
                      const xmlChar **attributes)
 {
     xmlParserCtxtPtr c = ctx;
+    pctx *p = c->_private;
+    /* before the new child is added, so no text is being appended to the
+     * nodes the sweep frees */
+    if (p && p->stream && c->node == p->stream)
+        stream_sweep(p);
     xmlSAX2StartElementNs(ctx, localname, prefix, URI, nb_namespaces,
                           namespaces, nb_attributes, nb_defaulted, attributes);
-    if (c->_private)
-        ((pctx *)c->_private)->text_len = 0;
+    if (p)
+        p->text_len = 0;
     if (!c->node || !c->input)
         return;
     const xmlChar *q = c->input->cur;
@@ -176,14 +250,27 @@ static void on_start(void *ctx, const xmlChar *localname,
         q--;
     size_t off = (size_t)c->input->consumed + (size_t)(q - c->input->base);
     c->node->psvi = (void *)(uintptr_t)(off + 1);
+    if (p && is_stream(p, c->node)) {
+        p->stream = c->node;
+        p->stream_seen = 1;
+    }
 }
 
 static void on_end(void *ctx, const xmlChar *localname,
                    const xmlChar *prefix, const xmlChar *URI)
 {
     xmlParserCtxtPtr c = ctx;
-    ((pctx *)c->_private)->text_len = 0;
+    pctx *p = c->_private;
+    xmlNode *n = c->node;
+    p->text_len = 0;
     xmlSAX2EndElementNs(ctx, localname, prefix, URI);
+    if (!n || !p->stream || p->xml_msg[0])
+        return;
+    if (n->parent == p->stream && n->type == XML_ELEMENT_NODE &&
+        strcmp((const char *)n->name, "cluster") == 0)
+        stream_cluster(p, n);
+    else if (n == p->stream)
+        stream_sweep(p);
 }
 
 /* Text between two tags, in chunks: counted against VT_MAX_TEXT_BYTES
@@ -275,6 +362,40 @@ static void out_of_memory(pctx *p, const xmlNode *n)
     p->plan->arena.oom = 1;
 }
 
+/* The plan's texts, packed end to end in blocks of the arena rather than
+ * one aligned allocation each, and a text equal to one of the last few
+ * given the same (a topic, session or time repeated in every <cluster>)
+ * shared: a province's million school names cost their bytes, not twice
+ * that.  Texts of the model are never written to after. */
+/* small beside the arena's own 64 KiB blocks, so that taking one from the
+ * arena wastes little of the block it ends */
+#define VT_PACK_BLOCK 4096
+#define VT_PACK_RECENT VT_PACK_RECENT_N
+
+static const char *pack_str(pctx *p, const char *s, size_t n)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 16777619u;
+    const char **seen = &p->recent[h % VT_PACK_RECENT];
+    if (*seen && strncmp(*seen, s, n) == 0 && (*seen)[n] == '\0')
+        return *seen;
+    if (n >= VT_PACK_BLOCK / 4)
+        return *seen = vt_arena_strndup(&p->plan->arena, s, n);
+    if (p->pack_left < n + 1) {
+        p->pack = vt_arena_alloc(&p->plan->arena, VT_PACK_BLOCK);
+        p->pack_left = p->pack ? VT_PACK_BLOCK : 0;
+        if (!p->pack)
+            return NULL;
+    }
+    char *r = p->pack;
+    memcpy(r, s, n);
+    r[n] = '\0';
+    p->pack += n + 1;
+    p->pack_left -= n + 1;
+    return *seen = r;
+}
+
 /* Clean a string for the document (NFC, controls out, spaces folded) and
  * copy it into the plan's arena. */
 static const char *clean_dup(pctx *p, const xmlNode *at, const char *s)
@@ -297,7 +418,7 @@ static const char *clean_dup(pctx *p, const xmlNode *at, const char *s)
     size_t n = strlen(t);
     while (n && t[n - 1] == ' ')
         n--;
-    const char *r = vt_arena_strndup(&p->plan->arena, t, n);
+    const char *r = pack_str(p, t, n);
     vt_buf_free(&b);
     return r;
 }
@@ -1456,6 +1577,57 @@ static void parse_cluster(pctx *p, xmlNode *n, vt_cluster *cl)
         }
 }
 
+/* Marks a <cluster> already read, for stream_sweep to free. */
+static char stream_done;
+
+/* Read one <cluster> of the streamed <clusters> as soon as it ends, into
+ * the growing array of clusters; its messages wait in cdiags, so they come
+ * out where the walk reaches <clusters>, as if read there. */
+static void stream_cluster(pctx *p, xmlNode *n)
+{
+    n->_private = &stream_done;
+    if (p->ncl == p->capcl) {
+        size_t cap = p->capcl ? p->capcl * 2 : 16;
+        vt_cluster *cl = cap < SIZE_MAX / sizeof *cl
+                             ? realloc(p->cl, cap * sizeof *cl)
+                             : NULL;
+        if (!cl) {
+            vt_diags *save = p->d;
+            p->d = &p->cdiags;
+            out_of_memory(p, n);
+            p->d = save;
+            return;
+        }
+        p->cl = cl;
+        p->capcl = cap;
+    }
+    vt_cluster *cl = &p->cl[p->ncl++];
+    memset(cl, 0, sizeof *cl);
+    vt_diags *save = p->d, *warn = p->warn;
+    int errors = p->errors;
+    p->d = &p->cdiags;
+    p->warn = NULL;
+    parse_cluster(p, n, cl);
+    p->cerrors += p->errors - errors;
+    p->errors = errors;
+    p->d = save;
+    p->warn = warn;
+}
+
+/* Free the <cluster>s already read, and the blank text between them, from
+ * the end of the streamed <clusters> back to the first node the walk must
+ * still see (text or a stray element, reported by only_children). */
+static void stream_sweep(pctx *p)
+{
+    xmlNode *k = p->stream->last;
+    while (k && (k->_private == &stream_done || blank_text(k))) {
+        xmlNode *prev = k->prev;
+        xmlUnlinkNode(k);
+        xmlFreeNode(k);
+        k = prev;
+    }
+}
+
 static void parse_clusters(pctx *p, xmlNode *n)
 {
     static const char *const kids[] = {"cluster", NULL};
@@ -1463,6 +1635,15 @@ static void parse_clusters(pctx *p, xmlNode *n)
     check_attrs(p, n, NULL);
     only_children(p, n, kids);
     node_pos(p, n, &pl->clusters_pos.line, &pl->clusters_pos.col);
+    if (n == p->stream) {
+        for (size_t i = 0; i < p->cdiags.count; i++)
+            vt_diags_addf(p->d, "%s", p->cdiags.msgs[i]);
+        p->errors += p->cerrors;
+        pl->clusters = pl->clusters_heap = p->cl;
+        pl->nclusters = p->ncl;
+        p->cl = NULL;
+        return;
+    }
     pl->nclusters = count_children(n, "cluster");
     pl->clusters = arena_array(p, pl->nclusters, sizeof(vt_cluster));
     size_t k = 0;
@@ -1698,21 +1879,49 @@ static void xml_error(pctx *p)
                   p->xml_line, p->xml_col, m, hint);
 }
 
-static vt_error load_mem(const char *name, const char *data, size_t len,
-                         const vt_limits *lim, vt_plan **out, vt_diags *d,
-                         vt_diags *warn);
+static vt_error load_src(const char *name, const char *data, int fd,
+                         size_t len, const vt_limits *lim, vt_plan **out,
+                         vt_diags *d, vt_diags *warn);
 
 vt_error vt_plan_load_mem(const char *name, const char *data, size_t len,
                           const vt_limits *lim, vt_plan **out, vt_diags *d)
 {
-    return load_mem(name, data, len, lim, out, d, NULL);
+    return load_src(name, data, -1, len, lim, out, d, NULL);
+}
+
+/* The parser's input, a chunk at a time (libxml2 asks for 4 KiB and keeps
+ * only what it has not parsed yet): from the caller's buffer, or read from
+ * the file, never past the size it had when opened, which the limit was
+ * checked against. */
+static int io_read(void *ctx, char *buf, int want)
+{
+    pctx *p = ctx;
+    size_t n = p->len - p->fed;
+    if (want < 0)
+        return -1;
+    if (n > (size_t)want)
+        n = (size_t)want;
+    if (p->src) {
+        memcpy(buf, p->src + p->fed, n);
+    } else if (n) {
+        ssize_t k;
+        do
+            k = read(p->fd, buf, n);
+        while (k < 0 && errno == EINTR);
+        if (k < 0)
+            return -1;
+        n = (size_t)k;
+    }
+    p->fed += n;
+    return (int)n;
 }
 
 /* The load and, into warn (which may be d itself, so warnings come in
- * document order among the errors), the lint warnings. */
-static vt_error load_mem(const char *name, const char *data, size_t len,
-                         const vt_limits *lim, vt_plan **out, vt_diags *d,
-                         vt_diags *warn)
+ * document order among the errors), the lint warnings.  The plan is data
+ * (len bytes) or the file fd (len bytes when opened). */
+static vt_error load_src(const char *name, const char *data, int fd,
+                         size_t len, const vt_limits *lim, vt_plan **out,
+                         vt_diags *d, vt_diags *warn)
 {
     vt_limits deflim = vt_limits_default();
     if (!lim)
@@ -1728,24 +1937,34 @@ static vt_error load_mem(const char *name, const char *data, size_t len,
         vt_diags_addf(d, "%s:1:1: the plan is too large", name);
         return VT_ERR_LIMIT;
     }
-    /* a plan saved compressed would only give "Start tag expected" */
-    if (len >= 2 && (unsigned char)data[0] == 0x1f &&
-        (unsigned char)data[1] == 0x8b) {
-        vt_diags_addf(d, "%s:1:1: the plan is a gzip-compressed file, not "
-                         "XML; decompress it first (gunzip)", name);
-        return VT_ERR_XML;
-    }
     vt_plan *plan = calloc(1, sizeof *plan);
-    if (!plan)
+    char *win = data ? NULL : malloc(VT_POS_WINDOW);
+    if (!plan || (!data && !win)) {
+        free(plan);
+        free(win);
         return VT_ERR_NOMEM;
+    }
     vt_arena_init(&plan->arena);
     plan->path = vt_arena_strdup(&plan->arena, name);
     pctx p = {.plan = plan, .d = d, .name = name, .src = data, .len = len,
-              .lim = lim, .warn = warn};
+              .fd = fd, .win = win, .lim = lim, .warn = warn};
+    vt_diags_init(&p.cdiags);
+    /* a plan saved compressed would only give "Start tag expected" */
+    size_t head_n = 0;
+    const char *head = len >= 2 ? src_window(&p, 0, &head_n) : NULL;
+    if (head && head_n >= 2 && (unsigned char)head[0] == 0x1f &&
+        (unsigned char)head[1] == 0x8b) {
+        vt_diags_addf(d, "%s:1:1: the plan is a gzip-compressed file, not "
+                         "XML; decompress it first (gunzip)", name);
+        vt_plan_free(plan);
+        free(win);
+        return VT_ERR_XML;
+    }
 
     xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
     if (!ctxt) {
         vt_plan_free(plan);
+        free(win);
         return VT_ERR_NOMEM;
     }
     ctxt->_private = &p;
@@ -1765,9 +1984,10 @@ static vt_error load_mem(const char *name, const char *data, size_t len,
     xmlGenericErrorFunc old_err = xmlGenericError;
     void *old_err_ctx = xmlGenericErrorContext;
     xmlSetGenericErrorFunc(NULL, quiet);
-    xmlDocPtr doc = xmlCtxtReadMemory(ctxt, data, (int)len, name, NULL,
-                                      XML_PARSE_NONET | XML_PARSE_NOERROR |
-                                          XML_PARSE_NOWARNING);
+    /* no file or URL of libxml2's own: the bytes come through io_read */
+    xmlDocPtr doc = xmlCtxtReadIO(ctxt, io_read, NULL, &p, name, NULL,
+                                  XML_PARSE_NONET | XML_PARSE_NOERROR |
+                                      XML_PARSE_NOWARNING);
     xmlSetGenericErrorFunc(old_err_ctx, old_err);
     vt_error rc = VT_OK;
     if (p.doctype) {
@@ -1818,6 +2038,9 @@ static vt_error load_mem(const char *name, const char *data, size_t len,
     }
     xmlFreeDoc(doc);
     xmlFreeParserCtxt(ctxt);
+    free(p.cl); /* clusters never handed to the plan */
+    vt_diags_free(&p.cdiags);
+    free(win);
     if (rc != VT_OK) {
         vt_plan_free(plan);
         return rc;
@@ -1844,15 +2067,36 @@ vt_error vt_plan_lint(const char *path, const vt_limits *lim, vt_plan **out,
 vt_error vt_plan_lint_mem(const char *name, const char *data, size_t len,
                           const vt_limits *lim, vt_plan **out, vt_diags *d)
 {
-    return load_mem(name, data, len, lim, out, d, d);
+    return load_src(name, data, -1, len, lim, out, d, d);
 }
 
+/* A regular file is parsed from its descriptor a chunk at a time, so a
+ * plan of a million schools never sits in memory whole; anything else (a
+ * pipe, /dev/stdin) is read into memory first, as it can be read only
+ * once and positions need its bytes again. */
 static vt_error load_file(const char *path, const vt_limits *lim,
                           vt_plan **out, vt_diags *d, vt_diags *warn)
 {
     vt_limits deflim = vt_limits_default();
     if (!lim)
         lim = &deflim;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    struct stat st;
+    if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+        if ((unsigned long long)st.st_size > lim->max_plan_bytes) {
+            close(fd);
+            vt_diags_addf(d, "%s:1:1: the plan is larger than the limit of "
+                             "%zu bytes (raise it with --max-plan-bytes)",
+                          path, lim->max_plan_bytes);
+            return VT_ERR_LIMIT;
+        }
+        vt_error rc = load_src(path, NULL, fd, (size_t)st.st_size, lim, out,
+                               d, warn);
+        close(fd);
+        return rc;
+    }
+    if (fd >= 0)
+        close(fd);
     char *data;
     size_t len;
     int r = vt_read_file(path, lim->max_plan_bytes, &data, &len);
@@ -1866,7 +2110,7 @@ static vt_error load_file(const char *path, const vt_limits *lim,
         vt_diags_addf(d, "%s: cannot read the plan: %s", path, strerror(errno));
         return VT_ERR_IO;
     }
-    vt_error rc = load_mem(path, data, len, lim, out, d, warn);
+    vt_error rc = load_src(path, data, -1, len, lim, out, d, warn);
     free(data);
     return rc;
 }
@@ -1876,6 +2120,7 @@ void vt_plan_free(vt_plan *plan)
     if (!plan)
         return;
     vt_arena_free(&plan->arena);
+    free(plan->clusters_heap);
     free(plan);
 }
 
