@@ -51,5 +51,7 @@ int vt_cli_sign_flags(int *argc, char **argv, vt_sign_opts *o, int *sign);
 /* register verify's --nss-dir DIR (trust for the archived PDFs'
  * signatures), taken out of argv the same way. */
 int vt_cli_nss_flag(int *argc, char **argv, const char **nss_dir);
+/* vanthu user add|list|remove: the web desk's accounts (cli_user.c) */
+int vt_cmd_user(int argc, char **argv);
 
 #endif
