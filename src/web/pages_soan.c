@@ -674,7 +674,9 @@ void vt_page_draft(vt_desk *k, vt_req *r, vt_resp *p, const char *id)
             vt_buf_puts(b, "<label for=\"ngay_cap\">Ngày ban hành (để "
                            "trống: ngày trong bản nháp, hoặc hôm nay)"
                            "</label><input id=\"ngay_cap\" name=\"ngay_cap\" "
-                           "type=\"date\"><p><button type=\"submit\" "
+                           "type=\"date\"><p><label><input type=\"checkbox\" "
+                           "name=\"kem_pdf\" value=\"1\" checked> Lưu kèm "
+                           "bản PDF</label></p><p><button type=\"submit\" "
                            "id=\"cap-so\">Cấp số và phát hành</button></p>"
                            "</form>");
         } else {
@@ -690,6 +692,16 @@ void vt_page_draft(vt_desk *k, vt_req *r, vt_resp *p, const char *id)
     vt_page_end(p);
     vt_plan_free(plan);
     vt_diags_free(&d);
+}
+
+/* 1 if draft id is a regular file in the data folder. */
+static int draft_exists(const vt_desk *k, const char *id)
+{
+    char *path = draft_path(k, id, ".xml");
+    struct stat st;
+    int ok = path && stat(path, &st) == 0 && S_ISREG(st.st_mode);
+    free(path);
+    return ok;
 }
 
 static vt_error load_draft(vt_desk *k, const char *id, vt_plan **plan,
@@ -780,7 +792,13 @@ void vt_page_issue(vt_desk *k, vt_req *r, vt_resp *p, const char *id)
     memset(&io, 0, sizeof io);
     vt_pdf_opts po;
     vt_pdf_opts_init(&po);
-    io.pdf = &po;
+    if (*vt_req_get(r, "kem_pdf"))
+        io.pdf = &po;
+    if (!draft_exists(k, id)) {
+        vt_page_error(p, r, 404, "Không có bản nháp này (có thể đã được "
+                                 "cấp số).");
+        return;
+    }
     const char *when = vt_req_get(r, "ngay_cap");
     if (*when && sscanf(when, "%4d-%2d-%2d", &io.year, &io.month, &io.day) !=
                      3) {
@@ -824,11 +842,14 @@ void vt_page_issue(vt_desk *k, vt_req *r, vt_resp *p, const char *id)
         vt_html(b, res.date);
         vt_buf_puts(b, "</span></p>");
         vt_buf_printf(b, "<p><a class=\"nut\" id=\"tai-docx\" "
-                         "href=\"/van-ban/%lld/tai.docx\">Tải DOCX</a> "
-                         "<a class=\"nut\" id=\"tai-pdf\" "
-                         "href=\"/van-ban/%lld/tai.pdf\">Tải PDF</a> "
-                         "<a href=\"/so-van-ban-di/%lld\">Xem trong sổ</a>"
-                         "</p>", fc.id, fc.id, fc.id);
+                         "href=\"/van-ban/%lld/tai.docx\">Tải DOCX</a> ",
+                      fc.id);
+        if (res.pdf_path)
+            vt_buf_printf(b, "<a class=\"nut\" id=\"tai-pdf\" "
+                             "href=\"/van-ban/%lld/tai.pdf\">Tải PDF</a> ",
+                          fc.id);
+        vt_buf_printf(b, "<a href=\"/so-van-ban-di/%lld\">Xem trong sổ</a>"
+                         "</p>", fc.id);
         vt_page_end(p);
     }
     free(res.path);
