@@ -687,7 +687,8 @@ vt_error vt_serve(const vt_serve_opts *o, const volatile int *stop, FILE *out,
     if (rc == VT_OK && k.tls)
         rc = read_pem(o->tls_key, &key, d);
     if (rc == VT_OK)
-        rc = vt_auth_open(o->register_path, !vt_serve_is_loopback(o->host),
+        rc = vt_auth_open(o->register_path,
+                          o->require_login || !vt_serve_is_loopback(o->host),
                           &k.auth, d);
     if (rc != VT_OK) {
         free(cert);

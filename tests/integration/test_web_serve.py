@@ -221,6 +221,56 @@ def test_register_and_batch(vanthu, src, base, reg, data, tmp):
     check(s == 422, 'a list without the columns a batch needs is refused at once (422, %d)' % s)
 
 
+def test_usage_and_tls(vanthu, tmp):
+    reg = os.path.join(tmp, 'r-usage.sqlite')
+    for argv, what in ((['--listen', 'localhost:80'], 'a host name for --listen'),
+                       (['--listen', '127.0.0.1'], '--listen without a port'),
+                       (['--listen', '127.0.0.1:70000'], 'a port past 65535'),
+                       (['--tls-cert', 'c.pem'], '--tls-cert without --tls-key'),
+                       (['--max-upload', '10'], 'an upload limit below 1024'),
+                       (['--bogus', 'x'], 'an unknown flag')):
+        r = run([vanthu, 'serve', '--register', reg, '--data', os.path.join(tmp, 'd-usage')] + argv,
+                timeout=60)
+        check(r.returncode == 2 and r.stderr.strip(), 'bad usage, exit 2: %s (%s)'
+              % (what, r.stderr.strip().splitlines()[0][:120] if r.stderr.strip() else ''))
+    afile = os.path.join(tmp, 'a-file')
+    open(afile, 'w').write('x')
+    r = run([vanthu, 'serve', '--listen', '127.0.0.1:0', '--register', reg, '--data', afile], timeout=60)
+    check(r.returncode == 2 and 'not a folder' in r.stderr, '--data naming a file is refused (exit 2)')
+    if not shutil.which('openssl'):
+        print('skip  TLS: no openssl to make a test certificate')
+        return
+    key, cert = os.path.join(tmp, 'k.pem'), os.path.join(tmp, 'c.pem')
+    subprocess.run(['openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert,
+                    '-days', '2', '-subj', '/CN=localhost'], capture_output=True, check=True)
+    p = subprocess.Popen(WRAP + [vanthu, 'serve', '--listen', '127.0.0.1:0', '--register', reg, '--data',
+                                 os.path.join(tmp, 'd-tls'), '--tls-cert', cert, '--tls-key', key,
+                                 '--require-login'],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    line = p.stdout.readline()
+    m = re.search(r'(https://127\.0\.0\.1:\d+)/ \(cần đăng nhập', line)
+    check(m, 'with --tls-cert/--tls-key and --require-login the URL is https and says a login is needed')
+    if m:
+        import ssl
+        ctx = ssl.create_default_context()
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        op = urllib.request.build_opener(urllib.request.HTTPSHandler(context=ctx), NoRedirect)
+        try:
+            op.open(m.group(1) + '/', timeout=60)
+            status, headers = 200, {}
+        except urllib.error.HTTPError as e:
+            status, headers = e.code, e.headers
+        check(status == 303 and headers.get('Location') == '/dang-nhap',
+              'over TLS on loopback with --require-login the desk sends to the login page')
+        with op.open(m.group(1) + '/dang-nhap', timeout=60) as resp:
+            cookie = resp.headers.get('Set-Cookie', '')
+        check('Secure' in cookie and 'HttpOnly' in cookie and 'SameSite=Strict' in cookie,
+              'the session cookie is Secure, HttpOnly, SameSite=Strict under TLS')
+    code, err = stop(p)
+    check(code == 0, 'the TLS server stops with exit 0 (%s)' % (err or '').strip()[-300:])
+
+
 def main():
     a = parse_args()
     tmp = tempfile.mkdtemp(prefix='vt-web-serve-')
@@ -234,6 +284,7 @@ def main():
             code, err = stop(p)
         check(code == 0, 'SIGTERM stops the server with exit 0%s (%s)'
               % (' under ' + ' '.join(WRAP[:1]) if WRAP else '', (err or '').strip()[-300:]))
+        test_usage_and_tls(a.vanthu, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print('%d passed, %d failed' % (RESULTS['passed'], RESULTS['failed']))
