@@ -300,15 +300,7 @@ static void json_diag(vt_buf *b, const char *msg, const text_map *m)
             text++;
     }
     vt_buf_printf(b, "{\"line\":%d,\"col\":%d,\"message\":\"", line, col);
-    for (; *text; text++) {
-        unsigned char c = (unsigned char)*text;
-        if (c == '"' || c == '\\')
-            vt_buf_printf(b, "\\%c", c);
-        else if (c < 0x20)
-            vt_buf_printf(b, "\\u%04x", c);
-        else
-            vt_buf_putc(b, (char)c);
-    }
+    vt_json_text(b, text);
     vt_buf_puts(b, "\"}");
 }
 
@@ -424,13 +416,9 @@ static void compose_form(vt_desk *k, vt_req *r, vt_resp *p,
     vt_buf *b = &p->body;
     if (errors && errors->count) {
         vt_buf_puts(b, "<div class=\"khung\" role=\"alert\"><p class=\"loi\">"
-                       "Chưa lưu được bản nháp:</p><ul>");
-        for (size_t i = 0; i < errors->count; i++) {
-            vt_buf_puts(b, "<li>");
-            vt_html(b, errors->msgs[i]);
-            vt_buf_puts(b, "</li>");
-        }
-        vt_buf_puts(b, "</ul></div>");
+                       "Chưa lưu được bản nháp:</p>");
+        vt_html_list(b, errors);
+        vt_buf_puts(b, "</div>");
     }
     vt_buf_puts(b, "<form id=\"soan\" method=\"post\" action=\"/soan/luu\">");
     vt_csrf_field(b, r);
@@ -639,15 +627,11 @@ void vt_page_draft(vt_desk *k, vt_req *r, vt_resp *p, const char *id)
     vt_page_begin(p, r, title);
     vt_buf *b = &p->body;
     if (d.count) {
-        vt_buf_printf(b, "<div class=\"khung\"><p class=\"%s\">%s</p><ul>",
+        vt_buf_printf(b, "<div class=\"khung\"><p class=\"%s\">%s</p>",
                       rc == VT_OK ? "canh-bao" : "loi",
                       rc == VT_OK ? "Cần xem lại:" : "Bản nháp có lỗi:");
-        for (size_t i = 0; i < d.count; i++) {
-            vt_buf_puts(b, "<li>");
-            vt_html(b, d.msgs[i]);
-            vt_buf_puts(b, "</li>");
-        }
-        vt_buf_puts(b, "</ul></div>");
+        vt_html_list(b, &d);
+        vt_buf_puts(b, "</div>");
     }
     if (rc == VT_OK) {
         vt_buf_puts(b, "<div class=\"cot\"><div><table id=\"tom-tat\">");

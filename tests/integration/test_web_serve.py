@@ -142,7 +142,7 @@ def test_parallel_issue(vanthu, src, base, reg, data):
     check(s == 404, 'without "Lưu kèm bản PDF" there is no PDF to download (404)')
 
 
-def test_upload(vanthu, base, data):
+def test_upload(vanthu, src, base, data):
     c = Client(base)
     c.get('/soan')
     text = '\n'.join([
@@ -159,6 +159,17 @@ def test_upload(vanthu, base, data):
         check(r.returncode == 0, 'the CLI validates the uploaded draft')
         s, _, b = c.get(loc)
         check(s == 200 and 'Tổ chức hội thi giáo viên dạy giỏi'.encode() in b, 'its page shows its trích yếu')
+    docx = os.path.join(data, '..', 'rendered.docx')
+    r = run([vanthu, 'render', os.path.join(src, PLAN), '-o', docx])
+    if check(r.returncode == 0, 'a DOCX to upload, rendered by the CLI'):
+        s, h, _ = c.upload('/soan/tai-len', {}, 'tep', 'Kế hoạch.DOCX', open(docx, 'rb').read())
+        m = re.fullmatch(r'/ban-nhap/(tai-len-[0-9a-f]{12})', h.get('Location', ''))
+        check(s == 303 and m, 'an uploaded DOCX becomes a draft (%d)' % s)
+        if m:
+            r = run([vanthu, 'validate', os.path.join(data, m.group(1) + '.xml')])
+            check(r.returncode == 0, 'the CLI validates the draft imported from the DOCX')
+    s, _, b = c.upload('/soan/tai-len', {}, 'tep', 'hong.docx', b'PK\x03\x04 not a zip at all')
+    check(s in (400, 422) and 'Không đọc được tệp'.encode() in b, 'a broken DOCX is refused with the reader\'s message (%d)' % s)
     s, _, _ = c.upload('/soan/tai-len', {}, 'tep', 'ke-hoach.pdf', b'%PDF-1.4')
     check(s == 415, 'an upload that is neither DOCX nor TXT is refused (415)')
     for bad in ('/ban-nhap/..%2Fregister', '/ban-nhap/KH-01', '/ban-nhap/a.b', '/ban-nhap/' + 'a' * 65,
@@ -278,7 +289,7 @@ def main():
         p, base, reg, data = start(a.vanthu, tmp)
         try:
             test_parallel_issue(a.vanthu, a.source, base, reg, data)
-            test_upload(a.vanthu, base, data)
+            test_upload(a.vanthu, a.source, base, data)
             test_register_and_batch(a.vanthu, a.source, base, reg, data, tmp)
         finally:
             code, err = stop(p)

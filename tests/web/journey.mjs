@@ -17,6 +17,8 @@ const args = parseArgs();
 const source = path.resolve(args.source || '.');
 const shots = path.resolve(args.shots);
 const work = tempDir('journey');
+// the OOXML schema validator beside the source folder (../shared/ooxml/)
+const VALIDATE = path.join(source, '..', 'shared', 'ooxml', 'validate.sh');
 
 function run(cmd, argv) {
   const r = spawnSync(cmd, argv, { encoding: 'utf8' });
@@ -115,7 +117,7 @@ async function composeIssueVoid(page, server) {
   const pdfFile = await download(page, '#tai-pdf', 'issued.pdf');
   let t = run('unzip', ['-tq', docx]);
   check(t.code === 0, 'the DOCX downloaded passes unzip -t');
-  t = run('/work/shared/ooxml/validate.sh', [docx]);
+  t = run(VALIDATE, [docx]);
   check(t.code === 0, `the DOCX downloaded passes the OOXML schema (${t.out.trim().slice(-200)})`);
   t = run('unzip', ['-p', docx, 'word/document.xml']);
   check(t.out.includes('01/KH-PGDĐT') && t.out.includes('Phát hiện, bồi dưỡng giáo viên dạy giỏi'),
@@ -192,7 +194,7 @@ async function invitations(page, server) {
   check(letters.length === 3 && t.out.includes('manifest.json'), 'the zip holds the 3 letters and both manifests');
   const one = path.join(work, 'letter.docx');
   fs.writeFileSync(one, spawnSync('unzip', ['-p', zip, letters[0]]).stdout);
-  t = run('/work/shared/ooxml/validate.sh', [one]);
+  t = run(VALIDATE, [one]);
   check(t.code === 0, `a letter of the batch passes the OOXML schema (${t.out.trim().slice(-200)})`);
 }
 
