@@ -123,6 +123,9 @@ void vt_page_soan_upload(vt_desk *k, vt_req *r, vt_resp *p);
 void vt_page_draft(vt_desk *k, vt_req *r, vt_resp *p, const char *id);
 void vt_page_preview(vt_desk *k, vt_req *r, vt_resp *p, const char *id);
 void vt_page_issue(vt_desk *k, vt_req *r, vt_resp *p, const char *id);
+/* The signer's signature and the seal as PNGs beside the draft, named in
+ * its <signature> (docs/images.md). */
+void vt_page_draft_images(vt_desk *k, vt_req *r, vt_resp *p, const char *id);
 /* The list of drafts (for the home page and the giấy mời form). */
 void vt_drafts_list(vt_desk *k, vt_buf *b, int as_options);
 

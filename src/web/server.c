@@ -329,6 +329,8 @@ void vt_desk_handle(vt_desk *k, vt_req *r, vt_resp *p)
             vt_page_draft(k, r, p, a[1]);
         else if (n == 3 && get && strcmp(a[2], "xem-truoc.pdf") == 0)
             vt_page_preview(k, r, p, a[1]);
+        else if (n == 3 && post && strcmp(a[2], "anh") == 0)
+            vt_page_draft_images(k, r, p, a[1]);
         else if (n == 3 && post && strcmp(a[2], "cap-so") == 0) {
             if (van_thu(r, p))
                 vt_page_issue(k, r, p, a[1]);

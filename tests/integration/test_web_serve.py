@@ -163,15 +163,30 @@ def test_upload(vanthu, src, base, data):
     r = run([vanthu, 'render', os.path.join(src, PLAN), '-o', docx])
     if check(r.returncode == 0, 'a DOCX to upload, rendered by the CLI'):
         s, h, _ = c.upload('/soan/tai-len', {}, 'tep', 'Kế hoạch.DOCX', open(docx, 'rb').read())
-        m = re.fullmatch(r'/ban-nhap/(tai-len-[0-9a-f]{12})', h.get('Location', ''))
-        check(s == 303 and m, 'an uploaded DOCX becomes a draft (%d)' % s)
-        if m:
-            r = run([vanthu, 'validate', os.path.join(data, m.group(1) + '.xml')])
+        md = re.fullmatch(r'/ban-nhap/(tai-len-[0-9a-f]{12})', h.get('Location', ''))
+        check(s == 303 and md, 'an uploaded DOCX becomes a draft (%d)' % s)
+        if md:
+            r = run([vanthu, 'validate', os.path.join(data, md.group(1) + '.xml')])
             check(r.returncode == 0, 'the CLI validates the draft imported from the DOCX')
     s, _, b = c.upload('/soan/tai-len', {}, 'tep', 'hong.docx', b'PK\x03\x04 not a zip at all')
     check(s in (400, 422) and 'Không đọc được tệp'.encode() in b, 'a broken DOCX is refused with the reader\'s message (%d)' % s)
     s, _, _ = c.upload('/soan/tai-len', {}, 'tep', 'ke-hoach.pdf', b'%PDF-1.4')
     check(s == 415, 'an upload that is neither DOCX nor TXT is refused (415)')
+    if m:
+        png = open(os.path.join(src, 'tests/integration/img/dau.png'), 'rb').read()
+        s, h, _ = c.upload(loc + '/anh', {}, 'dau', 'dau.png', png)
+        xml = open(os.path.join(data, m.group(1) + '.xml'), encoding='utf-8').read()
+        check(s == 303 and '<seal src="%s-dau.png"/>' % m.group(1) in xml
+              and os.path.exists(os.path.join(data, m.group(1) + '-dau.png')),
+              'a seal image uploaded on the draft page is saved beside it and named in <signature>')
+        r = run([vanthu, 'render', os.path.join(data, m.group(1) + '.xml'), '-o', os.path.join(data, '..', 's.docx')])
+        names = run(['unzip', '-Z1', os.path.join(data, '..', 's.docx')]).stdout
+        check(r.returncode == 0 and 'word/media/vt-seal.png' in names, 'the CLI renders the draft with its seal')
+        s, h, b = c.upload(loc + '/anh', {}, 'chu_ky', 'ky.png', b'\x89PNG\r\n\x1a\nnot really')
+        after = open(os.path.join(data, m.group(1) + '.xml'), encoding='utf-8').read()
+        check(s == 422 and after == xml, 'a broken PNG is refused by the plan reader and the draft is unchanged (%d)' % s)
+        s, _, _ = c.upload(loc + '/anh', {}, 'chu_ky', 'ky.jpg', png)
+        check(s == 400, 'an image that is not named .png is refused (%d)' % s)
     for bad in ('/ban-nhap/..%2Fregister', '/ban-nhap/KH-01', '/ban-nhap/a.b', '/ban-nhap/' + 'a' * 65,
                 '/van-ban/01/tai.docx', '/van-ban/1/tai.exe', '/giay-moi/khong-co/tai.zip'):
         s, _, _ = c.get(bad)

@@ -87,10 +87,17 @@ async function composeIssueVoid(page, server) {
   check(await page.locator('#loi-noi-dung li').count() === 0, 'the corrected body has nothing to mark');
   await screenshot(page, shots, '03-soan');
 
-  const preview = page.waitForResponse((r) => r.url().endsWith('/xem-truoc.pdf'), { timeout: 120000 });
-  await page.click('#luu-ban-nhap');
-  await page.waitForURL(/\/ban-nhap\/ke-hoach-[0-9a-f]{12}$/);
+  await Promise.all([page.waitForURL(/\/ban-nhap\/ke-hoach-[0-9a-f]{12}$/), page.click('#luu-ban-nhap')]);
   const draft = page.url().split('/').pop();
+  // the signer's signature and the seal, as the PDF issue's images
+  const img = path.join(source, 'tests', 'integration', 'img');
+  await page.setInputFiles('#chu_ky', path.join(img, 'ky.png'));
+  await page.setInputFiles('#dau', path.join(img, 'dau.png'));
+  const preview = page.waitForResponse((r) => r.url().endsWith('/xem-truoc.pdf'), { timeout: 120000 });
+  await Promise.all([page.waitForLoadState('load'), page.click('#them-anh')]);
+  const planText = fs.readFileSync(path.join(server.data, `${draft}.xml`), 'utf8');
+  check(planText.includes(`<image src="${draft}-chu-ky.png"/>`) && planText.includes(`<seal src="${draft}-dau.png"/>`),
+        'the signature and seal images are added to the draft\'s <signature>');
   check(fs.existsSync(path.join(server.data, `${draft}.xml`)), `the draft is a plan file in --data (${draft}.xml)`);
   const r = await run(args.vanthu, ['validate', path.join(server.data, `${draft}.xml`)]);
   check(r.code === 0, `the CLI validates the draft the desk saved (${r.out.trim().slice(-200)})`);
@@ -119,6 +126,9 @@ async function composeIssueVoid(page, server) {
   check(t.code === 0, 'the DOCX downloaded passes unzip -t');
   t = run(VALIDATE, [docx]);
   check(t.code === 0, `the DOCX downloaded passes the OOXML schema (${t.out.trim().slice(-200)})`);
+  t = run('unzip', ['-Z1', docx]);
+  check(t.out.includes('word/media/vt-signature.png') && t.out.includes('word/media/vt-seal.png'),
+        'the issued DOCX carries the signature and seal images');
   t = run('unzip', ['-p', docx, 'word/document.xml']);
   check(t.out.includes('01/KH-PGDĐT') && t.out.includes('Phát hiện, bồi dưỡng giáo viên dạy giỏi'),
         'the DOCX has its number and the typed body');
