@@ -25,6 +25,8 @@ int vt_cmd_clusters(int argc, char **argv);
 int vt_cmd_import(int argc, char **argv);
 
 int vt_cmd_check(int argc, char **argv);
+/* vanthu serve: the web desk (cli_serve.c, src/web/) */
+int vt_cmd_serve(int argc, char **argv);
 /* PDF (cli_pdf.c): `vanthu pdf`, and render's flags -o FILE.pdf, --pdf
  * and --pdf-timeout S, taken out of argv before render parses the rest. */
 typedef struct {

@@ -17,9 +17,7 @@
 #include "base/buf.h"
 #include "cli/cli.h"
 #include "base/fileio.h"
-#include "plan/import_docx.h"
-#include "plan/import_text.h"
-#include "base/legacy_enc.h"
+#include "plan/import_file.h"
 #include "base/vanthu.h"
 
 static const char IMPORT_HELP[] =
@@ -48,7 +46,8 @@ static int parse_size(const char *s, size_t *out)
     return 0;
 }
 
-/* Read, decode, import and validate; the plan's XML into xml. */
+/* Read the file, then decode, import and validate it; the plan's XML
+ * into xml. */
 static vt_error import_file(const char *path, size_t max_bytes, vt_buf *xml,
                             vt_diags *d)
 {
@@ -64,72 +63,8 @@ static vt_error import_file(const char *path, size_t max_bytes, vt_buf *xml,
         vt_diags_addf(d, "%s: cannot read the file: %s", path, strerror(errno));
         return VT_ERR_IO;
     }
-    vt_buf text, docx;
-    vt_buf_init(&text);
-    vt_buf_init(&docx);
-    vt_encoding enc;
-    vt_error rc = VT_OK;
-    if (vt_is_zip(data, len)) {
-        /* a DOCX: its paragraphs and tables as typed lines, then the same
-         * importer as for text */
-        vt_limits lim = vt_limits_default();
-        vt_buf xml_part, num_part;
-        vt_buf_init(&xml_part);
-        vt_buf_init(&num_part);
-        rc = vt_docx_read_document(path, data, len, lim.max_part_bytes,
-                                   lim.max_parts, &xml_part, &num_part, d);
-        if (rc == VT_OK)
-            rc = vt_docx_to_text(path, xml_part.data ? xml_part.data : "",
-                                 xml_part.len, num_part.data, num_part.len,
-                                 &docx, d);
-        vt_buf_free(&xml_part);
-        vt_buf_free(&num_part);
-        free(data);
-        data = docx.data ? docx.data : NULL;
-        len = docx.len;
-        if (rc == VT_OK && !len) {
-            vt_diags_addf(d, "%s: the document has no text; there is nothing "
-                             "to import", path);
-            rc = VT_ERR_PLAN;
-        }
-    }
-    int from_docx = data == docx.data && docx.data;
-    if (rc == VT_OK)
-        rc = vt_text_decode(path, data, len, &text, &enc, d);
-    /* only the DOCX reader may mark spanned cells (VT_DOCX_SPAN) */
-    if (rc == VT_OK && !from_docx && text.data && vt_docx_scrub_span(text.data))
-        vt_diags_addf(d, "%s: the text holds the private character U+E000, "
-                         "which vanthu reserves; it was replaced by U+FFFD",
-                      path);
-    if (data != docx.data)
-        free(data);
-    vt_buf_free(&docx);
-    if (rc == VT_OK && (enc == VT_ENC_TCVN3 || enc == VT_ENC_VNI ||
-                        enc == VT_ENC_TCVN3_IN_UTF8 || enc == VT_ENC_VNI_IN_UTF8))
-        vt_diags_addf(d, "%s: the text is in %s; converted to Unicode (check "
-                         "the letters of the result)", path, vt_encoding_name(enc));
-    if (rc == VT_OK)
-        rc = vt_import_text(path, text.data, xml, d);
-    vt_buf_free(&text);
-    if (rc != VT_OK)
-        return rc;
-    /* the plan must be one vanthu accepts; say so if the import fell short */
-    vt_limits lim = vt_limits_default();
-    vt_plan *plan = NULL;
-    vt_diags v;
-    vt_diags_init(&v);
-    rc = vt_plan_load_mem(path, xml->data, xml->len, &lim, &plan, &v);
-    vt_plan_free(plan);
-    /* the validator's positions are in the plan, not in the text */
-    size_t plen = strlen(path);
-    for (size_t i = 0; i < v.count; i++) {
-        const char *m = v.msgs[i];
-        if (strncmp(m, path, plen) == 0 && m[plen] == ':')
-            m += plen + 1;
-        vt_diags_addf(d, "%s: the imported plan does not validate (at plan "
-                         "line:col) %s", path, m);
-    }
-    vt_diags_free(&v);
+    vt_error rc = vt_import_data(path, data, len, xml, d);
+    free(data);
     return rc;
 }
 
