@@ -130,8 +130,8 @@ async function main() {
     await page.goto(`${base}/so-van-ban-di/1`);
     await screenshot(page, shots, 'so-van-ban-di-chuyen-vien');
     const token = await page.evaluate(() => {
-      const f = document.querySelector('[name="csrf"]');
-      const m = document.querySelector('meta[name="csrf-token"]');
+      const f = document.querySelector('input[name="csrf"]');
+      const m = document.querySelector('meta[name="csrf"], meta[name="csrf-token"]');
       return (f && f.value) || (m && m.content) || '';
     });
     check(token.length === 43, 'the page carries the session\'s CSRF token');
@@ -174,6 +174,8 @@ async function main() {
     check(landed !== attacker.url, `the forged form was submitted (the browser left the other site for ${landed})`);
     check(entry(server.register, 1).voided === '',
       `a form posted from another origin voids nothing (landed on ${landed})`);
+    check(/Cần đăng nhập|CSRF/.test(await page.locator('body').innerText()),
+      'the desk answered it as a request without a session (SameSite=Strict kept the cookie back)');
     await screenshot(page, shots, 'csrf-gia-mao');
     await attacker.close();
     // the same with the cookie but a forged token, from the desk's own page
