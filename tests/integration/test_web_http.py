@@ -40,6 +40,16 @@ def has_serve(vanthu):
     return r.returncode == 0 and 'serve' in r.stdout + r.stderr
 
 
+def no_serve(vanthu):
+    """True, after saying so, when this vanthu has no `serve` command: the
+    web tests are then skipped (exit SKIP), not passed."""
+    if has_serve(vanthu):
+        return False
+    print('SKIPPED: this vanthu has no "serve" command (the web desk is not built in); '
+          'nothing was tested')
+    return True
+
+
 def free_port(host='127.0.0.1'):
     s = socket.socket(socket.AF_INET6 if ':' in host else socket.AF_INET)
     s.bind((host, 0))
@@ -478,6 +488,32 @@ def all_addresses(vanthu, tmp, env):
         srv.stop()
 
 
+def tls(vanthu, tmp, env):
+    """--tls-cert/--tls-key: HTTPS, the session cookie Secure, plain HTTP
+    on that port answered by nothing."""
+    root = os.path.join(tmp, 'tls')
+    os.mkdir(root)
+    cert, key = os.path.join(root, 'cert.pem'), os.path.join(root, 'key.pem')
+    r = subprocess.run(['openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key,
+                        '-out', cert, '-days', '2', '-subj', '/CN=localhost',
+                        '-addext', 'subjectAltName=DNS:localhost'], capture_output=True)
+    if r.returncode != 0:
+        check(False, 'openssl made a test certificate: ' + r.stderr.decode()[-200:])
+        return
+    srv = Server(vanthu, root, env, args=['--tls-cert', cert, '--tls-key', key])
+    try:
+        https = srv.url.replace('http://', 'https://')
+        r = curl(https.replace('127.0.0.1', 'localhost') + '/', '--cacert', cert, '--resolve',
+                 'localhost:%d:127.0.0.1' % srv.port)
+        c = r.cookie()
+        check(r.status == 200 and c and 'Secure' in c[1],
+              'HTTPS with --tls-cert/--tls-key: 200, the cookie Secure (%d %r)' % (r.status, c))
+        check(curl(srv.url + '/', timeout=5).status in (0, 400),
+              'plain HTTP to the TLS port gets no page')
+    finally:
+        srv.stop()
+
+
 def csrf_checks(srv, sid, token):
     check(token is not None, 'a logged-in page carries a CSRF token')
     other = session_token_of_other(srv)
@@ -522,13 +558,12 @@ def rate_limit(srv):
 
 def main():
     a = parse_args()
-    if not has_serve(a.vanthu):
-        print('SKIPPED: this vanthu has no "serve" command (the web desk is not built in); '
-              'nothing was tested')
+    if no_serve(a.vanthu):
         return SKIP
-    if not shutil.which('curl'):
-        print('curl is missing: ./scripts/setup installs it')
-        return 1
+    for tool in ('curl', 'openssl'):
+        if not shutil.which(tool):
+            print('%s is missing: ./scripts/setup installs it' % tool)
+            return 1
     env = dict(os.environ)
     env.pop('VANTHU_REGISTER', None)
     with tempfile.TemporaryDirectory(prefix='vt-web-http-') as tmp:
@@ -546,6 +581,7 @@ def main():
         check(status == 0, 'the server stops cleanly on SIGTERM (exit %r)' % status)
         needs_login(a.vanthu, tmp, env)
         all_addresses(a.vanthu, tmp, env)
+        tls(a.vanthu, tmp, env)
     print('%d passed, %d failed' % (RESULTS['passed'], RESULTS['failed']))
     return 1 if RESULTS['failed'] else 0
 
