@@ -914,7 +914,8 @@ void vt_page_issue(vt_desk *k, vt_req *r, vt_resp *p, const char *id)
     }
     vt_error rc = load_draft(k, id, &plan, &tpl, &d);
     if (rc == VT_OK)
-        rc = vt_register_open(k->o.register_path, 60000, 0, &reg, &d);
+        rc = vt_register_open(k->o.register_path, VT_DESK_ISSUE_WAIT_MS, 0,
+                              &reg, &d);
     if (rc == VT_OK)
         rc = vt_issue(reg, plan, tpl, &io, &res, &d);
     find_ctx fc = {res.ky_hieu, 0};
