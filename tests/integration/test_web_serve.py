@@ -170,6 +170,15 @@ def test_upload(vanthu, src, base, data):
             check(r.returncode == 0, 'the CLI validates the draft imported from the DOCX')
     s, _, b = c.upload('/soan/tai-len', {}, 'tep', 'hong.docx', b'PK\x03\x04 not a zip at all')
     check(s in (400, 422) and 'Không đọc được tệp'.encode() in b, 'a broken DOCX is refused with the reader\'s message (%d)' % s)
+    s, h, _ = c.post('/soan/luu', {'loai': 'ke-hoach', 'co_quan': 'Phòng Giáo dục và Đào tạo',
+                                   'viet_tat': 'PGDĐT', 'dia_danh': 'Kim Thành', 'trich_yeu': 'Hội thi',
+                                   'noi_dung': 'I. Mục đích\n- Một ý.', 'ten': 'thieu-nguoi-ky'})
+    check(s == 303, 'a draft with no signer is saved (the importer marks what is missing)')
+    s, _, b = c.get('/ban-nhap/thieu-nguoi-ky')
+    check(b'id="con-thieu"' in b and 'còn thiếu: [THIẾU: họ tên người ký]'.encode() in b,
+          'its page lists the [THIẾU: …] fields and offers no issue')
+    s, _, b = c.post('/ban-nhap/thieu-nguoi-ky/cap-so', {})
+    check(s == 422 and 'THIẾU: họ tên người ký'.encode() in b, 'issuing it is refused while a field is missing')
     s, _, _ = c.upload('/soan/tai-len', {}, 'tep', 'ke-hoach.pdf', b'%PDF-1.4')
     check(s == 415, 'an upload that is neither DOCX nor TXT is refused (415)')
     if m:
