@@ -133,6 +133,9 @@ def test_parallel_issue(vanthu, src, base, reg, data):
     r = run([vanthu, 'register', 'list', '--register', reg])
     check(r.returncode == 0 and len(re.findall(r'/KH-PGDĐT\t2023-10-20', r.stdout)) == 20,
           'the register holds the 20 entries')
+    s, _, b = c.get('/so-van-ban-di')
+    order = [int(n) for n in re.findall(rb'>(\d+)/KH-PGD', b)]
+    check(order == list(range(20, 0, -1)), 'Sổ văn bản đi lists the newest first (%s)' % order[:5])
     s, _, b = c.post('/ban-nhap/kh-01/cap-so', {})
     check(s == 404, 'an issued draft leaves the list: a second click gives no second number (%d)' % s)
     s, h, b = c.req('/van-ban/20/tai.docx')
