@@ -337,6 +337,53 @@ static int job_state(vt_desk *k, const char *id, size_t *done, size_t *total,
     return st;
 }
 
+/* One field of a line of the batch's own manifest.csv (quoted, quotes
+ * doubled) onto b, HTML-escaped; the rest of the line after it. */
+static const char *csv_field(const char *s, vt_buf *b)
+{
+    if (*s != '"') {
+        const char *e = s + strcspn(s, ",\r\n");
+        vt_html_n(b, s, (size_t)(e - s));
+        return *e == ',' ? e + 1 : e;
+    }
+    for (s++; *s; s++) {
+        if (*s == '"' && s[1] == '"') {
+            vt_buf_puts(b, "&quot;");
+            s++;
+        } else if (*s == '"') {
+            s++;
+            break;
+        } else {
+            vt_html_n(b, s, 1);
+        }
+    }
+    return *s == ',' ? s + 1 : s;
+}
+
+/* The manifest as a table: file, cluster, recipient, number, ký hiệu and
+ * date (the SHA-256s stay in the zip's copy). */
+static void manifest_table(vt_buf *b, const char *csv)
+{
+    vt_buf_puts(b, "<h2>Bảng kê</h2><table id=\"bang-ke\">");
+    int head = 1;
+    for (const char *line = csv; *line;) {
+        const char *end = line + strcspn(line, "\n");
+        if (end > line + 1) {
+            vt_buf_puts(b, "<tr>");
+            const char *s = line;
+            for (int col = 0; col < 6 && s < end; col++) {
+                vt_buf_puts(b, head ? "<th>" : "<td>");
+                s = csv_field(s, b);
+                vt_buf_puts(b, head ? "</th>" : "</td>");
+            }
+            vt_buf_puts(b, "</tr>");
+            head = 0;
+        }
+        line = *end ? end + 1 : end;
+    }
+    vt_buf_puts(b, "</table>");
+}
+
 void vt_page_moi_job(vt_desk *k, vt_req *r, vt_resp *p, const char *id)
 {
     size_t done, total;
@@ -348,7 +395,9 @@ void vt_page_moi_job(vt_desk *k, vt_req *r, vt_resp *p, const char *id)
         vt_page_error(p, r, 404, "Không có đợt giấy mời này.");
         return;
     }
-    vt_page_begin(p, r, "Giấy mời: đợt đang làm");
+    vt_page_begin(p, r, st == JOB_RUNNING ? "Giấy mời: đang làm"
+                        : st == JOB_DONE  ? "Giấy mời: đã xong"
+                                          : "Giấy mời: không làm được");
     vt_buf *b = &p->body;
     vt_buf_printf(b, "<progress id=\"tien-do\" data-url=\"/giay-moi/%s/"
                      "tien-do\" max=\"%zu\" value=\"%zu\"%s></progress>"
@@ -370,11 +419,8 @@ void vt_page_moi_job(vt_desk *k, vt_req *r, vt_resp *p, const char *id)
         snprintf(path, sizeof path, "%s/thu/manifest.csv", j->dir);
         char *csv = NULL;
         size_t len = 0;
-        if (vt_read_file(path, 4u << 20, &csv, &len) == 0) {
-            vt_buf_puts(b, "<h2>Bảng kê</h2><pre id=\"bang-ke\">");
-            vt_html(b, csv);
-            vt_buf_puts(b, "</pre>");
-        }
+        if (vt_read_file(path, 4u << 20, &csv, &len) == 0)
+            manifest_table(b, csv);
         free(csv);
     }
     vt_buf_puts(b, "<p><a href=\"/giay-moi\">Làm đợt khác</a></p>");
