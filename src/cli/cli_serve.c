@@ -20,6 +20,7 @@ static const char SERVE_HELP[] =
     "usage: vanthu serve [--listen ADDR:PORT] [--register FILE] [--data DIR]\n"
     "                    [--tls-cert PEM --tls-key PEM] [--max-upload BYTES]\n"
     "                    [--max-connections N] [--per-ip N] [--timeout S]\n"
+    "                    [--require-login]\n"
     "\n"
     "Serve the clerk's desk: compose and preview documents, issue them from\n"
     "the register, batches of giấy mời, and the register itself, in a\n"
@@ -31,6 +32,7 @@ static const char SERVE_HELP[] =
     "                      out/register.sqlite)\n"
     "  --data DIR          drafts (plan XML files) and batches (default\n"
     "                      out/ban-nhap)\n"
+    "  --require-login     logins on loopback too (behind a reverse proxy)\n"
     "  --tls-cert, --tls-key  serve HTTPS with this certificate and key\n"
     "  --max-upload BYTES  largest request with a file (default 10 MiB)\n"
     "  --max-connections N, --per-ip N, --timeout S  connection limits\n"
@@ -120,6 +122,10 @@ int vt_cmd_serve(int argc, char **argv)
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
             fputs(SERVE_HELP, stdout);
             return VT_EXIT_OK;
+        }
+        if (strcmp(a, "--require-login") == 0) {
+            o.require_login = 1;
+            continue;
         }
         if (!v || a[0] != '-') {
             fprintf(stderr, "vanthu serve: unknown argument or missing value: "

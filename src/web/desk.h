@@ -79,6 +79,10 @@ void vt_desk_handle(vt_desk *k, vt_req *r, vt_resp *p);
 /* HTML-escape s onto b. */
 void vt_html(vt_buf *b, const char *s);
 void vt_html_n(vt_buf *b, const char *s, size_t n);
+/* JSON-escape s onto b (no quotes around it). */
+void vt_json_text(vt_buf *b, const char *s);
+/* Every diagnostic as an HTML list (nothing when there is none). */
+void vt_html_list(vt_buf *b, const vt_diags *d);
 /* Start and end a page: the head, the menu, <h1>title</h1>. */
 void vt_page_begin(vt_resp *p, const vt_req *r, const char *title);
 void vt_page_end(vt_resp *p);
@@ -119,6 +123,9 @@ void vt_page_soan_upload(vt_desk *k, vt_req *r, vt_resp *p);
 void vt_page_draft(vt_desk *k, vt_req *r, vt_resp *p, const char *id);
 void vt_page_preview(vt_desk *k, vt_req *r, vt_resp *p, const char *id);
 void vt_page_issue(vt_desk *k, vt_req *r, vt_resp *p, const char *id);
+/* The signer's signature and the seal as PNGs beside the draft, named in
+ * its <signature> (docs/images.md). */
+void vt_page_draft_images(vt_desk *k, vt_req *r, vt_resp *p, const char *id);
 /* The list of drafts (for the home page and the giấy mời form). */
 void vt_drafts_list(vt_desk *k, vt_buf *b, int as_options);
 

@@ -88,9 +88,8 @@ void vt_page_end(vt_resp *p)
     vt_buf_puts(&p->body, "</main></body></html>\n");
 }
 
-static void json_str(vt_buf *b, const char *s)
+void vt_json_text(vt_buf *b, const char *s)
 {
-    vt_buf_putc(b, '"');
     for (; s && *s; s++) {
         unsigned char c = (unsigned char)*s;
         if (c == '"' || c == '\\')
@@ -100,7 +99,26 @@ static void json_str(vt_buf *b, const char *s)
         else
             vt_buf_putc(b, (char)c);
     }
+}
+
+static void json_str(vt_buf *b, const char *s)
+{
     vt_buf_putc(b, '"');
+    vt_json_text(b, s);
+    vt_buf_putc(b, '"');
+}
+
+void vt_html_list(vt_buf *b, const vt_diags *d)
+{
+    if (!d || !d->count)
+        return;
+    vt_buf_puts(b, "<ul class=\"chi-tiet\">");
+    for (size_t i = 0; i < d->count; i++) {
+        vt_buf_puts(b, "<li>");
+        vt_html(b, d->msgs[i]);
+        vt_buf_puts(b, "</li>");
+    }
+    vt_buf_puts(b, "</ul>");
 }
 
 void vt_page_diags(vt_resp *p, const vt_req *r, int status, const char *msg,
@@ -134,15 +152,7 @@ void vt_page_diags(vt_resp *p, const vt_req *r, int status, const char *msg,
     vt_buf_puts(&p->body, "<p class=\"loi\" role=\"alert\">");
     vt_html(&p->body, msg);
     vt_buf_puts(&p->body, "</p>");
-    if (d && d->count) {
-        vt_buf_puts(&p->body, "<ul class=\"chi-tiet\">");
-        for (size_t i = 0; i < d->count; i++) {
-            vt_buf_puts(&p->body, "<li>");
-            vt_html(&p->body, d->msgs[i]);
-            vt_buf_puts(&p->body, "</li>");
-        }
-        vt_buf_puts(&p->body, "</ul>");
-    }
+    vt_html_list(&p->body, d);
     vt_buf_puts(&p->body, "<p><a href=\"/\">Về trang đầu</a></p>");
     vt_page_end(p);
 }

@@ -70,22 +70,24 @@ static vt_error zip_folder(const char *dir, const char *zip_path,
         vt_diags_addf(d, "%s: cannot create the zip", zip_path);
         return VT_ERR_IO;
     }
-    DIR *dh = opendir(dir);
-    struct dirent *e;
-    vt_error rc = dh ? VT_OK : VT_ERR_IO;
-    while (rc == VT_OK && (e = readdir(dh)) != NULL) {
-        if (e->d_name[0] == '.')
-            continue;
+    /* in name order, so the same batch gives the same listing */
+    struct dirent **names = NULL;
+    int n = scandir(dir, &names, NULL, alphasort);
+    vt_error rc = n >= 0 ? VT_OK : VT_ERR_IO;
+    for (int i = 0; i < n; i++) {
+        const char *name = names[i]->d_name;
         char path[4700];
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        zip_source_t *src = zip_source_file(z, path, 0, -1);
-        if (!src || zip_file_add(z, e->d_name, src, ZIP_FL_ENC_UTF_8) < 0) {
-            zip_source_free(src);
-            rc = VT_ERR_IO;
+        snprintf(path, sizeof path, "%s/%s", dir, name);
+        if (rc == VT_OK && name[0] != '.') {
+            zip_source_t *src = zip_source_file(z, path, 0, -1);
+            if (!src || zip_file_add(z, name, src, ZIP_FL_ENC_UTF_8) < 0) {
+                zip_source_free(src);
+                rc = VT_ERR_IO;
+            }
         }
+        free(names[i]);
     }
-    if (dh)
-        closedir(dh);
+    free(names);
     if (rc == VT_OK && zip_close(z) != 0) {
         rc = VT_ERR_IO;
         zip_discard(z);
@@ -400,15 +402,8 @@ void vt_page_moi_progress(vt_desk *k, vt_req *r, vt_resp *p, const char *id)
                   done, total);
     if (st == JOB_RUNNING)
         vt_buf_printf(&p->body, "Đang làm: %zu/%zu giấy mời…", done, total);
-    for (const char *s = msg.data; st != JOB_RUNNING && s && *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            vt_buf_printf(&p->body, "\\%c", c);
-        else if (c < 0x20)
-            vt_buf_printf(&p->body, "\\u%04x", c);
-        else
-            vt_buf_putc(&p->body, (char)c);
-    }
+    if (st != JOB_RUNNING)
+        vt_json_text(&p->body, msg.data);
     vt_buf_puts(&p->body, "\"}");
     vt_buf_free(&msg);
 }

@@ -132,13 +132,8 @@ void vt_page_so(vt_desk *k, vt_req *r, vt_resp *p)
     vt_register_close(reg);
     vt_buf_puts(b, "</tbody></table>");
     if (rc != VT_OK) {
-        vt_buf_puts(b, "<p class=\"loi\">Không đọc được sổ:</p><ul>");
-        for (size_t i = 0; i < d.count; i++) {
-            vt_buf_puts(b, "<li>");
-            vt_html(b, d.msgs[i]);
-            vt_buf_puts(b, "</li>");
-        }
-        vt_buf_puts(b, "</ul>");
+        vt_buf_puts(b, "<p class=\"loi\">Không đọc được sổ:</p>");
+        vt_html_list(b, &d);
     } else if (!c.rows) {
         vt_buf_puts(b, "<p>Không có văn bản nào.</p>");
     }
@@ -590,15 +585,7 @@ void vt_page_so_verify(vt_desk *k, vt_req *r, vt_resp *p)
         vt_html(b, report);
         vt_buf_puts(b, "</pre>");
     }
-    if (d.count) {
-        vt_buf_puts(b, "<ul>");
-        for (size_t i = 0; i < d.count; i++) {
-            vt_buf_puts(b, "<li>");
-            vt_html(b, d.msgs[i]);
-            vt_buf_puts(b, "</li>");
-        }
-        vt_buf_puts(b, "</ul>");
-    }
+    vt_html_list(b, &d);
     vt_buf_puts(b, "<p><a href=\"/so-van-ban-di\">Về sổ văn bản đi</a></p>");
     vt_page_end(p);
     free(report);

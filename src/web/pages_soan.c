@@ -300,15 +300,7 @@ static void json_diag(vt_buf *b, const char *msg, const text_map *m)
             text++;
     }
     vt_buf_printf(b, "{\"line\":%d,\"col\":%d,\"message\":\"", line, col);
-    for (; *text; text++) {
-        unsigned char c = (unsigned char)*text;
-        if (c == '"' || c == '\\')
-            vt_buf_printf(b, "\\%c", c);
-        else if (c < 0x20)
-            vt_buf_printf(b, "\\u%04x", c);
-        else
-            vt_buf_putc(b, (char)c);
-    }
+    vt_json_text(b, text);
     vt_buf_puts(b, "\"}");
 }
 
@@ -424,13 +416,9 @@ static void compose_form(vt_desk *k, vt_req *r, vt_resp *p,
     vt_buf *b = &p->body;
     if (errors && errors->count) {
         vt_buf_puts(b, "<div class=\"khung\" role=\"alert\"><p class=\"loi\">"
-                       "Chưa lưu được bản nháp:</p><ul>");
-        for (size_t i = 0; i < errors->count; i++) {
-            vt_buf_puts(b, "<li>");
-            vt_html(b, errors->msgs[i]);
-            vt_buf_puts(b, "</li>");
-        }
-        vt_buf_puts(b, "</ul></div>");
+                       "Chưa lưu được bản nháp:</p>");
+        vt_html_list(b, errors);
+        vt_buf_puts(b, "</div>");
     }
     vt_buf_puts(b, "<form id=\"soan\" method=\"post\" action=\"/soan/luu\">");
     vt_csrf_field(b, r);
@@ -639,15 +627,11 @@ void vt_page_draft(vt_desk *k, vt_req *r, vt_resp *p, const char *id)
     vt_page_begin(p, r, title);
     vt_buf *b = &p->body;
     if (d.count) {
-        vt_buf_printf(b, "<div class=\"khung\"><p class=\"%s\">%s</p><ul>",
+        vt_buf_printf(b, "<div class=\"khung\"><p class=\"%s\">%s</p>",
                       rc == VT_OK ? "canh-bao" : "loi",
                       rc == VT_OK ? "Cần xem lại:" : "Bản nháp có lỗi:");
-        for (size_t i = 0; i < d.count; i++) {
-            vt_buf_puts(b, "<li>");
-            vt_html(b, d.msgs[i]);
-            vt_buf_puts(b, "</li>");
-        }
-        vt_buf_puts(b, "</ul></div>");
+        vt_html_list(b, &d);
+        vt_buf_puts(b, "</div>");
     }
     if (rc == VT_OK) {
         vt_buf_puts(b, "<div class=\"cot\"><div><table id=\"tom-tat\">");
@@ -674,12 +658,26 @@ void vt_page_draft(vt_desk *k, vt_req *r, vt_resp *p, const char *id)
             vt_buf_puts(b, "<label for=\"ngay_cap\">Ngày ban hành (để "
                            "trống: ngày trong bản nháp, hoặc hôm nay)"
                            "</label><input id=\"ngay_cap\" name=\"ngay_cap\" "
-                           "type=\"date\"><p><button type=\"submit\" "
+                           "type=\"date\"><p><label><input type=\"checkbox\" "
+                           "name=\"kem_pdf\" value=\"1\" checked> Lưu kèm "
+                           "bản PDF</label></p><p><button type=\"submit\" "
                            "id=\"cap-so\">Cấp số và phát hành</button></p>"
                            "</form>");
         } else {
             vt_buf_puts(b, "<p>Văn thư sẽ cấp số cho bản nháp này.</p>");
         }
+        vt_buf_printf(b, "<form class=\"khung\" method=\"post\" "
+                         "action=\"/ban-nhap/%s/anh\" "
+                         "enctype=\"multipart/form-data\">", id);
+        vt_csrf_field(b, r);
+        vt_buf_puts(b, "<div class=\"cot\"><div><label for=\"chu_ky\">Ảnh "
+                       "chữ ký (PNG nền trong)</label><input id=\"chu_ky\" "
+                       "name=\"chu_ky\" type=\"file\" accept=\".png\"></div>"
+                       "<div><label for=\"dau\">Ảnh con dấu (PNG)</label>"
+                       "<input id=\"dau\" name=\"dau\" type=\"file\" "
+                       "accept=\".png\"></div></div><p><button "
+                       "type=\"submit\" class=\"phu\" id=\"them-anh\">Thêm "
+                       "ảnh vào chữ ký</button></p></form>");
         vt_buf_printf(b, "<p><a href=\"/ban-nhap/%s/xem-truoc.pdf\" "
                          "target=\"_blank\">Mở bản xem trước (PDF)</a></p>"
                          "</div><div><iframe class=\"xem\" id=\"xem-truoc\" "
@@ -690,6 +688,16 @@ void vt_page_draft(vt_desk *k, vt_req *r, vt_resp *p, const char *id)
     vt_page_end(p);
     vt_plan_free(plan);
     vt_diags_free(&d);
+}
+
+/* 1 if draft id is a regular file in the data folder. */
+static int draft_exists(const vt_desk *k, const char *id)
+{
+    char *path = draft_path(k, id, ".xml");
+    struct stat st;
+    int ok = path && stat(path, &st) == 0 && S_ISREG(st.st_mode);
+    free(path);
+    return ok;
 }
 
 static vt_error load_draft(vt_desk *k, const char *id, vt_plan **plan,
@@ -752,6 +760,117 @@ void vt_page_preview(vt_desk *k, vt_req *r, vt_resp *p, const char *id)
     vt_diags_free(&d);
 }
 
+/* ---- signature and seal images -------------------------------------- */
+
+/* Write one uploaded PNG as <id><suffix> beside the draft; 1 if written,
+ * 0 if the field was empty, -1 (with a message) if refused. */
+static int save_image(vt_desk *k, const vt_req *r, const char *field,
+                      const char *id, const char *suffix, vt_diags *d)
+{
+    const vt_form_field *f = vt_req_field(r, field);
+    if (!f || !f->filename || !f->data.len)
+        return 0;
+    size_t n = strlen(f->filename);
+    if (n < 4 || strcasecmp(f->filename + n - 4, ".png") != 0) {
+        vt_diags_addf(d, "%s: chỉ nhận ảnh PNG", field);
+        return -1;
+    }
+    char *path = draft_path(k, id, suffix);
+    vt_error rc = path ? vt_write_atomic(path, f->data.data, f->data.len,
+                                         VT_WRITE_SYNC, d)
+                       : VT_ERR_NOMEM;
+    free(path);
+    return rc == VT_OK ? 1 : -1;
+}
+
+/* The plan's text with <image>/<seal> naming the draft's own files just
+ * before </signature> (an earlier one of the same kind is replaced). */
+static int add_image_elements(const char *xml, const char *id, int sig,
+                              int seal, vt_buf *out)
+{
+    const char *end = strstr(xml, "</signature>");
+    if (!end)
+        return -1;
+    /* drop what an earlier upload added: lines naming this draft's files */
+    char mine_sig[96], mine_seal[96];
+    snprintf(mine_sig, sizeof mine_sig, "<image src=\"%s-chu-ky.png\"/>", id);
+    snprintf(mine_seal, sizeof mine_seal, "<seal src=\"%s-dau.png\"/>", id);
+    const char *s = xml;
+    int had_sig = strstr(xml, mine_sig) != NULL;
+    int had_seal = strstr(xml, mine_seal) != NULL;
+    if ((sig || had_sig) && !had_sig && strstr(xml, "<image "))
+        return -2; /* an image the plan names itself: leave it to the CLI */
+    if ((seal || had_seal) && !had_seal && strstr(xml, "<seal "))
+        return -2;
+    while (s < end) {
+        const char *nl = strchr(s, '\n');
+        const char *e = nl && nl < end ? nl + 1 : end;
+        int drop = (strstr(s, mine_sig) && strstr(s, mine_sig) < e) ||
+                   (strstr(s, mine_seal) && strstr(s, mine_seal) < e);
+        if (!drop)
+            vt_buf_put(out, s, (size_t)(e - s));
+        s = e;
+    }
+    if (sig || had_sig)
+        vt_buf_printf(out, "  %s\n  ", mine_sig);
+    if (seal || had_seal)
+        vt_buf_printf(out, "  %s\n  ", mine_seal);
+    vt_buf_puts(out, end);
+    return out->oom ? -1 : 0;
+}
+
+void vt_page_draft_images(vt_desk *k, vt_req *r, vt_resp *p, const char *id)
+{
+    if (!draft_exists(k, id)) {
+        vt_page_error(p, r, 404, "Không có bản nháp này.");
+        return;
+    }
+    vt_diags d;
+    vt_diags_init(&d);
+    int sig = save_image(k, r, "chu_ky", id, "-chu-ky.png", &d);
+    int seal = sig < 0 ? 0 : save_image(k, r, "dau", id, "-dau.png", &d);
+    if (sig < 0 || seal < 0 || (!sig && !seal)) {
+        if (!sig && !seal && !d.count)
+            vt_diags_addf(&d, "Chưa chọn ảnh chữ ký hay ảnh con dấu.");
+        vt_page_diags(p, r, 400, "Không thêm được ảnh.", &d);
+        vt_diags_free(&d);
+        return;
+    }
+    char *path = draft_path(k, id, ".xml");
+    char *xml = NULL;
+    size_t len = 0;
+    vt_buf out;
+    vt_buf_init(&out);
+    vt_limits lim = vt_limits_default();
+    vt_error rc = path && vt_read_file(path, lim.max_plan_bytes, &xml, &len) == 0
+                      ? VT_OK : VT_ERR_IO;
+    int added = rc == VT_OK ? add_image_elements(xml, id, sig, seal, &out) : -1;
+    if (rc == VT_OK && added != 0) {
+        vt_diags_addf(&d, added == -2 ? "the plan already names its own "
+                                        "images: change them with the CLI"
+                                      : "the plan has no signature");
+        rc = VT_ERR_PLAN;
+    }
+    /* the plan, with the PNGs checked by the plan reader, must load */
+    vt_plan *plan = NULL;
+    if (rc == VT_OK)
+        rc = vt_plan_load_mem(path, out.data, out.len, &lim, &plan, &d);
+    vt_plan_free(plan);
+    if (rc == VT_OK)
+        rc = vt_write_atomic(path, out.data, out.len, VT_WRITE_SYNC, &d);
+    if (rc == VT_OK) {
+        char url[128];
+        snprintf(url, sizeof url, "/ban-nhap/%s", id);
+        vt_redirect(p, url);
+    } else {
+        vt_page_diags(p, r, vt_http_status(rc), "Không thêm được ảnh.", &d);
+    }
+    free(path);
+    free(xml);
+    vt_buf_free(&out);
+    vt_diags_free(&d);
+}
+
 /* ---- issuing --------------------------------------------------------- */
 
 typedef struct {
@@ -780,7 +899,13 @@ void vt_page_issue(vt_desk *k, vt_req *r, vt_resp *p, const char *id)
     memset(&io, 0, sizeof io);
     vt_pdf_opts po;
     vt_pdf_opts_init(&po);
-    io.pdf = &po;
+    if (*vt_req_get(r, "kem_pdf"))
+        io.pdf = &po;
+    if (!draft_exists(k, id)) {
+        vt_page_error(p, r, 404, "Không có bản nháp này (có thể đã được "
+                                 "cấp số).");
+        return;
+    }
     const char *when = vt_req_get(r, "ngay_cap");
     if (*when && sscanf(when, "%4d-%2d-%2d", &io.year, &io.month, &io.day) !=
                      3) {
@@ -824,11 +949,14 @@ void vt_page_issue(vt_desk *k, vt_req *r, vt_resp *p, const char *id)
         vt_html(b, res.date);
         vt_buf_puts(b, "</span></p>");
         vt_buf_printf(b, "<p><a class=\"nut\" id=\"tai-docx\" "
-                         "href=\"/van-ban/%lld/tai.docx\">Tải DOCX</a> "
-                         "<a class=\"nut\" id=\"tai-pdf\" "
-                         "href=\"/van-ban/%lld/tai.pdf\">Tải PDF</a> "
-                         "<a href=\"/so-van-ban-di/%lld\">Xem trong sổ</a>"
-                         "</p>", fc.id, fc.id, fc.id);
+                         "href=\"/van-ban/%lld/tai.docx\">Tải DOCX</a> ",
+                      fc.id);
+        if (res.pdf_path)
+            vt_buf_printf(b, "<a class=\"nut\" id=\"tai-pdf\" "
+                             "href=\"/van-ban/%lld/tai.pdf\">Tải PDF</a> ",
+                          fc.id);
+        vt_buf_printf(b, "<a href=\"/so-van-ban-di/%lld\">Xem trong sổ</a>"
+                         "</p>", fc.id);
         vt_page_end(p);
     }
     free(res.path);

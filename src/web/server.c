@@ -329,6 +329,8 @@ void vt_desk_handle(vt_desk *k, vt_req *r, vt_resp *p)
             vt_page_draft(k, r, p, a[1]);
         else if (n == 3 && get && strcmp(a[2], "xem-truoc.pdf") == 0)
             vt_page_preview(k, r, p, a[1]);
+        else if (n == 3 && post && strcmp(a[2], "anh") == 0)
+            vt_page_draft_images(k, r, p, a[1]);
         else if (n == 3 && post && strcmp(a[2], "cap-so") == 0) {
             if (van_thu(r, p))
                 vt_page_issue(k, r, p, a[1]);
@@ -687,7 +689,8 @@ vt_error vt_serve(const vt_serve_opts *o, const volatile int *stop, FILE *out,
     if (rc == VT_OK && k.tls)
         rc = read_pem(o->tls_key, &key, d);
     if (rc == VT_OK)
-        rc = vt_auth_open(o->register_path, !vt_serve_is_loopback(o->host),
+        rc = vt_auth_open(o->register_path,
+                          o->require_login || !vt_serve_is_loopback(o->host),
                           &k.auth, d);
     if (rc != VT_OK) {
         free(cert);

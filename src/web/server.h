@@ -33,6 +33,7 @@ typedef struct {
     const char *tls_cert, *tls_key; /* PEM files, both or neither */
     size_t max_upload;         /* request body with a file */
     unsigned max_connections, per_ip, timeout_s;
+    int require_login;         /* logins even on loopback (behind a proxy) */
 } vt_serve_opts;
 
 void vt_serve_opts_init(vt_serve_opts *o);

@@ -17,6 +17,8 @@ const args = parseArgs();
 const source = path.resolve(args.source || '.');
 const shots = path.resolve(args.shots);
 const work = tempDir('journey');
+// the OOXML schema validator beside the source folder (../shared/ooxml/)
+const VALIDATE = path.join(source, '..', 'shared', 'ooxml', 'validate.sh');
 
 function run(cmd, argv) {
   const r = spawnSync(cmd, argv, { encoding: 'utf8' });
@@ -85,10 +87,17 @@ async function composeIssueVoid(page, server) {
   check(await page.locator('#loi-noi-dung li').count() === 0, 'the corrected body has nothing to mark');
   await screenshot(page, shots, '03-soan');
 
-  const preview = page.waitForResponse((r) => r.url().endsWith('/xem-truoc.pdf'), { timeout: 120000 });
-  await page.click('#luu-ban-nhap');
-  await page.waitForURL(/\/ban-nhap\/ke-hoach-[0-9a-f]{12}$/);
+  await Promise.all([page.waitForURL(/\/ban-nhap\/ke-hoach-[0-9a-f]{12}$/), page.click('#luu-ban-nhap')]);
   const draft = page.url().split('/').pop();
+  // the signer's signature and the seal, as the PDF issue's images
+  const img = path.join(source, 'tests', 'integration', 'img');
+  await page.setInputFiles('#chu_ky', path.join(img, 'ky.png'));
+  await page.setInputFiles('#dau', path.join(img, 'dau.png'));
+  const preview = page.waitForResponse((r) => r.url().endsWith('/xem-truoc.pdf'), { timeout: 120000 });
+  await Promise.all([page.waitForLoadState('load'), page.click('#them-anh')]);
+  const planText = fs.readFileSync(path.join(server.data, `${draft}.xml`), 'utf8');
+  check(planText.includes(`<image src="${draft}-chu-ky.png"/>`) && planText.includes(`<seal src="${draft}-dau.png"/>`),
+        'the signature and seal images are added to the draft\'s <signature>');
   check(fs.existsSync(path.join(server.data, `${draft}.xml`)), `the draft is a plan file in --data (${draft}.xml)`);
   const r = await run(args.vanthu, ['validate', path.join(server.data, `${draft}.xml`)]);
   check(r.code === 0, `the CLI validates the draft the desk saved (${r.out.trim().slice(-200)})`);
@@ -115,8 +124,11 @@ async function composeIssueVoid(page, server) {
   const pdfFile = await download(page, '#tai-pdf', 'issued.pdf');
   let t = run('unzip', ['-tq', docx]);
   check(t.code === 0, 'the DOCX downloaded passes unzip -t');
-  t = run('/work/shared/ooxml/validate.sh', [docx]);
+  t = run(VALIDATE, [docx]);
   check(t.code === 0, `the DOCX downloaded passes the OOXML schema (${t.out.trim().slice(-200)})`);
+  t = run('unzip', ['-Z1', docx]);
+  check(t.out.includes('word/media/vt-signature.png') && t.out.includes('word/media/vt-seal.png'),
+        'the issued DOCX carries the signature and seal images');
   t = run('unzip', ['-p', docx, 'word/document.xml']);
   check(t.out.includes('01/KH-PGDĐT') && t.out.includes('Phát hiện, bồi dưỡng giáo viên dạy giỏi'),
         'the DOCX has its number and the typed body');
@@ -192,7 +204,7 @@ async function invitations(page, server) {
   check(letters.length === 3 && t.out.includes('manifest.json'), 'the zip holds the 3 letters and both manifests');
   const one = path.join(work, 'letter.docx');
   fs.writeFileSync(one, spawnSync('unzip', ['-p', zip, letters[0]]).stdout);
-  t = run('/work/shared/ooxml/validate.sh', [one]);
+  t = run(VALIDATE, [one]);
   check(t.code === 0, `a letter of the batch passes the OOXML schema (${t.out.trim().slice(-200)})`);
 }
 
