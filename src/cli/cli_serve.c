@@ -20,7 +20,8 @@ static const char SERVE_HELP[] =
     "usage: vanthu serve [--listen ADDR:PORT] [--register FILE] [--data DIR]\n"
     "                    [--tls-cert PEM --tls-key PEM] [--max-upload BYTES]\n"
     "                    [--max-connections N] [--per-ip N] [--timeout S]\n"
-    "                    [--require-login]\n"
+    "                    [--require-login] [--sign --nss-dir DIR --nick NAME\n"
+    "                    --password-file FILE [--etsi]]\n"
     "\n"
     "Serve the clerk's desk: compose and preview documents, issue them from\n"
     "the register, batches of giấy mời, and the register itself, in a\n"
@@ -33,6 +34,8 @@ static const char SERVE_HELP[] =
     "  --data DIR          drafts (plan XML files) and batches (default\n"
     "                      out/ban-nhap)\n"
     "  --require-login     logins on loopback too (behind a reverse proxy)\n"
+    "  --sign --nss-dir DIR --nick NAME --password-file FILE [--etsi]\n"
+    "                      the văn thư may sign the issued PDF with this key\n"
     "  --tls-cert, --tls-key  serve HTTPS with this certificate and key\n"
     "  --max-upload BYTES  largest request with a file (default 10 MiB)\n"
     "  --max-connections N, --per-ip N, --timeout S  connection limits\n"
@@ -112,6 +115,17 @@ int vt_cmd_serve(int argc, char **argv)
     vt_serve_opts o;
     vt_serve_opts_init(&o);
     char host[128];
+    vt_sign_opts so;
+    int sign = 0;
+    if (vt_cli_sign_flags(&argc, argv, &so, &sign) != 0)
+        return VT_EXIT_USAGE;
+    if (sign && !so.password_file) {
+        fputs("vanthu serve: --sign needs --password-file FILE (the server "
+              "has no terminal to ask for the password on)\n", stderr);
+        return VT_EXIT_USAGE;
+    }
+    if (sign)
+        o.sign = &so;
     const char *env = getenv("VANTHU_REGISTER");
     o.register_path = env && *env ? env : NULL;
     o.data_dir = NULL;

@@ -16,7 +16,13 @@
 #include "web/auth.h"
 #include "web/server.h"
 
-typedef struct vt_job vt_job; /* a giấy mời batch (pages_moi.c) */
+typedef struct vt_job vt_job;
+
+/* How long an issue waits for the register while others hold it: each
+ * issue with its PDF holds it for two or three seconds (LibreOffice runs
+ * inside the transaction), so twenty clerks clicking at once queue for
+ * about a minute; a wait is better than a refused number. */
+#define VT_DESK_ISSUE_WAIT_MS (10 * 60 * 1000) /* a giấy mời batch (pages_moi.c) */
 
 typedef struct {
     vt_serve_opts o;

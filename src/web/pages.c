@@ -243,13 +243,13 @@ void vt_page_home(vt_desk *k, vt_req *r, vt_resp *p)
         "<div class=\"viec\">"
         "<a href=\"/soan\"><b>Soạn văn bản</b><span>Gõ hoặc tải lên một kế "
         "hoạch, công văn…, xem trước bản PDF</span></a>"
-        "<a href=\"/so-van-ban-di\"><b>Cấp số và phát hành</b><span>Văn thư "
-        "cấp số từ sổ, tải DOCX và PDF</span></a>"
+        "<a href=\"#danh-sach-ban-nhap\"><b>Cấp số và phát hành</b><span>Văn thư "
+        "mở một bản nháp, cấp số từ sổ, tải DOCX và PDF</span></a>"
         "<a href=\"/giay-moi\"><b>Giấy mời</b><span>Một đợt giấy mời theo "
         "cụm trường hoặc từ danh sách trường</span></a>"
         "<a href=\"/so-van-ban-di\"><b>Sổ văn bản đi</b><span>Tìm, xem, "
         "hủy số, ghi chú, xuất sổ, kiểm tra</span></a></div>"
-        "<h2>Bản nháp</h2>");
+        "<h2 id=\"danh-sach-ban-nhap\">Bản nháp</h2>");
     vt_drafts_list(k, b, 0);
     vt_page_end(p);
 }

@@ -131,7 +131,8 @@ static vt_error run_batch(vt_job *j, vt_diags *d, vt_invite_result *res)
     if (rc == VT_OK && j->numbered) {
         vt_issue_opts iss;
         memset(&iss, 0, sizeof iss);
-        rc = vt_register_open(k->o.register_path, 60000, 0, &reg, d);
+        rc = vt_register_open(k->o.register_path, VT_DESK_ISSUE_WAIT_MS, 0, &reg,
+                              d);
         if (rc == VT_OK &&
             !(numbers = calloc(plan->nclusters + 1, sizeof *numbers)))
             rc = VT_ERR_NOMEM;

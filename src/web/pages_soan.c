@@ -660,7 +660,12 @@ void vt_page_draft(vt_desk *k, vt_req *r, vt_resp *p, const char *id)
                            "</label><input id=\"ngay_cap\" name=\"ngay_cap\" "
                            "type=\"date\"><p><label><input type=\"checkbox\" "
                            "name=\"kem_pdf\" value=\"1\" checked> Lưu kèm "
-                           "bản PDF</label></p><p><button type=\"submit\" "
+                           "bản PDF</label></p>");
+            if (k->o.sign)
+                vt_buf_puts(b, "<p><label><input type=\"checkbox\" "
+                               "name=\"ky_so\" value=\"1\" id=\"ky_so\"> "
+                               "Ký số bản PDF</label></p>");
+            vt_buf_puts(b, "<p><button type=\"submit\" "
                            "id=\"cap-so\">Cấp số và phát hành</button></p>"
                            "</form>");
         } else {
@@ -899,8 +904,17 @@ void vt_page_issue(vt_desk *k, vt_req *r, vt_resp *p, const char *id)
     memset(&io, 0, sizeof io);
     vt_pdf_opts po;
     vt_pdf_opts_init(&po);
-    if (*vt_req_get(r, "kem_pdf"))
+    int sign = *vt_req_get(r, "ky_so") != '\0';
+    if (sign && !k->o.sign) {
+        vt_page_error(p, r, 400, "Máy chủ này không được cấu hình ký số "
+                                 "(vanthu serve --sign).");
+        return;
+    }
+    /* a signature is on the PDF: signing implies it */
+    if (*vt_req_get(r, "kem_pdf") || sign)
         io.pdf = &po;
+    if (sign)
+        io.sign = k->o.sign;
     if (!draft_exists(k, id)) {
         vt_page_error(p, r, 404, "Không có bản nháp này (có thể đã được "
                                  "cấp số).");
@@ -914,7 +928,8 @@ void vt_page_issue(vt_desk *k, vt_req *r, vt_resp *p, const char *id)
     }
     vt_error rc = load_draft(k, id, &plan, &tpl, &d);
     if (rc == VT_OK)
-        rc = vt_register_open(k->o.register_path, 60000, 0, &reg, &d);
+        rc = vt_register_open(k->o.register_path, VT_DESK_ISSUE_WAIT_MS, 0,
+                              &reg, &d);
     if (rc == VT_OK)
         rc = vt_issue(reg, plan, tpl, &io, &res, &d);
     find_ctx fc = {res.ky_hieu, 0};
@@ -947,7 +962,10 @@ void vt_page_issue(vt_desk *k, vt_req *r, vt_resp *p, const char *id)
         vt_html(b, res.ky_hieu);
         vt_buf_puts(b, "</b>, ngày <span id=\"ngay-ban-hanh\">");
         vt_html(b, res.date);
-        vt_buf_puts(b, "</span></p>");
+        vt_buf_puts(b, "</span>");
+        if (io.sign)
+            vt_buf_puts(b, " <span id=\"da-ky-so\">· bản PDF đã ký số</span>");
+        vt_buf_puts(b, "</p>");
         vt_buf_printf(b, "<p><a class=\"nut\" id=\"tai-docx\" "
                          "href=\"/van-ban/%lld/tai.docx\">Tải DOCX</a> ",
                       fc.id);

@@ -424,13 +424,21 @@ static enum MHD_Result on_query(void *cls, enum MHD_ValueKind kind,
     return MHD_YES;
 }
 
-static enum MHD_Result answer(struct MHD_Connection *c, const vt_resp *p)
+/* Queue p as the answer; its body is handed to libmicrohttpd, not
+ * copied (a downloaded batch may be large). */
+static enum MHD_Result answer(struct MHD_Connection *c, vt_resp *p)
 {
-    struct MHD_Response *mr = MHD_create_response_from_buffer(
-        p->body.len, p->body.len ? p->body.data : (void *)"",
-        MHD_RESPMEM_MUST_COPY);
-    if (!mr)
+    size_t len = p->body.len;
+    char *body = len ? vt_buf_take(&p->body) : NULL;
+    struct MHD_Response *mr =
+        body ? MHD_create_response_from_buffer(len, body,
+                                               MHD_RESPMEM_MUST_FREE)
+             : MHD_create_response_from_buffer(0, (void *)"",
+                                               MHD_RESPMEM_PERSISTENT);
+    if (!mr) {
+        free(body);
         return MHD_NO;
+    }
     MHD_add_response_header(mr, "Content-Type", p->ctype);
     MHD_add_response_header(mr, "Cache-Control", "no-store");
     MHD_add_response_header(mr, "X-Content-Type-Options", "nosniff");

@@ -16,6 +16,7 @@
 #include <stdio.h>
 
 #include "base/vanthu.h"
+#include "pdf/sign.h"
 
 /* Defaults: what a clerk's own machine needs and no more. */
 #define VT_SERVE_MAX_UPLOAD (10u << 20)  /* an uploaded DOCX, TXT, XLSX */
@@ -34,6 +35,9 @@ typedef struct {
     size_t max_upload;         /* request body with a file */
     unsigned max_connections, per_ip, timeout_s;
     int require_login;         /* logins even on loopback (behind a proxy) */
+    /* serve --sign: the key issue may sign the PDF with (its password
+     * from a file: a server has no terminal to ask on); NULL: no signing */
+    const vt_sign_opts *sign;
 } vt_serve_opts;
 
 void vt_serve_opts_init(vt_serve_opts *o);

@@ -297,6 +297,43 @@ def test_usage_and_tls(vanthu, tmp):
     check(code == 0, 'the TLS server stops with exit 0 (%s)' % (err or '').strip()[-300:])
 
 
+def test_sign(vanthu, src, tmp):
+    """serve --sign: the văn thư ticks "Ký số bản PDF" and the archived PDF
+    carries a signature pdfsig verifies."""
+    if not all(shutil.which(t) for t in ('certutil', 'pdfsig', 'soffice')):
+        print('skip  signing on the desk: certutil, pdfsig or soffice missing')
+        return
+    from test_sign import make_nss_db, pdfsig, SIGNER
+    db, pw = make_nss_db(tmp, 'nss')
+    r = run([vanthu, 'serve', '--sign', '--nss-dir', db, '--nick', 'signer'], timeout=60)
+    check(r.returncode == 2 and '--password-file' in r.stderr, 'serve --sign without --password-file is bad usage')
+    os.makedirs(os.path.join(tmp, 'sign'))
+    reg = os.path.join(tmp, 'sign', 'register.sqlite')  # its own archive folder
+    data = os.path.join(tmp, 'sign', 'data')
+    p = subprocess.Popen(WRAP + [vanthu, 'serve', '--listen', '127.0.0.1:0', '--register', reg, '--data', data,
+                                 '--sign', '--nss-dir', db, '--nick', 'signer', '--password-file', pw],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    m = re.search(r'(http://127\.0\.0\.1:\d+)/', p.stdout.readline())
+    try:
+        if not check(m, 'the desk starts with a signing key'):
+            return
+        shutil.copyfile(os.path.join(src, PLAN), os.path.join(data, 'ky.xml'))
+        c = Client(m.group(1))
+        s, _, b = c.get('/ban-nhap/ky')
+        check(s == 200 and b'name="ky_so"' in b, 'the issue form offers "Ký số bản PDF"')
+        s, _, b = c.post('/ban-nhap/ky/cap-so', {'ky_so': '1', 'ngay_cap': '2023-10-20'})
+        check(s == 200 and b'id="da-ky-so"' in b, 'issued with a signed PDF (%d %s)' % (s, b[-300:]))
+        s, _, pdf = c.req('/van-ban/1/tai.pdf')
+        path = os.path.join(tmp, 'signed.pdf')
+        open(path, 'wb').write(pdf)
+        r = pdfsig(db, path)
+        check(s == 200 and 'Signature is Valid' in r.stdout and SIGNER in r.stdout,
+              'pdfsig verifies the downloaded PDF\'s signature by %s' % SIGNER)
+    finally:
+        code, err = stop(p)
+    check(code == 0, 'the signing desk stops with exit 0 (%s)' % (err or '').strip()[-300:])
+
+
 def main():
     a = parse_args()
     tmp = tempfile.mkdtemp(prefix='vt-web-serve-')
@@ -311,6 +348,7 @@ def main():
         check(code == 0, 'SIGTERM stops the server with exit 0%s (%s)'
               % (' under ' + ' '.join(WRAP[:1]) if WRAP else '', (err or '').strip()[-300:]))
         test_usage_and_tls(a.vanthu, tmp)
+        test_sign(a.vanthu, a.source, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print('%d passed, %d failed' % (RESULTS['passed'], RESULTS['failed']))
