@@ -466,6 +466,7 @@ def needs_login(vanthu, tmp, env):
         csrf_checks(srv, sid, csrf_of(curl(srv.url + '/soan', cookie=sid)))
         roles(srv)
         rate_limit(srv)
+        audited(vanthu, srv, sid, env)
         r = curl(srv.url + '/dang-xuat', '--data', 'csrf=' + (csrf_of(page) or ''), cookie=sid)
         check(r.status in (200, 303) and curl(srv.url + '/', cookie=sid).status in (303, 401),
               'after /dang-xuat the session is refused')
@@ -518,6 +519,34 @@ def tls(vanthu, tmp, env):
               'plain HTTP to the TLS port gets no page')
     finally:
         srv.stop()
+
+
+def audited(vanthu, srv, sid, env):
+    """A note, a void and an export by a văn thư land in the audit trail
+    with the account and the time, and nothing else does."""
+    plan = os.path.join(os.path.dirname(os.path.dirname(HERE)), 'plans',
+                        'kim-thanh-2017-ke-hoach-sinh-hoat-to-truong.xml')
+    r = subprocess.run([vanthu, 'issue', plan, '--register', srv.register, '-o',
+                        os.path.join(srv.root, 'issued')], capture_output=True, text=True,
+                       env=dict(env, VANTHU_TEMPLATES=os.path.join(os.path.dirname(vanthu), 'templates')))
+    if not check(r.returncode == 0, 'an entry issued from the command line (%s)' % r.stderr.strip()):
+        return
+    token = csrf_of(curl(srv.url + '/so-van-ban-di/1', cookie=sid))
+    steps = [curl(srv.url + '/so-van-ban-di/1/ghi-chu', '--data-urlencode', 'ghi_chu=Đã gửi bưu điện',
+                  '--data', 'csrf=' + token, cookie=sid),
+             curl(srv.url + '/so-van-ban-di/1/huy', '--data-urlencode', 'ly_do=Cấp nhầm',
+                  '--data', 'csrf=' + token, cookie=sid),
+             curl(srv.url + '/so-van-ban-di/xuat.csv', cookie=sid)]
+    check([x.status for x in steps][:2] in ([303, 303], [200, 200]) and steps[2].status == 200,
+          'a văn thư notes, voids and exports (%r)' % [x.status for x in steps])
+    con = sqlite3.connect(srv.register)
+    rows = con.execute("SELECT at, user, action, detail FROM audit WHERE action IN "
+                       "('note', 'void', 'export') ORDER BY id").fetchall()
+    con.close()
+    check([(u, a) for _, u, a, _ in rows] == [('lan', 'note'), ('lan', 'void'), ('lan', 'export')]
+          and all(re.match(r'\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$', at) for at, _, _, _ in rows)
+          and 'Cấp nhầm' in rows[1][3] and '1012/KH' in rows[1][3],
+          'note, void and export in the audit trail with user and time (%r)' % rows)
 
 
 def csrf_checks(srv, sid, token):
