@@ -451,7 +451,13 @@ def needs_login(vanthu, tmp, env):
         r = curl(srv.url + '/dang-nhap', '--data-urlencode', 'ten=lan', '--data-urlencode',
                  'mat_khau=' + PASSWORD, cookie=guest[0] if guest else None)
         check(r.status == 403, 'login without the form\'s CSRF token: 403 (got %d)' % r.status)
-        r, sid = login(srv, 'lan', PASSWORD)
+        page = curl(srv.url + '/dang-nhap')
+        guest = page.cookie()[0]
+        r = curl(srv.url + '/dang-nhap', '--data-urlencode', 'ten=lan', '--data-urlencode',
+                 'mat_khau=' + PASSWORD, '--data-urlencode', 'csrf=' + csrf_of(page), cookie=guest)
+        sid = r.cookie()[0] if r.cookie() else None
+        check(sid and sid != guest and curl(srv.url + '/', cookie=guest).status == 303,
+              'a login gives a new session id; the login page\'s id stays worthless (session fixation)')
         c = r.cookie()
         loc = r.header('Location')
         check(r.status == 303 and loc and (loc[0] == '/' or loc[0].endswith(':%d/' % srv.port)),
