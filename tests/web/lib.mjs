@@ -183,13 +183,10 @@ export async function startServe(vanthu, opts = {}) {
   throw new Error(`vanthu serve did not answer on ${host}:${port}: ${output}`);
 }
 
-// Log in through the login page's form and return to where it leads.
+// Log in through the login page's form; resolves once the answer (the
+// desk, or the login page again with its message) has loaded.
 export async function login(page, baseUrl, name, password) {
   await page.goto(`${baseUrl}/dang-nhap`);
   await fill(page, { ten: name, mat_khau: password });
-  await Promise.all([
-    page.waitForLoadState('load'),
-    page.locator('form [name="mat_khau"]').press('Enter'),
-  ]);
-  await page.waitForLoadState('load');
+  await Promise.all([page.waitForNavigation(), page.locator('form [name="mat_khau"]').press('Enter')]);
 }

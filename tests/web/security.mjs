@@ -13,7 +13,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  check, fill, finish, freePort, hasServe, launchBrowser, newPage, parseArgs, screenshot,
+  check, finish, freePort, hasServe, launchBrowser, login, newPage, parseArgs, screenshot,
   startServe,
 } from './lib.mjs';
 
@@ -75,12 +75,6 @@ async function attackerSite(target) {
   });
   await new Promise((r) => srv.listen(port, '127.0.0.1', r));
   return { url: `http://127.0.0.1:${port}/`, close: () => new Promise((r) => srv.close(r)) };
-}
-
-async function login(page, base, name, password) {
-  await page.goto(`${base}/dang-nhap`);
-  await fill(page, { ten: name, mat_khau: password });
-  await Promise.all([page.waitForNavigation(), page.locator('form [name="mat_khau"]').press('Enter')]);
 }
 
 async function main() {
