@@ -20,6 +20,10 @@
 #include "register/register.h"
 #include "web/desk.h"
 
+/* The rows one page of the register shows; past it the clerk narrows
+ * the filter (a year's book is a few hundred to a few thousand). */
+#define VT_DESK_LIST_MAX 500
+
 static vt_error open_reg(vt_desk *k, int read_only, vt_register **reg,
                          vt_diags *d)
 {
@@ -28,10 +32,13 @@ static vt_error open_reg(vt_desk *k, int read_only, vt_register **reg,
 
 /* ---- the list ------------------------------------------------------------ */
 
+/* The rows of the list, the newest first: the register gives them oldest
+ * first, so the last VT_DESK_LIST_MAX are kept in a ring. */
 typedef struct {
-    vt_buf *b;
     int state; /* 0 all, 1 standing, 2 voided */
-    size_t rows;
+    size_t matched;
+    char *ring[VT_DESK_LIST_MAX];
+    int oom;
 } list_ctx;
 
 static int list_row(void *ctx, const vt_reg_entry *e)
@@ -39,7 +46,9 @@ static int list_row(void *ctx, const vt_reg_entry *e)
     list_ctx *c = ctx;
     if ((c->state == 1 && *e->voided) || (c->state == 2 && !*e->voided))
         return 0;
-    vt_buf *b = c->b;
+    vt_buf row;
+    vt_buf_init(&row);
+    vt_buf *b = &row;
     vt_buf_printf(b, "<tr%s><td><a href=\"/so-van-ban-di/%lld\">",
                   *e->voided ? " class=\"huy\"" : "", e->id);
     vt_html(b, e->ky_hieu);
@@ -57,8 +66,31 @@ static int list_row(void *ctx, const vt_reg_entry *e)
         vt_buf_puts(b, "Còn hiệu lực");
     }
     vt_buf_puts(b, "</td></tr>");
-    c->rows++;
+    char *html = vt_buf_take(&row);
+    if (!html) {
+        c->oom = 1;
+        return 1;
+    }
+    size_t slot = c->matched++ % VT_DESK_LIST_MAX;
+    free(c->ring[slot]);
+    c->ring[slot] = html;
     return 0;
+}
+
+/* The kept rows onto b, newest first, freeing them; how many. */
+static size_t list_flush(list_ctx *c, vt_buf *b)
+{
+    size_t shown = c->matched < VT_DESK_LIST_MAX ? c->matched
+                                                 : VT_DESK_LIST_MAX;
+    for (size_t i = 0; i < shown; i++) {
+        size_t slot = (c->matched - 1 - i) % VT_DESK_LIST_MAX;
+        vt_buf_puts(b, c->ring[slot]);
+    }
+    for (size_t i = 0; i < VT_DESK_LIST_MAX; i++) {
+        free(c->ring[i]);
+        c->ring[i] = NULL;
+    }
+    return shown;
 }
 
 static void filter_input(vt_buf *b, const vt_req *r, const char *name,
@@ -116,9 +148,14 @@ void vt_page_so(vt_desk *k, vt_req *r, vt_resp *p)
                      "</form>",
                   strcmp(tt, "hieu-luc") == 0 ? " selected" : "",
                   strcmp(tt, "da-huy") == 0 ? " selected" : "");
-    list_ctx c = {b, strcmp(tt, "hieu-luc") == 0 ? 1
-                     : strcmp(tt, "da-huy") == 0 ? 2
-                                                 : 0, 0};
+    list_ctx *c = calloc(1, sizeof *c);
+    if (!c) {
+        vt_page_error(p, r, 500, "Máy chủ hết bộ nhớ.");
+        return;
+    }
+    c->state = strcmp(tt, "hieu-luc") == 0 ? 1
+               : strcmp(tt, "da-huy") == 0 ? 2
+                                           : 0;
     vt_register *reg = NULL;
     vt_diags d;
     vt_diags_init(&d);
@@ -128,14 +165,24 @@ void vt_page_so(vt_desk *k, vt_req *r, vt_resp *p)
                    "<tbody>");
     vt_error rc = open_reg(k, 1, &reg, &d);
     if (rc == VT_OK)
-        rc = vt_register_list(reg, &f, list_row, &c, &d);
+        rc = vt_register_list(reg, &f, list_row, c, &d);
     vt_register_close(reg);
+    if (c->oom)
+        rc = VT_ERR_NOMEM;
+    size_t shown = list_flush(c, b);
+    size_t matched = c->matched;
+    free(c);
     vt_buf_puts(b, "</tbody></table>");
     if (rc != VT_OK) {
         vt_buf_puts(b, "<p class=\"loi\">Không đọc được sổ:</p>");
         vt_html_list(b, &d);
-    } else if (!c.rows) {
+    } else if (!matched) {
         vt_buf_puts(b, "<p>Không có văn bản nào.</p>");
+    } else if (matched > shown) {
+        vt_buf_printf(b, "<p class=\"canh-bao\" id=\"qua-nhieu\">Hiện %zu "
+                         "văn bản mới nhất trên %zu: thu hẹp bộ lọc (năm, "
+                         "loại, từ khóa) để xem các văn bản cũ hơn.</p>",
+                      shown, matched);
     }
     vt_diags_free(&d);
     if (r->s.role == VT_ROLE_VAN_THU) {

@@ -607,6 +607,40 @@ static void fields_row(vt_buf *b, const char *label, const char *value)
     vt_buf_puts(b, "</td></tr>");
 }
 
+/* The "[THIẾU: …]" fields the importer wrote where the form or the file
+ * left something out, each once, into d; how many. */
+static size_t missing_fields(const vt_desk *k, const char *id, vt_diags *d)
+{
+    char *path = draft_path(k, id, ".xml");
+    char *xml = NULL;
+    size_t len = 0, n = 0;
+    vt_limits lim = vt_limits_default();
+    if (!path || vt_read_file(path, lim.max_plan_bytes, &xml, &len) != 0) {
+        free(path);
+        return 0;
+    }
+    free(path);
+    /* past the comment the importer writes at the top, which names it */
+    const char *s = strstr(xml, "<plan");
+    while (s && (s = strstr(s, VT_MISSING)) != NULL) {
+        const char *e = strchr(s, ']');
+        if (!e)
+            break;
+        char msg[256];
+        snprintf(msg, sizeof msg, "còn thiếu: %.*s", (int)(e - s + 1), s);
+        int seen = 0;
+        for (size_t i = 0; i < d->count && !seen; i++)
+            seen = strcmp(d->msgs[i], msg) == 0;
+        if (!seen) {
+            vt_diags_addf(d, "%s", msg);
+            n++;
+        }
+        s = e + 1;
+    }
+    free(xml);
+    return n;
+}
+
 void vt_page_draft(vt_desk *k, vt_req *r, vt_resp *p, const char *id)
 {
     char *path = draft_path(k, id, ".xml");
@@ -622,6 +656,7 @@ void vt_page_draft(vt_desk *k, vt_req *r, vt_resp *p, const char *id)
     }
     vt_error rc = vt_plan_lint(path, &lim, &plan, &d);
     free(path);
+    size_t missing = missing_fields(k, id, &d);
     char title[160];
     snprintf(title, sizeof title, "Bản nháp %s", id);
     vt_page_begin(p, r, title);
@@ -649,6 +684,10 @@ void vt_page_draft(vt_desk *k, vt_req *r, vt_resp *p, const char *id)
         if (vt_plan_is_batch(plan))
             vt_buf_puts(b, "<p>Bản nháp có các cụm trường: làm giấy mời ở "
                            "<a href=\"/giay-moi\">Giấy mời</a>.</p>");
+        else if (missing)
+            vt_buf_puts(b, "<p class=\"canh-bao\" id=\"con-thieu\">Bản nháp "
+                           "còn chỗ [THIẾU: …]: soạn lại hoặc sửa tệp "
+                           "trước khi cấp số.</p>");
         else if (r->s.role == VT_ROLE_VAN_THU) {
             vt_buf_printf(b, "<form class=\"khung\" method=\"post\" "
                              "action=\"/ban-nhap/%s/cap-so\" "
@@ -920,6 +959,15 @@ void vt_page_issue(vt_desk *k, vt_req *r, vt_resp *p, const char *id)
                                  "cấp số).");
         return;
     }
+    vt_diags miss;
+    vt_diags_init(&miss);
+    if (missing_fields(k, id, &miss)) {
+        vt_page_diags(p, r, 422, "Bản nháp còn chỗ thiếu; sửa trước khi cấp "
+                                 "số.", &miss);
+        vt_diags_free(&miss);
+        return;
+    }
+    vt_diags_free(&miss);
     const char *when = vt_req_get(r, "ngay_cap");
     if (*when && sscanf(when, "%4d-%2d-%2d", &io.year, &io.month, &io.day) !=
                      3) {

@@ -13,6 +13,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <libxml/parser.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -705,6 +706,9 @@ vt_error vt_serve(const vt_serve_opts *o, const volatile int *stop, FILE *out,
         free(key);
         return rc;
     }
+    /* libxml2 sets up its globals once, here, before the threads that
+     * parse plans and templates side by side (its rule for threads) */
+    xmlInitParser();
     pthread_mutex_init(&k.lock, NULL);
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD |
                      MHD_USE_THREAD_PER_CONNECTION |

@@ -133,6 +133,9 @@ def test_parallel_issue(vanthu, src, base, reg, data):
     r = run([vanthu, 'register', 'list', '--register', reg])
     check(r.returncode == 0 and len(re.findall(r'/KH-PGDĐT\t2023-10-20', r.stdout)) == 20,
           'the register holds the 20 entries')
+    s, _, b = c.get('/so-van-ban-di')
+    order = [int(n) for n in re.findall(rb'>(\d+)/KH-PGD', b)]
+    check(order == list(range(20, 0, -1)), 'Sổ văn bản đi lists the newest first (%s)' % order[:5])
     s, _, b = c.post('/ban-nhap/kh-01/cap-so', {})
     check(s == 404, 'an issued draft leaves the list: a second click gives no second number (%d)' % s)
     s, h, b = c.req('/van-ban/20/tai.docx')
@@ -170,6 +173,15 @@ def test_upload(vanthu, src, base, data):
             check(r.returncode == 0, 'the CLI validates the draft imported from the DOCX')
     s, _, b = c.upload('/soan/tai-len', {}, 'tep', 'hong.docx', b'PK\x03\x04 not a zip at all')
     check(s in (400, 422) and 'Không đọc được tệp'.encode() in b, 'a broken DOCX is refused with the reader\'s message (%d)' % s)
+    s, h, _ = c.post('/soan/luu', {'loai': 'ke-hoach', 'co_quan': 'Phòng Giáo dục và Đào tạo',
+                                   'viet_tat': 'PGDĐT', 'dia_danh': 'Kim Thành', 'trich_yeu': 'Hội thi',
+                                   'noi_dung': 'I. Mục đích\n- Một ý.', 'ten': 'thieu-nguoi-ky'})
+    check(s == 303, 'a draft with no signer is saved (the importer marks what is missing)')
+    s, _, b = c.get('/ban-nhap/thieu-nguoi-ky')
+    check(b'id="con-thieu"' in b and 'còn thiếu: [THIẾU: họ tên người ký]'.encode() in b,
+          'its page lists the [THIẾU: …] fields and offers no issue')
+    s, _, b = c.post('/ban-nhap/thieu-nguoi-ky/cap-so', {})
+    check(s == 422 and 'THIẾU: họ tên người ký'.encode() in b, 'issuing it is refused while a field is missing')
     s, _, _ = c.upload('/soan/tai-len', {}, 'tep', 'ke-hoach.pdf', b'%PDF-1.4')
     check(s == 415, 'an upload that is neither DOCX nor TXT is refused (415)')
     if m:
