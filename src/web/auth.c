@@ -12,12 +12,14 @@
  */
 #include "web/auth.h"
 
+#include <arpa/inet.h>
 #include <pthread.h>
 #include <unistd.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <sodium.h>
@@ -252,6 +254,38 @@ void vt_auth_set_clock(vt_auth *a, vt_auth_clock clock, void *ctx)
     a->clock = clock ? clock : monotonic_now;
     a->clock_ctx = clock ? ctx : NULL;
     pthread_mutex_unlock(&a->lock);
+}
+
+/* 1 if s is empty or ":" and 1 to 5 digits (a Host header's port). */
+static int port_part(const char *s)
+{
+    if (!*s)
+        return 1;
+    size_t n = strspn(s + 1, "0123456789");
+    return s[0] == ':' && n >= 1 && n <= 5 && s[1 + n] == '\0';
+}
+
+int vt_auth_host_ok(const vt_auth *a, const char *host)
+{
+    if (a->require_login)
+        return 1;
+    if (!host)
+        return 0;
+    if (strncmp(host, "[::1]", 5) == 0)
+        return port_part(host + 5);
+    size_t n = strcspn(host, ":");
+    char name[16];
+    if (n >= sizeof name)
+        return 0;
+    memcpy(name, host, n);
+    name[n] = '\0';
+    if (!port_part(host + n))
+        return 0;
+    if (strcasecmp(name, "localhost") == 0)
+        return 1;
+    struct in_addr v4;
+    return inet_pton(AF_INET, name, &v4) == 1 &&
+           (ntohl(v4.s_addr) >> 24) == 127;
 }
 
 /* ---- sessions (called with the lock held) -------------------------- */

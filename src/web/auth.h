@@ -115,6 +115,16 @@ void vt_auth_logout(vt_auth *a, const char *sid);
 /* 1 if token is the session's CSRF token (constant-time), else 0. */
 int vt_auth_check_csrf(vt_auth *a, const char *sid, const char *token);
 
+/* 1 if a request whose Host header is host may use this desk.  A desk
+ * without logins (loopback) answers only requests addressed to the
+ * loopback by name: 127.x.y.z, [::1] or localhost, with or without a
+ * port.  Any other name reaching it means a web page re-pointed its own
+ * domain at 127.0.0.1 (DNS rebinding) to use the clerk's desk as its own
+ * origin, where SameSite and CSRF tokens no longer help; the server
+ * answers those 421 before anything else.  A desk with logins accepts
+ * any Host (a proxy's name, the LAN address): it has its password. */
+int vt_auth_host_ok(const vt_auth *a, const char *host);
+
 /* For tests and settings: the idle timeout of sessions in seconds (30
  * minutes by default; 0 or less restores it), and the clock sessions and
  * login waits are measured on (seconds that never go back; NULL restores

@@ -112,18 +112,24 @@ class Server:
             return f.read().decode('utf-8', 'replace')
 
     def stop(self):
-        """Stop the server; its exit status (None if it had to be killed)."""
+        """Stop the server (SIGTERM) and check it ends with exit 0 (under
+        VT_WRAP or a sanitizer, also that it reported no error); its exit
+        status, None if it had to be killed."""
+        rc = None
         if self.proc.poll() is None:
             self.proc.terminate()
             try:
-                self.proc.wait(15)
+                self.proc.wait(60)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-                self.log.close()
-                return None
+        if self.proc.returncode is not None and self.proc.returncode >= 0:
+            rc = self.proc.returncode
+        out = self.output()
         self.log.close()
-        return self.proc.returncode
+        check(rc == 0, 'vanthu serve --listen %s stops cleanly on SIGTERM (exit %r)%s'
+              % (self.host, rc, '' if rc == 0 else ': ' + out[-2000:]))
+        return rc
 
 
 def add_user(vanthu, register, name, role, pw, env):
@@ -445,7 +451,13 @@ def needs_login(vanthu, tmp, env):
         r = curl(srv.url + '/dang-nhap', '--data-urlencode', 'ten=lan', '--data-urlencode',
                  'mat_khau=' + PASSWORD, cookie=guest[0] if guest else None)
         check(r.status == 403, 'login without the form\'s CSRF token: 403 (got %d)' % r.status)
-        r, sid = login(srv, 'lan', PASSWORD)
+        page = curl(srv.url + '/dang-nhap')
+        guest = page.cookie()[0]
+        r = curl(srv.url + '/dang-nhap', '--data-urlencode', 'ten=lan', '--data-urlencode',
+                 'mat_khau=' + PASSWORD, '--data-urlencode', 'csrf=' + csrf_of(page), cookie=guest)
+        sid = r.cookie()[0] if r.cookie() else None
+        check(sid and sid != guest and curl(srv.url + '/', cookie=guest).status == 303,
+              'a login gives a new session id; the login page\'s id stays worthless (session fixation)')
         c = r.cookie()
         loc = r.header('Location')
         check(r.status == 303 and loc and (loc[0] == '/' or loc[0].endswith(':%d/' % srv.port)),
@@ -460,6 +472,7 @@ def needs_login(vanthu, tmp, env):
         csrf_checks(srv, sid, csrf_of(curl(srv.url + '/soan', cookie=sid)))
         roles(srv)
         rate_limit(srv)
+        audited(vanthu, srv, sid, env)
         r = curl(srv.url + '/dang-xuat', '--data', 'csrf=' + (csrf_of(page) or ''), cookie=sid)
         check(r.status in (200, 303) and curl(srv.url + '/', cookie=sid).status in (303, 401),
               'after /dang-xuat the session is refused')
@@ -512,6 +525,34 @@ def tls(vanthu, tmp, env):
               'plain HTTP to the TLS port gets no page')
     finally:
         srv.stop()
+
+
+def audited(vanthu, srv, sid, env):
+    """A note, a void and an export by a văn thư land in the audit trail
+    with the account and the time, and nothing else does."""
+    plan = os.path.join(os.path.dirname(os.path.dirname(HERE)), 'plans',
+                        'kim-thanh-2017-ke-hoach-sinh-hoat-to-truong.xml')
+    r = subprocess.run([vanthu, 'issue', plan, '--register', srv.register, '-o',
+                        os.path.join(srv.root, 'issued')], capture_output=True, text=True,
+                       env=dict(env, VANTHU_TEMPLATES=os.path.join(os.path.dirname(vanthu), 'templates')))
+    if not check(r.returncode == 0, 'an entry issued from the command line (%s)' % r.stderr.strip()):
+        return
+    token = csrf_of(curl(srv.url + '/so-van-ban-di/1', cookie=sid))
+    steps = [curl(srv.url + '/so-van-ban-di/1/ghi-chu', '--data-urlencode', 'ghi_chu=Đã gửi bưu điện',
+                  '--data', 'csrf=' + token, cookie=sid),
+             curl(srv.url + '/so-van-ban-di/1/huy', '--data-urlencode', 'ly_do=Cấp nhầm',
+                  '--data', 'csrf=' + token, cookie=sid),
+             curl(srv.url + '/so-van-ban-di/xuat.csv', cookie=sid)]
+    check([x.status for x in steps][:2] in ([303, 303], [200, 200]) and steps[2].status == 200,
+          'a văn thư notes, voids and exports (%r)' % [x.status for x in steps])
+    con = sqlite3.connect(srv.register)
+    rows = con.execute("SELECT at, user, action, detail FROM audit WHERE action IN "
+                       "('note', 'void', 'export') ORDER BY id").fetchall()
+    con.close()
+    check([(u, a) for _, u, a, _ in rows] == [('lan', 'note'), ('lan', 'void'), ('lan', 'export')]
+          and all(re.match(r'\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$', at) for at, _, _, _ in rows)
+          and 'Cấp nhầm' in rows[1][3] and '1012/KH' in rows[1][3],
+          'note, void and export in the audit trail with user and time (%r)' % rows)
 
 
 def csrf_checks(srv, sid, token):
@@ -577,8 +618,7 @@ def main():
             malformed_multipart(srv, root)
             slow_client(srv)
         finally:
-            status = srv.stop()
-        check(status == 0, 'the server stops cleanly on SIGTERM (exit %r)' % status)
+            srv.stop()
         needs_login(a.vanthu, tmp, env)
         all_addresses(a.vanthu, tmp, env)
         tls(a.vanthu, tmp, env)

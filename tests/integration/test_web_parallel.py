@@ -42,7 +42,7 @@ def parallel_issue(vanthu, tmp, env, source):
 
         def issue(i):
             return curl(srv.url + '/ban-nhap/%s/cap-so' % i, '-H', 'X-CSRF-Token: ' + token,
-                        '--data', 'csrf=' + token, cookie=sid, timeout=1200)
+                        '--data', 'kem_pdf=1&csrf=' + token, cookie=sid, timeout=1200)
 
         t0 = time.time()
         with concurrent.futures.ThreadPoolExecutor(20) as pool:
@@ -55,7 +55,9 @@ def parallel_issue(vanthu, tmp, env, source):
                                        if r.status not in (200, 303)), '')))
         con = sqlite3.connect(srv.register)
         nums = sorted(n for (n,) in con.execute('SELECT number FROM entry'))
+        pdfs = con.execute("SELECT count(*) FROM archive_file WHERE path LIKE '%.pdf'").fetchone()[0]
         con.close()
+        check(pdfs == 20, 'each issue archived its PDF (kem_pdf): %d PDFs' % pdfs)
         check(len(nums) == 20 and nums == list(range(nums[0], nums[0] + 20)),
               '20 parallel issues: 20 consecutive numbers (%r)' % nums)
         shown = sorted(int(m.group(1)) for r in replies

@@ -13,7 +13,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  check, fill, finish, freePort, hasServe, launchBrowser, newPage, parseArgs, screenshot,
+  check, finish, freePort, hasServe, launchBrowser, login, newPage, parseArgs, screenshot,
   startServe,
 } from './lib.mjs';
 
@@ -62,7 +62,7 @@ function issueOne(server) {
 
 // A page of another origin (another port on loopback) holding a form that
 // posts itself to the desk: what a hostile site would do.
-async function attackerSite(target) {
+async function attackerSite(target, host = '127.0.0.1') {
   const port = await freePort();
   const html = `<!doctype html><meta charset="utf-8"><title>Khuyến mãi</title>
 <h1>Trang của kẻ khác</h1>
@@ -74,13 +74,39 @@ async function attackerSite(target) {
     res.end(html);
   });
   await new Promise((r) => srv.listen(port, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${port}/`, close: () => new Promise((r) => srv.close(r)) };
+  return { url: `http://${host}:${port}/`, close: () => new Promise((r) => srv.close(r)) };
 }
 
-async function login(page, base, name, password) {
-  await page.goto(`${base}/dang-nhap`);
-  await fill(page, { ten: name, mat_khau: password });
-  await Promise.all([page.waitForNavigation(), page.locator('form [name="mat_khau"]').press('Enter')]);
+// The default desk (loopback, no login): the clerk has it open, and a
+// page elsewhere posts a void form to it, once from another port of the
+// same host (same site: the cookie goes along, the forged token stops it)
+// and once from another host name (another site: SameSite=Strict keeps
+// the cookie back, and the fresh anonymous session's token differs).
+async function loopbackForgery(browser, shots) {
+  const local = await startServe(args.vanthu);
+  try {
+    issueOne(local);
+    const page = await newPage(browser);
+    await page.goto(`${local.url}/so-van-ban-di/1`);
+    check(/1012\/KH/.test(await page.locator('body').innerText()),
+      'loopback desk: the clerk sees entry 1012 without a login');
+    for (const [label, host] of [['another port', '127.0.0.1'], ['another site', 'localhost']]) {
+      const attacker = await attackerSite(local.url, host);
+      await page.goto(attacker.url);
+      await page.waitForLoadState('load');
+      await page.waitForTimeout(500);
+      check(page.url() !== attacker.url, `loopback desk, ${label}: the form was posted (${page.url()})`);
+      check(/CSRF/.test(await page.locator('body').innerText()),
+        `loopback desk, ${label}: answered with the CSRF refusal`);
+      await screenshot(page, shots, `csrf-gia-mao-may-nay-${host === 'localhost' ? 'trang-khac' : 'cong-khac'}`);
+      check(entry(local.register, 1).voided === '', `loopback desk, ${label}: the entry is not voided`);
+      await attacker.close();
+    }
+    await page.context().close();
+  } finally {
+    const exit = await local.stop();
+    check(exit && exit.code === 0, `the loopback desk stops cleanly (${JSON.stringify(exit)})`);
+  }
 }
 
 async function main() {
@@ -193,6 +219,7 @@ async function main() {
     check(auditCount(server.register, 'void') === 0, 'no void in the audit trail');
     check(auditCount(server.register, 'login') >= 2, 'both logins in the audit trail');
     await page.context().close();
+    await loopbackForgery(browser, shots);
   } finally {
     await browser.close();
     const exit = await server.stop();

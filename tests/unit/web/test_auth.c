@@ -393,6 +393,30 @@ static void test_migration(void **state)
     vt_diags_free(&d);
 }
 
+/* A desk without logins answers only requests addressed to loopback by
+ * name (DNS rebinding); a desk with logins any. */
+static void test_host(void **state)
+{
+    fixture *f = *state;
+    vt_auth *a = open_auth(f, 0);
+    const char *good[] = {"127.0.0.1", "127.0.0.1:8080", "127.1.2.3:1",
+                          "localhost", "LOCALHOST:8080", "[::1]", "[::1]:8080"};
+    const char *bad[] = {NULL, "", "evil.example", "evil.example:8080",
+                         "127.0.0.1.evil.example", "localhost.evil.example",
+                         "192.0.2.2:8080", "[::2]:80", "[::1]x", "127.0.0.1:",
+                         "127.0.0.1:123456", "127.0.0.1:80:80", "0x7f.1:80",
+                         "127.0.0.1 evil", "localhost:8080/x"};
+    for (size_t i = 0; i < sizeof good / sizeof *good; i++)
+        assert_true(vt_auth_host_ok(a, good[i]));
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        assert_false(vt_auth_host_ok(a, bad[i]));
+    vt_auth_close(a);
+    a = open_auth(f, 1);
+    assert_true(vt_auth_host_ok(a, "vanthu.pgd.example.vn"));
+    assert_true(vt_auth_host_ok(a, "192.0.2.2:8080"));
+    vt_auth_close(a);
+}
+
 /* list and remove; neither creates a register where there is none. */
 typedef struct {
     char seen[256];
@@ -440,6 +464,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_audit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migration, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list_remove, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_host, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
