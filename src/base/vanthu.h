@@ -143,6 +143,12 @@ typedef struct {
      * that this header need not include <signal.h>, which with
      * _GNU_SOURCE declares all of <unistd.h> into every module. */
     const volatile int *stop;
+    /* Called about ten times a second while the letters are written, and
+     * once at the end, with the letters done and their total, from the
+     * thread that called vt_invite (the web desk's progress bar); NULL:
+     * none. */
+    void (*on_progress)(void *ctx, size_t done, size_t total);
+    void *on_progress_ctx;
 } vt_invite_opts;
 
 /* -j: at most this many threads (more only cost memory: a batch is bound

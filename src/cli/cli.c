@@ -51,6 +51,8 @@ static const char USAGE[] =
     "                       add a digital signature with a key from NSS\n"
     "  verify-signature FILE.pdf [--nss-dir DIR]\n"
     "                       report signers and whether the PDF changed since\n"
+    "  user add|list|remove [NAME] [--role van-thu|chuyen-vien]  web desk accounts\n"
+    "  serve [--listen ADDR:PORT] [--register FILE] [--data DIR]  the web desk\n"
     "  pack DIR... -o OUT.docx\n"
     "                       pack unpacked template folders into a DOCX\n"
     "\n"
@@ -1149,6 +1151,10 @@ int main(int argc, char **argv)
         return vt_cmd_sign(argc - 1, argv + 1);
     if (strcmp(cmd, "verify-signature") == 0)
         return vt_cmd_verify_signature(argc - 1, argv + 1);
+    if (strcmp(cmd, "user") == 0)
+        return vt_cmd_user(argc - 1, argv + 1);
+    if (strcmp(cmd, "serve") == 0)
+        return vt_cmd_serve(argc - 1, argv + 1);
     fprintf(stderr, "vanthu: unknown command \"%s\"\n%s", cmd, USAGE);
     return VT_EXIT_USAGE;
 }

@@ -29,6 +29,8 @@ int vt_cmd_check(int argc, char **argv);
  * --flag=N) into lim, taken out of argv for the commands that read a DOCX
  * the clerk brings (import, check); -1 after a usage message. */
 int vt_cli_limit_flags(int *argc, char **argv, vt_limits *lim);
+/* vanthu serve: the web desk (cli_serve.c, src/web/) */
+int vt_cmd_serve(int argc, char **argv);
 /* PDF (cli_pdf.c): `vanthu pdf`, and render's flags -o FILE.pdf, --pdf
  * and --pdf-timeout S, taken out of argv before render parses the rest. */
 typedef struct {
@@ -55,5 +57,7 @@ int vt_cli_sign_flags(int *argc, char **argv, vt_sign_opts *o, int *sign);
 /* register verify's --nss-dir DIR (trust for the archived PDFs'
  * signatures), taken out of argv the same way. */
 int vt_cli_nss_flag(int *argc, char **argv, const char **nss_dir);
+/* vanthu user add|list|remove: the web desk's accounts (cli_user.c) */
+int vt_cmd_user(int argc, char **argv);
 
 #endif

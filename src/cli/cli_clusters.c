@@ -17,6 +17,7 @@
 #include "cli/cli.h"
 #include "base/fileio.h"
 #include "plan/sheet.h"
+#include "plan/sheet_splice.h"
 #include "base/vanthu.h"
 
 static const char CLUSTERS_HELP[] =
@@ -98,40 +99,9 @@ static vt_error splice(const clusters_opts *o, const vt_sheet *s, vt_buf *out,
             vt_diags_addf(d, "%s: cannot read the plan", o->into);
         return k == -2 ? VT_ERR_LIMIT : VT_ERR_IO;
     }
-    size_t start = 0, end = 0;
-    vt_buf indent, frag;
-    vt_buf_init(&indent);
-    vt_buf_init(&frag);
-    vt_error rc = VT_OK;
-    int where = vt_plan_clusters_span(plan, len, &start, &end, &indent);
-    vt_buf_putc(&indent, '\0');
-    if (where < 0) {
-        vt_diags_addf(d, "%s: not a vanthu plan (its root element is not "
-                         "<plan>)", o->into);
-        rc = VT_ERR_PLAN;
-    }
-    if (rc == VT_OK)
-        rc = indent.oom ? VT_ERR_NOMEM
-                        : vt_sheet_clusters(s, indent.data, &frag, nc, ns, d);
-    if (rc == VT_OK) {
-        /* a plan saved on Windows keeps its CRLF line ends throughout */
-        const char *nl = memmem(plan, len, "\r\n", 2) ? "\r\n" : "\n";
-        vt_buf_put(out, plan, start);
-        if (where == 1)
-            vt_buf_puts(out, indent.data);
-        for (size_t i = 0; i < frag.len; i++)
-            if (frag.data[i] == '\n')
-                vt_buf_puts(out, nl);
-            else
-                vt_buf_putc(out, frag.data[i]);
-        if (where == 1)
-            vt_buf_puts(out, nl);
-        vt_buf_put(out, plan + end, len - end);
-        rc = out->oom ? VT_ERR_NOMEM : VT_OK;
-    }
+    vt_error rc = vt_plan_splice_clusters(o->into, plan, len, s, out, nc, ns,
+                                          d);
     free(plan);
-    vt_buf_free(&indent);
-    vt_buf_free(&frag);
     return rc;
 }
 

@@ -1620,6 +1620,9 @@ static vt_error run_workers(batch *b, unsigned *jobs, vt_diags *d)
         pthread_cond_timedwait(&b->cond, &b->lock, &until);
         if (b->o->progress && b->running > 0)
             draw_progress(atomic_load(&b->done), b->n, now_seconds() - t0);
+        if (b->o->on_progress)
+            b->o->on_progress(b->o->on_progress_ctx, atomic_load(&b->done),
+                              b->n);
     }
     pthread_mutex_unlock(&b->lock);
     if (b->o->progress)

@@ -41,6 +41,7 @@
 
 #include "base/fileio.h"
 #include "base/sha256.h"
+#include "base/tty.h"
 
 #define MAX_PASSWORD 1024
 /* Every password buffer has this size, so that it is wiped whole (the
@@ -60,53 +61,19 @@ typedef struct {
  * be coming through a pipe, and a password must not be typed visibly). */
 static char *prompt_password(const char *token, pw_ctx *ctx)
 {
-    int fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0) {
+    char prompt[256];
+    snprintf(prompt, sizeof prompt, "Password or PIN for %s: ", token);
+    char *buf = calloc(1, PW_BUF);
+    if (!buf) {
+        snprintf(ctx->why, sizeof ctx->why, "out of memory");
+        return NULL;
+    }
+    if (vt_tty_ask(prompt, buf, MAX_PASSWORD + 1) != 0) {
+        free(buf);
         snprintf(ctx->why, sizeof ctx->why, "no terminal to ask the password "
                                             "on; give --password-file");
         return NULL;
     }
-    /* Ctrl-C, Ctrl-Z or a hang-up while echo is off would leave the
-     * terminal silent: those signals wait until echo is back on */
-    sigset_t block, saved;
-    sigemptyset(&block);
-    sigaddset(&block, SIGINT);
-    sigaddset(&block, SIGQUIT);
-    sigaddset(&block, SIGTERM);
-    sigaddset(&block, SIGTSTP);
-    sigaddset(&block, SIGHUP);
-    sigprocmask(SIG_BLOCK, &block, &saved);
-    struct termios old, quiet;
-    int have_tty = tcgetattr(fd, &old) == 0;
-    if (have_tty) {
-        quiet = old;
-        quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
-        quiet.c_lflag |= ICANON;
-        tcsetattr(fd, TCSAFLUSH, &quiet);
-    }
-    char prompt[256];
-    int n = snprintf(prompt, sizeof prompt, "Password or PIN for %s: ", token);
-    /* the prompt and the newline after it are a courtesy: a terminal that
-     * takes no output still gives the password */
-    if (n > 0 && write(fd, prompt, (size_t)n) < 0)
-        n = 0;
-    char *buf = calloc(1, PW_BUF);
-    size_t len = 0;
-    while (buf && len < MAX_PASSWORD) {
-        char c;
-        ssize_t r = read(fd, &c, 1);
-        if (r <= 0 || c == '\n' || c == '\r')
-            break;
-        buf[len++] = c;
-    }
-    if (have_tty)
-        tcsetattr(fd, TCSAFLUSH, &old);
-    sigprocmask(SIG_SETMASK, &saved, NULL);
-    if (write(fd, "\n", 1) < 0)
-        n = 0;
-    close(fd);
-    if (!buf)
-        snprintf(ctx->why, sizeof ctx->why, "out of memory");
     return buf;
 }
 

@@ -106,6 +106,20 @@ static const char *const migrations[] = {
     "CREATE TABLE archive_dir ("
     "  id INTEGER PRIMARY KEY,"
     "  path TEXT NOT NULL UNIQUE);",
+    /* 4: the web desk's accounts and its audit trail live with the
+     * register, so one backup keeps the numbers, who may give them and
+     * who gave them (src/register/accounts.c) */
+    "CREATE TABLE users ("
+    "  name TEXT PRIMARY KEY,"
+    "  role TEXT NOT NULL CHECK (role IN ('van-thu', 'chuyen-vien')),"
+    "  hash TEXT NOT NULL,"
+    "  created TEXT NOT NULL);"
+    "CREATE TABLE audit ("
+    "  id INTEGER PRIMARY KEY,"
+    "  at TEXT NOT NULL,"
+    "  user TEXT NOT NULL,"
+    "  action TEXT NOT NULL,"
+    "  detail TEXT NOT NULL DEFAULT '');",
 };
 
 /* The oldest schema the reading commands understand without a migration:
@@ -121,6 +135,13 @@ int vt_register_schema_version(void)
 const char *vt_register_dir(const vt_register *r)
 {
     return r->dir;
+}
+
+/* The connection, for the accounts of the same SQLite backend
+ * (accounts.c) only. */
+struct sqlite3 *vt_register_sqlite(vt_register *r)
+{
+    return r->db;
 }
 
 static vt_error db_fail(vt_register *r, vt_diags *d, const char *what)

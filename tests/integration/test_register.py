@@ -87,7 +87,7 @@ def test_issue(vanthu, src, tmp, env, office):
     row = con.execute('SELECT ky_hieu, date, type_subject, signer, recipients, archive_unit, '
                       'copies FROM entry WHERE number = 1').fetchone()
     con.close()
-    check((v, mode, app) == (3, 'wal', 0x56545247), 'schema version 3, WAL, vanthu application_id')
+    check((v, mode, app) == (4, 'wal', 0x56545247), 'schema version 4, WAL, vanthu application_id')
     check(row[0] == '01/KH-PGDĐT' and row[1] == '2026-11-23' and row[2].startswith('Kế hoạch: ')
           and row[3] and row[5] and row[6] > 1, 'the entry has the ND30 columns: %r' % (row,))
     files = files_of(reg)

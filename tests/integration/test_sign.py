@@ -114,8 +114,9 @@ def pdfsig(db, path):
     return run(['pdfsig', '-nssdir', db, path], timeout=120)
 
 
-def with_terminal(cmd, keys, env, timeout=60):
-    """Run cmd with a pty as its controlling terminal; after the prompt,
+def with_terminal(cmd, keys, env, timeout=60, prompt=b'PIN for'):
+    """Run cmd with a pty as its controlling terminal; after the prompt
+    (text shown that contains prompt),
     type each chunk of keys (str or bytes) half a second apart.  Returns
     (exit code, what the terminal showed, the command line as /proc showed
     it while the prompt waited, whether echo was on during the prompt, and
@@ -135,7 +136,7 @@ def with_terminal(cmd, keys, env, timeout=60):
             if not chunk:
                 break
             shown += chunk
-        if not sent and b'PIN for' in shown:
+        if not sent and prompt in shown:
             try:
                 cmdline = open('/proc/%d/cmdline' % pid, 'rb').read()
             except OSError:

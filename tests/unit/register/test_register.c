@@ -554,7 +554,8 @@ static void test_id_folders_and_schema2(void **state)
     vt_register_close(r);
 
     /* the same register as schema 2 left it */
-    sql_on(db, "DROP TABLE meta; DROP TABLE archive_dir; PRAGMA user_version = 2");
+    sql_on(db, "DROP TABLE meta; DROP TABLE archive_dir; DROP TABLE users; "
+              "DROP TABLE audit; PRAGMA user_version = 2");
     assert_int_equal(vt_register_open(db, 100, 1, &r, &d), VT_OK);
     assert_string_equal(vt_register_id(r), "");
     memset(&l, 0, sizeof l);
