@@ -6,10 +6,13 @@
  * handed back as one zip with the batch's manifests.
  *
  * A batch lives in the data folder's .giay-moi/<job>/ (letters in thu/,
- * the zip beside them); the job's id is made here, never taken from the
- * request, and a URL's job id is only looked up in the list.
+ * the zip beside them; a numbered batch's letters are archived beside the
+ * register instead, where the register records them); the job's id is
+ * made here, never taken from the request, and a URL's job id is only
+ * looked up in the list.
  */
 #include <dirent.h>
+#include <ftw.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -37,6 +40,7 @@ struct vt_job {
     int numbered;      /* numbers from the register */
     char user[VT_USER_NAME_MAX + 1];
     char *dir;         /* .giay-moi/<id> */
+    char letters[4200]; /* where the letters are, once done */
     pthread_t tid;
     int started;
     volatile int stop;
@@ -103,6 +107,21 @@ static vt_error zip_folder(const char *dir, const char *zip_path,
     return rc;
 }
 
+/* <register's folder>/archive/giay-moi/<job>: made up to its parent. */
+static int archive_dir(vt_register *reg, const vt_job *j, char *out,
+                       size_t size)
+{
+    snprintf(out, size, "%s/archive", vt_register_dir(reg));
+    if (mkdir(out, 0777) != 0 && errno != EEXIST)
+        return -1;
+    snprintf(out, size, "%s/archive/giay-moi", vt_register_dir(reg));
+    if (mkdir(out, 0777) != 0 && errno != EEXIST)
+        return -1;
+    snprintf(out, size, "%s/archive/giay-moi/%s", vt_register_dir(reg),
+             j->id);
+    return 0;
+}
+
 static vt_error run_batch(vt_job *j, vt_diags *d, vt_invite_result *res)
 {
     vt_desk *k = j->k;
@@ -136,6 +155,13 @@ static vt_error run_batch(vt_job *j, vt_diags *d, vt_invite_result *res)
         if (rc == VT_OK &&
             !(numbers = calloc(plan->nclusters + 1, sizeof *numbers)))
             rc = VT_ERR_NOMEM;
+        /* numbered letters are archived, beside the register like
+         * vt_issue's files, not in the batch's folder the server removes */
+        if (rc == VT_OK && archive_dir(reg, j, letters, sizeof letters) != 0) {
+            vt_diags_addf(d, "%s: cannot create the archive folder: %s",
+                          letters, strerror(errno));
+            rc = VT_ERR_IO;
+        }
         if (rc == VT_OK)
             rc = vt_invite_issue(reg, plan, tpl, letters, &io, &iss, numbers,
                                  res, d);
@@ -144,6 +170,11 @@ static vt_error run_batch(vt_job *j, vt_diags *d, vt_invite_result *res)
     }
     if (rc == VT_OK)
         rc = zip_folder(letters, zip, d);
+    if (rc == VT_OK) {
+        pthread_mutex_lock(&k->lock);
+        snprintf(j->letters, sizeof j->letters, "%s", letters);
+        pthread_mutex_unlock(&k->lock);
+    }
     free(numbers);
     vt_register_close(reg);
     vt_template_free(tpl);
@@ -187,6 +218,27 @@ static void *job_main(void *arg)
     return NULL;
 }
 
+static int remove_one(const char *path, const struct stat *st, int flag,
+                      struct FTW *ftw)
+{
+    (void)st;
+    (void)ftw;
+    if (flag == FTW_DP)
+        rmdir(path);
+    else
+        unlink(path);
+    return 0;
+}
+
+/* A batch lives as long as the server that made it (its URL is in the
+ * server's memory only): its folder goes when the server stops.  Links
+ * are removed, never followed (FTW_PHYS). */
+static void job_remove_files(const vt_job *j)
+{
+    if (j->dir)
+        nftw(j->dir, remove_one, 8, FTW_DEPTH | FTW_PHYS);
+}
+
 static void job_free(vt_job *j)
 {
     free(j->xml);
@@ -207,6 +259,7 @@ void vt_jobs_finish(vt_desk *k)
         vt_job *next = list->next;
         if (list->started)
             pthread_join(list->tid, NULL);
+        job_remove_files(list);
         job_free(list);
         list = next;
     }
@@ -337,6 +390,53 @@ static int job_state(vt_desk *k, const char *id, size_t *done, size_t *total,
     return st;
 }
 
+/* One field of a line of the batch's own manifest.csv (quoted, quotes
+ * doubled) onto b, HTML-escaped; the rest of the line after it. */
+static const char *csv_field(const char *s, vt_buf *b)
+{
+    if (*s != '"') {
+        const char *e = s + strcspn(s, ",\r\n");
+        vt_html_n(b, s, (size_t)(e - s));
+        return *e == ',' ? e + 1 : e;
+    }
+    for (s++; *s; s++) {
+        if (*s == '"' && s[1] == '"') {
+            vt_buf_puts(b, "&quot;");
+            s++;
+        } else if (*s == '"') {
+            s++;
+            break;
+        } else {
+            vt_html_n(b, s, 1);
+        }
+    }
+    return *s == ',' ? s + 1 : s;
+}
+
+/* The manifest as a table: file, cluster, recipient, number, ký hiệu and
+ * date (the SHA-256s stay in the zip's copy). */
+static void manifest_table(vt_buf *b, const char *csv)
+{
+    vt_buf_puts(b, "<h2>Bảng kê</h2><table id=\"bang-ke\">");
+    int head = 1;
+    for (const char *line = csv; *line;) {
+        const char *end = line + strcspn(line, "\n");
+        if (end > line + 1) {
+            vt_buf_puts(b, "<tr>");
+            const char *s = line;
+            for (int col = 0; col < 6 && s < end; col++) {
+                vt_buf_puts(b, head ? "<th>" : "<td>");
+                s = csv_field(s, b);
+                vt_buf_puts(b, head ? "</th>" : "</td>");
+            }
+            vt_buf_puts(b, "</tr>");
+            head = 0;
+        }
+        line = *end ? end + 1 : end;
+    }
+    vt_buf_puts(b, "</table>");
+}
+
 void vt_page_moi_job(vt_desk *k, vt_req *r, vt_resp *p, const char *id)
 {
     size_t done, total;
@@ -348,7 +448,9 @@ void vt_page_moi_job(vt_desk *k, vt_req *r, vt_resp *p, const char *id)
         vt_page_error(p, r, 404, "Không có đợt giấy mời này.");
         return;
     }
-    vt_page_begin(p, r, "Giấy mời: đợt đang làm");
+    vt_page_begin(p, r, st == JOB_RUNNING ? "Giấy mời: đang làm"
+                        : st == JOB_DONE  ? "Giấy mời: đã xong"
+                                          : "Giấy mời: không làm được");
     vt_buf *b = &p->body;
     vt_buf_printf(b, "<progress id=\"tien-do\" data-url=\"/giay-moi/%s/"
                      "tien-do\" max=\"%zu\" value=\"%zu\"%s></progress>"
@@ -367,14 +469,13 @@ void vt_page_moi_job(vt_desk *k, vt_req *r, vt_resp *p, const char *id)
                          "có bảng kê manifest)</a></p>", id);
         vt_job *j = find_job(k, id);
         char path[4300];
-        snprintf(path, sizeof path, "%s/thu/manifest.csv", j->dir);
+        pthread_mutex_lock(&k->lock);
+        snprintf(path, sizeof path, "%s/manifest.csv", j->letters);
+        pthread_mutex_unlock(&k->lock);
         char *csv = NULL;
         size_t len = 0;
-        if (vt_read_file(path, 4u << 20, &csv, &len) == 0) {
-            vt_buf_puts(b, "<h2>Bảng kê</h2><pre id=\"bang-ke\">");
-            vt_html(b, csv);
-            vt_buf_puts(b, "</pre>");
-        }
+        if (vt_read_file(path, 4u << 20, &csv, &len) == 0)
+            manifest_table(b, csv);
         free(csv);
     }
     vt_buf_puts(b, "<p><a href=\"/giay-moi\">Làm đợt khác</a></p>");

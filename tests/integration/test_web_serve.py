@@ -255,6 +255,26 @@ def test_register_and_batch(vanthu, src, base, reg, data, tmp):
     names = run(['unzip', '-Z1', zp]).stdout.split()
     check(s == 200 and r.returncode == 0 and len([n for n in names if n.endswith('.docx')]) == 3
           and 'manifest.csv' in names, 'one letter per school in the zip, with the manifest')
+    # numbered: one number per cluster from the register, letters archived
+    # (the same office as the kế hoạch issued above: the register refuses
+    # another office's plan)
+    text = open(os.path.join(data, 'moi.xml'), encoding='utf-8').read()
+    text = text.replace('UBND huyện Kim Thành', 'UBND huyện Mường Chà').replace(
+        '<place>Kim Thành', '<place>Mường Chà').replace('<number>86</number>', '<number/>')
+    open(os.path.join(data, 'moi-so.xml'), 'w', encoding='utf-8').write(text)
+    s, h, b = c.upload('/giay-moi', {'ban_nhap': 'moi-so', 'cap_so': '1'}, 'danh_sach', 'truong.csv', csv)
+    loc = h.get('Location', '')
+    for _ in range(600):
+        s, _, state = c.req(loc + '/tien-do')
+        if b'"dang-chay"' not in state:
+            break
+        __import__('time').sleep(0.1)
+    s, _, page = c.get(loc)
+    check(b'"xong"' in state and re.search('>0?1/GM-PGDĐT<'.encode(), page)
+          and re.search('>0?2/GM-PGDĐT<'.encode(), page),
+          'a numbered batch takes one number per cluster, shown in its manifest (%s)' % state[:160])
+    r = run([vanthu, 'register', 'list', '--register', reg, '--type', 'gm'])
+    check(r.returncode == 0 and len(r.stdout.strip().splitlines()) == 2, 'the register holds the two giấy mời')
     s, _, b = c.upload('/giay-moi', {'ban_nhap': 'moi'}, 'danh_sach', 'truong.csv', b'Cum;Truong\r\n')
     check(s == 422, 'a list without the columns a batch needs is refused at once (422, %d)' % s)
 
@@ -359,6 +379,13 @@ def main():
             code, err = stop(p)
         check(code == 0, 'SIGTERM stops the server with exit 0%s (%s)'
               % (' under ' + ' '.join(WRAP[:1]) if WRAP else '', (err or '').strip()[-300:]))
+        batches = os.path.join(data, '.giay-moi')
+        check(not os.path.exists(batches) or not os.listdir(batches),
+              'a stopped server removes its batches\' folders')
+        r = run([a.vanthu, 'register', 'verify', '--register', reg])
+        check(r.returncode == 0 and '22 archived files match' in r.stdout,
+              'the numbered batch\'s letters stay archived: register verify passes (%s)'
+              % (r.stdout + r.stderr).strip()[-200:])
         test_usage_and_tls(a.vanthu, tmp)
         test_sign(a.vanthu, a.source, tmp)
     finally:
