@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include <sqlite3.h>
@@ -488,6 +489,60 @@ static void test_threads(void **state)
     assert_string_equal(v, "5");
 }
 
+/* While another process holds the register (an issue converting its PDF),
+ * an audit row waits for it, and sessions are served meanwhile. */
+static void *audit_one(void *arg)
+{
+    racer *x = arg;
+    vt_diags d;
+    vt_diags_init(&d);
+    x->rc = vt_audit(x->a, "lan", "issue", "07/KH-PGDĐT", &d);
+    vt_diags_free(&d);
+    return NULL;
+}
+
+static double seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void test_register_busy(void **state)
+{
+    fixture *f = *state;
+    vt_auth *a = open_auth(f, 0);
+    sqlite3 *other;
+    assert_int_equal(sqlite3_open(f->db, &other), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL),
+                     SQLITE_OK);
+    racer x = {a, -1, 0};
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, audit_one, &x), 0);
+    usleep(300 * 1000); /* the audit row is now waiting for the register */
+    double t0 = seconds();
+    char sid[VT_TOKEN_LEN];
+    vt_diags d;
+    vt_diags_init(&d);
+    for (int i = 0; i < 50; i++) {
+        vt_session_info info;
+        assert_int_equal(vt_auth_anonymous(a, sid, &d), VT_OK);
+        assert_true(vt_auth_session(a, sid, &info));
+        assert_true(vt_auth_check_csrf(a, sid, info.csrf));
+    }
+    assert_true(seconds() - t0 < 1.0);
+    assert_int_equal(x.rc, -1); /* still waiting */
+    sqlite3_exec(other, "COMMIT", NULL, NULL, NULL);
+    sqlite3_close(other);
+    assert_int_equal(pthread_join(t, NULL), 0);
+    assert_int_equal(x.rc, VT_OK);
+    vt_diags_free(&d);
+    vt_auth_close(a);
+    char v[64];
+    query(f->db, "SELECT detail FROM audit WHERE action = 'issue'", v, sizeof v);
+    assert_string_equal(v, "07/KH-PGDĐT");
+}
+
 /* list and remove; neither creates a register where there is none. */
 typedef struct {
     char seen[256];
@@ -537,6 +592,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_list_remove, setup, teardown),
         cmocka_unit_test_setup_teardown(test_host, setup, teardown),
         cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_register_busy, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
