@@ -85,6 +85,9 @@ void vt_desk_handle(vt_desk *k, vt_req *r, vt_resp *p);
 /* HTML-escape s onto b. */
 void vt_html(vt_buf *b, const char *s);
 void vt_html_n(vt_buf *b, const char *s, size_t n);
+/* A YYYY-MM-DD date as the clerk reads it, DD/MM/YYYY (anything else
+ * escaped as it is). */
+void vt_html_date(vt_buf *b, const char *iso);
 /* JSON-escape s onto b (no quotes around it). */
 void vt_json_text(vt_buf *b, const char *s);
 /* Every diagnostic as an HTML list (nothing when there is none). */

@@ -34,6 +34,17 @@ void vt_html(vt_buf *b, const char *s)
         vt_html_n(b, s, strlen(s));
 }
 
+void vt_html_date(vt_buf *b, const char *iso)
+{
+    int y, m, d;
+    char tail;
+    if (iso && strlen(iso) == 10 &&
+        sscanf(iso, "%4d-%2d-%2d%c", &y, &m, &d, &tail) == 3)
+        vt_buf_printf(b, "%02d/%02d/%04d", d, m, y);
+    else
+        vt_html(b, iso);
+}
+
 void vt_csrf_field(vt_buf *b, const vt_req *r)
 {
     vt_buf_puts(b, "<input type=\"hidden\" name=\"csrf\" value=\"");

@@ -53,7 +53,7 @@ static int list_row(void *ctx, const vt_reg_entry *e)
                   *e->voided ? " class=\"huy\"" : "", e->id);
     vt_html(b, e->ky_hieu);
     vt_buf_puts(b, "</a></td><td>");
-    vt_html(b, e->date);
+    vt_html_date(b, e->date);
     vt_buf_puts(b, "</td><td>");
     vt_html(b, e->type_subject);
     vt_buf_puts(b, "</td><td>");
@@ -234,26 +234,35 @@ static void row(vt_buf *b, const char *label, const char *value)
     vt_buf_puts(b, "</td></tr>");
 }
 
+static void date_row(vt_buf *b, const char *label, const char *iso)
+{
+    vt_buf_puts(b, "<tr><th>");
+    vt_html(b, label);
+    vt_buf_puts(b, "</th><td>");
+    vt_html_date(b, iso);
+    vt_buf_puts(b, "</td></tr>");
+}
+
 static void show_entry(vt_buf *b, const vt_req *r, const vt_reg_entry *e)
 {
     char num[32];
     vt_buf_puts(b, "<table id=\"van-ban\">");
     row(b, "Số, ký hiệu", e->ky_hieu);
-    row(b, "Ngày tháng", e->date);
+    date_row(b, "Ngày tháng", e->date);
     row(b, "Tên loại và trích yếu", e->type_subject);
     row(b, "Người ký", e->signer);
     row(b, "Nơi nhận", e->recipients);
     row(b, "Đơn vị, người nhận bản lưu", e->archive_unit);
     snprintf(num, sizeof num, "%d", e->copies);
     row(b, "Số lượng bản", num);
-    row(b, "Ngày chuyển", e->sent_date);
+    date_row(b, "Ngày chuyển", e->sent_date);
     row(b, "Ký nhận", e->received_by);
     row(b, "Ghi chú", e->note);
     row(b, "Cơ quan", e->agency_name);
     if (*e->voided) {
         vt_buf_puts(b, "<tr class=\"huy-ly-do\"><th>Đã hủy</th><td "
                        "id=\"da-huy\">");
-        vt_html(b, e->voided_on);
+        vt_html_date(b, e->voided_on);
         vt_buf_puts(b, ": ");
         vt_html(b, e->voided);
         vt_buf_puts(b, "</td></tr>");

@@ -1009,7 +1009,7 @@ void vt_page_issue(vt_desk *k, vt_req *r, vt_resp *p, const char *id)
         vt_buf_puts(b, "<p class=\"ok\">Số, ký hiệu: <b id=\"so-ky-hieu\">");
         vt_html(b, res.ky_hieu);
         vt_buf_puts(b, "</b>, ngày <span id=\"ngay-ban-hanh\">");
-        vt_html(b, res.date);
+        vt_html_date(b, res.date);
         vt_buf_puts(b, "</span>");
         if (io.sign)
             vt_buf_puts(b, " <span id=\"da-ky-so\">· bản PDF đã ký số</span>");
