@@ -5,10 +5,12 @@
  * Accounts and the audit trail are rows in the register's file
  * (register/accounts.h); sessions and the counts of failed logins are in
  * memory, in one vt_auth guarded by one mutex, so a restart logs
- * everybody out and forgets the counts.  Password hashing (Argon2id, about
- * 64 MiB and a tenth of a second) runs outside that mutex, so a login
- * never holds up the other clerks' pages, but under a second one, so that
- * twenty logins at once cannot take 1.3 GB of memory.
+ * everybody out and forgets the counts.  The register connection has a
+ * mutex of its own, so a write waiting for the register never holds up a
+ * session lookup.  Password hashing (Argon2id, about 64 MiB and a tenth
+ * of a second) runs outside the sessions' mutex, so a login never holds
+ * up the other clerks' pages, but under a third one, so that twenty
+ * logins at once cannot take 1.3 GB of memory.
  */
 #include "web/auth.h"
 
@@ -40,6 +42,11 @@
 #define VT_AUTH_MAX_COUNTERS 4096
 /* How long vt_auth waits for a register another process is writing. */
 #define VT_AUTH_BUSY_MS 5000
+/* The desk's own connection waits as long as an issue does (ten
+ * minutes): an audit row must not be lost because twenty issues with
+ * their PDFs hold the register in turn.  It waits under its own mutex,
+ * never the sessions' one, so pages go on being served meanwhile. */
+#define VT_AUTH_DESK_BUSY_MS (10 * 60 * 1000)
 /* A password is checked only if it is at most this long, so a huge form
  * field cannot make the hash expensive. */
 #define VT_PASSWORD_MAX 1024
@@ -71,7 +78,8 @@ typedef struct {
 struct vt_auth {
     pthread_mutex_t lock;
     pthread_mutex_t hashing; /* one password hash at a time */
-    int mutexes; /* how many of the two are initialised */
+    pthread_mutex_t db;      /* the register connection (reg) */
+    int mutexes; /* how many of the three are initialised */
     vt_register *reg;
     int require_login;
     int idle; /* seconds */
@@ -204,14 +212,16 @@ vt_error vt_auth_open(const char *register_path, int require_login,
         a->mutexes = 1;
     if (a->mutexes == 1 && pthread_mutex_init(&a->hashing, NULL) == 0)
         a->mutexes = 2;
-    if (a->mutexes != 2) {
+    if (a->mutexes == 2 && pthread_mutex_init(&a->db, NULL) == 0)
+        a->mutexes = 3;
+    if (a->mutexes != 3) {
         vt_auth_close(a);
         return VT_ERR_NOMEM;
     }
     a->require_login = require_login;
     a->idle = VT_AUTH_IDLE_DEFAULT;
     a->clock = monotonic_now;
-    rc = vt_register_open(register_path, VT_AUTH_BUSY_MS, 0, &a->reg, d);
+    rc = vt_register_open(register_path, VT_AUTH_DESK_BUSY_MS, 0, &a->reg, d);
     if (rc != VT_OK) {
         vt_auth_close(a);
         return rc;
@@ -229,7 +239,9 @@ void vt_auth_close(vt_auth *a)
         sodium_memzero(a->sessions, VT_AUTH_MAX_SESSIONS * sizeof *a->sessions);
     free(a->sessions);
     free(a->counters);
-    if (a->mutexes == 2)
+    if (a->mutexes == 3)
+        pthread_mutex_destroy(&a->db);
+    if (a->mutexes >= 2)
         pthread_mutex_destroy(&a->hashing);
     if (a->mutexes >= 1)
         pthread_mutex_destroy(&a->lock);
@@ -534,10 +546,10 @@ vt_error vt_auth_login(vt_auth *a, const char *client_addr, const char *name,
     char role[16] = "", hash[crypto_pwhash_STRBYTES] = "";
     int found = 0;
     if (*who) {
-        pthread_mutex_lock(&a->lock);
+        pthread_mutex_lock(&a->db);
         found = vt_register_user_get(a->reg, who, role, sizeof role, hash,
                                      sizeof hash);
-        pthread_mutex_unlock(&a->lock);
+        pthread_mutex_unlock(&a->db);
     }
     if (found < 0) {
         vt_diags_addf(d, "Không đọc được danh sách tài khoản trong sổ.");
@@ -571,10 +583,10 @@ vt_error vt_audit(vt_auth *a, const char *user, const char *action,
 {
     char at[32];
     wall_time(at);
-    pthread_mutex_lock(&a->lock);
+    pthread_mutex_lock(&a->db);
     vt_error rc = vt_register_audit(a->reg, at, user ? user : "", action,
                                     detail ? detail : "", d);
-    pthread_mutex_unlock(&a->lock);
+    pthread_mutex_unlock(&a->db);
     return rc;
 }
 

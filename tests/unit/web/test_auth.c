@@ -2,6 +2,7 @@
  * folder: accounts and their Argon2id hashes, logins right and wrong, the
  * login wait, session expiry on an injected clock, CSRF tokens, the audit
  * rows, and a register of schema 3 brought forward. */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include <sqlite3.h>
@@ -417,6 +419,130 @@ static void test_host(void **state)
     vt_auth_close(a);
 }
 
+/* Twelve wrong logins at once from one address: the attempt counts before
+ * the (slow) password check, so exactly five are checked and seven wait;
+ * meanwhile other threads make, check and end sessions. */
+typedef struct {
+    vt_auth *a;
+    int rc;
+    int ok; /* session threads: 1 when every round held */
+} racer;
+
+static void *wrong_login(void *arg)
+{
+    racer *x = arg;
+    char sid[VT_TOKEN_LEN];
+    vt_diags d;
+    vt_diags_init(&d);
+    x->rc = vt_auth_login(x->a, "10.9.9.9", "lan", "sai mật khẩu", sid, &d);
+    vt_diags_free(&d);
+    return NULL;
+}
+
+static void *session_rounds(void *arg)
+{
+    racer *x = arg;
+    x->ok = 1;
+    for (int i = 0; i < 300; i++) {
+        char sid[VT_TOKEN_LEN], csrf[VT_TOKEN_LEN], again[VT_TOKEN_LEN];
+        vt_auth_guest(x->a, sid, csrf);
+        x->ok &= vt_auth_check_csrf(x->a, sid, csrf) &&
+                 vt_auth_guest_csrf(x->a, sid, again) &&
+                 strcmp(again, csrf) == 0;
+        vt_auth_logout(x->a, sid);
+        x->ok &= !vt_auth_check_csrf(x->a, sid, csrf);
+    }
+    return NULL;
+}
+
+static void test_threads(void **state)
+{
+    fixture *f = *state;
+    add(f, "lan", VT_ROLE_VAN_THU, "đúng mật khẩu");
+    vt_auth *a = open_auth(f, 1);
+    enum { LOGINS = 12, ROUNDS = 4 };
+    racer x[LOGINS + ROUNDS];
+    pthread_t t[LOGINS + ROUNDS];
+    for (int i = 0; i < LOGINS + ROUNDS; i++) {
+        x[i] = (racer){a, -1, 0};
+        assert_int_equal(pthread_create(&t[i], NULL,
+                                        i < LOGINS ? wrong_login : session_rounds,
+                                        &x[i]),
+                         0);
+    }
+    int checked = 0, waited = 0;
+    for (int i = 0; i < LOGINS + ROUNDS; i++) {
+        assert_int_equal(pthread_join(t[i], NULL), 0);
+        if (i < LOGINS) {
+            checked += x[i].rc == VT_ERR_USAGE;
+            waited += x[i].rc == VT_ERR_LIMIT;
+        } else {
+            assert_true(x[i].ok);
+        }
+    }
+    assert_int_equal(checked, 5);
+    assert_int_equal(waited, LOGINS - 5);
+    vt_auth_close(a);
+    char v[32];
+    query(f->db, "SELECT count(*) FROM audit WHERE action = 'login-failed'", v,
+          sizeof v);
+    assert_string_equal(v, "5");
+}
+
+/* While another process holds the register (an issue converting its PDF),
+ * an audit row waits for it, and sessions are served meanwhile. */
+static void *audit_one(void *arg)
+{
+    racer *x = arg;
+    vt_diags d;
+    vt_diags_init(&d);
+    x->rc = vt_audit(x->a, "lan", "issue", "07/KH-PGDĐT", &d);
+    vt_diags_free(&d);
+    return NULL;
+}
+
+static double seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void test_register_busy(void **state)
+{
+    fixture *f = *state;
+    vt_auth *a = open_auth(f, 0);
+    sqlite3 *other;
+    assert_int_equal(sqlite3_open(f->db, &other), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL),
+                     SQLITE_OK);
+    racer x = {a, -1, 0};
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, audit_one, &x), 0);
+    usleep(300 * 1000); /* the audit row is now waiting for the register */
+    double t0 = seconds();
+    char sid[VT_TOKEN_LEN];
+    vt_diags d;
+    vt_diags_init(&d);
+    for (int i = 0; i < 50; i++) {
+        vt_session_info info;
+        assert_int_equal(vt_auth_anonymous(a, sid, &d), VT_OK);
+        assert_true(vt_auth_session(a, sid, &info));
+        assert_true(vt_auth_check_csrf(a, sid, info.csrf));
+    }
+    assert_true(seconds() - t0 < 1.0);
+    assert_int_equal(x.rc, -1); /* still waiting */
+    sqlite3_exec(other, "COMMIT", NULL, NULL, NULL);
+    sqlite3_close(other);
+    assert_int_equal(pthread_join(t, NULL), 0);
+    assert_int_equal(x.rc, VT_OK);
+    vt_diags_free(&d);
+    vt_auth_close(a);
+    char v[64];
+    query(f->db, "SELECT detail FROM audit WHERE action = 'issue'", v, sizeof v);
+    assert_string_equal(v, "07/KH-PGDĐT");
+}
+
 /* list and remove; neither creates a register where there is none. */
 typedef struct {
     char seen[256];
@@ -465,6 +591,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_migration, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list_remove, setup, teardown),
         cmocka_unit_test_setup_teardown(test_host, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_register_busy, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
