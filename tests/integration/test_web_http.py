@@ -317,6 +317,19 @@ def traversal(server, root):
           'a search for ../../etc/passwd: a list or 400, nothing read (got %d)' % r.status)
 
 
+def rebinding(server):
+    """A desk without logins answers only requests addressed to loopback
+    by name: a page that re-points its own domain at 127.0.0.1 (DNS
+    rebinding) must get neither a session nor a page."""
+    for host in ['evil.example:%d' % server.port, 'evil.example', '127.0.0.1.evil.example']:
+        r = curl(server.url + '/soan', '-H', 'Host: ' + host)
+        check(r.status == 421 and r.cookie() is None and b'csrf' not in r.body,
+              'GET /soan with Host: %s: 421, no session, no token (got %d)' % (host, r.status))
+    for host in ['127.0.0.1:%d' % server.port, 'localhost:%d' % server.port]:
+        r = curl(server.url + '/soan', '-H', 'Host: ' + host)
+        check(r.status == 200, 'GET /soan with Host: %s: 200 (got %d)' % (host, r.status))
+
+
 def oversized(server):
     sid, token = session(server)
     for path, ctype in [('/soan/luu', 'application/x-www-form-urlencoded'),
@@ -613,6 +626,7 @@ def main():
         srv = Server(a.vanthu, root, env)
         try:
             unknown_routes(srv)
+            rebinding(srv)
             traversal(srv, root)
             oversized(srv)
             malformed_multipart(srv, root)
