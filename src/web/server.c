@@ -501,6 +501,14 @@ static enum MHD_Result start_request(vt_desk *k, struct MHD_Connection *c,
     r->path = st->path;
     r->client = st->client;
     r->conn = c;
+    /* DNS rebinding: a web page whose own name now points at 127.0.0.1
+     * would otherwise get the loopback desk's văn thư session; without a
+     * login only the loopback names may reach it */
+    if (!vt_auth_host_ok(k->auth, MHD_lookup_connection_value(
+                                      c, MHD_HEADER_KIND, "Host")))
+        return answer_error(st, c, 421, "Địa chỉ không đúng: hãy mở bàn văn "
+                                        "thư bằng http://127.0.0.1 hoặc "
+                                        "http://localhost.");
     r->csrf_header = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
                                                  "X-CSRF-Token");
     r->cookie_sid = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "vt_sid");
