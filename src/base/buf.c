@@ -80,6 +80,7 @@ void vt_buf_putc(vt_buf *b, char c) { vt_buf_put(b, &c, 1); }
 
 /* The rest of a format through vsnprintf, for conversions the direct
  * path below does not know (floats, hex, left-justified fields). */
+__attribute__((format(printf, 2, 0)))
 static void slow_printf(vt_buf *b, const char *fmt, va_list ap)
 {
     va_list ap2;
@@ -209,7 +210,11 @@ void vt_buf_vprintf(vt_buf *b, const char *fmt, va_list ap)
         vt_buf_put(b, p, (size_t)(pct - p));
         spec sp;
         if (parse_spec(pct + 1, &sp) != 0) {
+            /* the rest of the caller's checked format, from this '%' */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
             slow_printf(b, pct, ap);
+#pragma GCC diagnostic pop
             return;
         }
         int width = sp.star_width ? va_arg(ap, int) : sp.width;

@@ -84,14 +84,41 @@ static void put32(unsigned char *p, uint32_t v)
     put16(p + 2, v >> 16);
 }
 
-/* A name with a byte past ASCII is flagged UTF-8, as libzip does, so
- * Word and unzip read Vietnamese part names the same. */
+/* The length of the UTF-8 sequence at s (at most n bytes), or 0 if it is
+ * not one: overlong forms, surrogates and code points past U+10FFFF are
+ * not UTF-8 (RFC 3629). */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+    unsigned c = s[0];
+    size_t len = c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2
+                 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+    if (len == 0 || len > n)
+        return 0;
+    for (size_t i = 1; i < len; i++)
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+    if ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] > 0x9f) ||
+        (c == 0xf0 && s[1] < 0x90) || (c == 0xf4 && s[1] > 0x8f))
+        return 0;
+    return len;
+}
+
+/* A name past ASCII that is valid UTF-8 is flagged so (APPNOTE 4.4.4), as
+ * libzip does, so Word and unzip read Vietnamese part names the same; a
+ * name that is not valid UTF-8 is left unflagged, since readers (libzip
+ * among them) refuse a flagged name that does not decode. */
 static uint16_t name_flags(const char *name, size_t len)
 {
-    for (size_t i = 0; i < len; i++)
-        if ((unsigned char)name[i] >= 0x80)
-            return FLAG_UTF8;
-    return 0;
+    const unsigned char *s = (const unsigned char *)name;
+    int wide = 0;
+    for (size_t i = 0; i < len;) {
+        size_t k = utf8_seq(s + i, len - i);
+        if (k == 0)
+            return 0;
+        wide |= k > 1;
+        i += k;
+    }
+    return wide ? FLAG_UTF8 : 0;
 }
 
 typedef struct {
