@@ -83,6 +83,13 @@ typedef struct {
     unsigned char *raw; /* compressed bytes */
     size_t raw_len;
     zip_int64_t index;  /* in src */
+    /* the last package's generated text for this entry and its compressed
+     * form: a header that names only the agency is the same in every
+     * letter of a batch, and comparing it costs less than deflating it */
+    vt_buf last_in, last_out;
+    uint16_t last_method;
+    uint32_t last_crc;
+    int cached;
 } tpl_entry;
 
 struct vt_docx_writer {
@@ -183,8 +190,11 @@ void vt_docx_writer_free(vt_docx_writer *w)
 {
     if (!w)
         return;
-    for (size_t i = 0; i < w->ne; i++)
+    for (size_t i = 0; i < w->ne; i++) {
         free(w->e[i].raw);
+        vt_buf_free(&w->e[i].last_in);
+        vt_buf_free(&w->e[i].last_out);
+    }
     free(w->e);
     vt_zipw_free(w->z);
     zip_close(w->src); /* read-only: frees without writing */
@@ -326,6 +336,35 @@ done:
     return rc;
 }
 
+/* Add a generated part, deflated, or copied from the compressed bytes of
+ * the last package when its text is the same: libdeflate is
+ * deterministic, so the bytes are those deflating would give. */
+static void add_generated(vt_zipw *z, tpl_entry *e, const vt_docx_part *gen)
+{
+    if (e->cached && e->last_in.len == gen->len &&
+        (gen->len == 0 || memcmp(e->last_in.data, gen->xml, gen->len) == 0)) {
+        vt_zipw_add_raw(z, e->name, e->last_method, e->last_crc,
+                        e->last_out.data, e->last_out.len, gen->len);
+        return;
+    }
+    vt_zipw_add(z, e->name, gen->xml, gen->len, 1);
+    const void *comp;
+    size_t comp_len;
+    e->cached = 0;
+    if (vt_zipw_last(z, &e->last_method, &e->last_crc, &comp, &comp_len) != 0)
+        return;
+    vt_buf_reset(&e->last_in);
+    vt_buf_reset(&e->last_out);
+    vt_buf_put(&e->last_in, gen->xml, gen->len);
+    vt_buf_put(&e->last_out, comp, comp_len);
+    /* out of memory for the copy only costs the next package a deflate */
+    e->cached = !e->last_in.oom && !e->last_out.oom;
+    if (!e->cached) {
+        vt_buf_free(&e->last_in);
+        vt_buf_free(&e->last_out);
+    }
+}
+
 vt_error vt_docx_writer_build_parts(vt_docx_writer *w,
                                     const vt_docx_part *parts, size_t nparts,
                                     vt_buf *out, vt_diags *d)
@@ -359,7 +398,7 @@ vt_error vt_docx_writer_build_media(vt_docx_writer *w,
             gen = &patched;
         }
         if (gen)
-            vt_zipw_add(w->z, e->name, gen->xml, gen->len, 1);
+            add_generated(w->z, &w->e[k], gen);
         else
             vt_zipw_add_raw(w->z, e->name, e->method, e->crc, e->raw,
                             e->raw_len, e->size);

@@ -18,6 +18,10 @@ struct vt_zipw {
     size_t start;  /* where the package begins in out */
     size_t count;  /* entries so far */
     int err;       /* sticky: a limit was passed or memory ran out */
+    /* the entry added last, for vt_zipw_last */
+    uint16_t last_method;
+    uint32_t last_crc, last_comp;
+    size_t last_data; /* offset of its compressed bytes in out */
 };
 
 enum {
@@ -70,6 +74,7 @@ void vt_zipw_begin(vt_zipw *z, vt_buf *out)
     z->count = 0;
     z->err = 0;
     vt_buf_reset(&z->cd);
+    z->last_data = 0;
 }
 
 static void put16(unsigned char *p, uint32_t v)
@@ -191,7 +196,11 @@ static void close_entry(vt_zipw *z, const char *name, size_t nl,
                         const entry *e)
 {
     local_header(z, name, nl, e);
-    z->out->len = z->start + e->offset + LOCAL_LEN + nl + e->comp;
+    z->last_method = e->method;
+    z->last_crc = e->crc;
+    z->last_comp = e->comp;
+    z->last_data = z->start + e->offset + LOCAL_LEN + nl;
+    z->out->len = z->last_data + e->comp;
     z->out->data[z->out->len] = '\0';
     central_record(z, name, nl, e);
     if (z->cd.oom)
@@ -243,6 +252,18 @@ void vt_zipw_add(vt_zipw *z, const char *name, const void *data, size_t len,
         memcpy(dst, data, len); /* deflate would not have made it smaller */
     }
     close_entry(z, name, nl, &e);
+}
+
+int vt_zipw_last(const vt_zipw *z, uint16_t *method, uint32_t *crc,
+                 const void **comp, size_t *comp_len)
+{
+    if (z->err || z->count == 0)
+        return -1;
+    *method = z->last_method;
+    *crc = z->last_crc;
+    *comp = z->out->data + z->last_data;
+    *comp_len = z->last_comp;
+    return 0;
 }
 
 int vt_zipw_end(vt_zipw *z)

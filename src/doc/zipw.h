@@ -52,6 +52,14 @@ void vt_zipw_add_raw(vt_zipw *z, const char *name, uint16_t method,
 void vt_zipw_add(vt_zipw *z, const char *name, const void *data, size_t len,
                  int deflate);
 
+/* The entry added last, as add_raw takes it: its method, CRC-32 and
+ * compressed bytes (pointing into the package's buffer, valid until the
+ * next add or end).  Lets a caller that builds many packages keep the
+ * compressed form of a part that repeats instead of deflating it again.
+ * 0, or -1 when there is no such entry (none yet, or an error). */
+int vt_zipw_last(const vt_zipw *z, uint16_t *method, uint32_t *crc,
+                 const void **comp, size_t *comp_len);
+
 /* Write the central directory.  0 when the package is complete in out;
  * -1 when memory ran out or a limit was passed (out then holds a partial
  * package the caller discards). */

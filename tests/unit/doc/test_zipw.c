@@ -239,6 +239,55 @@ static void test_docx_through_zipw(void **state)
     free(pkg);
 }
 
+/* A writer reuses a generated part's compressed bytes when the next
+ * package has the same text: the packages must be exactly those a fresh
+ * writer builds, whatever came before. */
+static void test_repeated_parts(void **state)
+{
+    (void)state;
+    const char *dir = getenv("VT_BUILD_DIR");
+    assert_non_null(dir);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/templates/mau-1.5.docx", dir);
+    char *pkg;
+    size_t len;
+    assert_int_equal(vt_read_file(path, 1 << 24, &pkg, &len), 0);
+    zip_error_t ze;
+    zip_error_init(&ze);
+    zip_t *z = zip_open_from_source(
+        zip_source_buffer_create(pkg, len, 0, &ze), ZIP_RDONLY, &ze);
+    unsigned long long idx =
+        (unsigned long long)zip_name_locate(z, "word/document.xml", 0);
+    zip_close(z);
+    const char *a = "<w:document xmlns:w=\"x\"><w:t>Trường A</w:t></w:document>";
+    const char *b = "<w:document xmlns:w=\"x\"><w:t>Trường B</w:t></w:document>";
+    const char *seq[] = {a, a, b, a, b, b};
+    vt_diags d;
+    vt_diags_init(&d);
+    vt_docx_writer *w;
+    assert_int_equal(vt_docx_writer_open((unsigned char *)pkg, len, idx, &w, &d),
+                     VT_OK);
+    for (size_t i = 0; i < sizeof seq / sizeof seq[0]; i++) {
+        vt_buf got, want;
+        vt_buf_init(&got);
+        vt_buf_init(&want);
+        assert_int_equal(vt_docx_writer_build(w, seq[i], strlen(seq[i]), &got, &d),
+                         VT_OK);
+        assert_int_equal(vt_docx_build((unsigned char *)pkg, len, idx, seq[i],
+                                       strlen(seq[i]), &want, &d),
+                         VT_OK);
+        assert_int_equal(got.len, want.len);
+        assert_memory_equal(got.data, want.data, got.len);
+        assert_int_equal(unzip_t(&got), 0);
+        vt_buf_free(&got);
+        vt_buf_free(&want);
+    }
+    vt_docx_writer_free(w);
+    vt_diags_free(&d);
+    zip_error_fini(&ze);
+    free(pkg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -246,6 +295,7 @@ int main(void)
         cmocka_unit_test(test_raw_copy),
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_docx_through_zipw),
+        cmocka_unit_test(test_repeated_parts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
