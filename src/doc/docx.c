@@ -1,19 +1,25 @@
 /*
- * docx.c - DOCX packages with libzip, and atomic file writes.
+ * docx.c - DOCX packages: built from a template's parts, and packed from
+ * the template folders.
  *
- * libzip 1.7.3 (Debian 12) does all its work in zip_close, so the output
- * archive lives in a memory source and is read back once closed; that
- * gives the caller the finished bytes to hash or write.  Unchanged parts are
- * copied with zip_source_zip(…, 0, 0, -1), which passes their compressed
- * data through without inflating it again.  Every entry gets the same fixed
- * mtime: buffer sources would otherwise carry the current time.
+ * A package is written by zipw.c, not libzip: libzip 1.7.3 cannot take
+ * precompressed data and deflates every small part with a fresh zlib
+ * Huffman tree, which was most of a batch's CPU.  The template's parts are
+ * read once (with libzip, which keeps every read of a clerk's file) as the
+ * compressed bytes they are and copied as such into every package; the
+ * generated parts are deflated by libdeflate.  Every entry carries the
+ * same fixed time, so the same input always gives the same bytes.
+ * Packing a template (once, at build time) still goes through libzip.
  */
 #include "doc/docx.h"
+
+#include "doc/zipw.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -67,11 +73,86 @@ static vt_error close_and_read(zip_t *z, zip_source_t *mem, vt_buf *out,
     return VT_OK;
 }
 
+/* One entry of the template as its central directory describes it, with
+ * its compressed bytes, so a package copies it without inflating it. */
+typedef struct {
+    const char *name;  /* owned by src */
+    uint16_t method;
+    uint32_t crc;
+    uint64_t size;
+    unsigned char *raw; /* compressed bytes */
+    size_t raw_len;
+    zip_int64_t index;  /* in src */
+    /* the last package's generated text for this entry and its compressed
+     * form: a header that names only the agency is the same in every
+     * letter of a batch, and comparing it costs less than deflating it */
+    vt_buf last_in, last_out;
+    uint16_t last_method;
+    uint32_t last_crc;
+    int cached;
+} tpl_entry;
+
 struct vt_docx_writer {
-    zip_t *src;       /* the template, open for zip_source_zip */
+    zip_t *src;       /* the template, open for reading parts */
     unsigned long long doc_index;
-    time_t mtime;
+    vt_zipw *z;
+    tpl_entry *e;     /* the template's entries but folders, in order */
+    size_t ne;
 };
+
+/* The compressed bytes of entry i, for copying it raw. */
+static vt_error read_raw(zip_t *src, zip_uint64_t i, tpl_entry *e,
+                         vt_diags *d)
+{
+    zip_stat_t st;
+    if (zip_stat_index(src, i, 0, &st) < 0)
+        return zip_fail(d, "template part", zip_get_error(src));
+    if ((st.valid & ZIP_STAT_ENCRYPTION_METHOD) &&
+        st.encryption_method != ZIP_EM_NONE) {
+        vt_diags_addf(d, "the template's part %s is encrypted", e->name);
+        return VT_ERR_TEMPLATE;
+    }
+    e->method = st.comp_method;
+    e->crc = st.crc;
+    e->size = st.size;
+    e->raw_len = (size_t)st.comp_size;
+    e->raw = malloc(e->raw_len ? e->raw_len : 1);
+    if (!e->raw)
+        return VT_ERR_NOMEM;
+    zip_file_t *f = zip_fopen_index(src, i, ZIP_FL_COMPRESSED);
+    if (!f)
+        return zip_fail(d, "template part", zip_get_error(src));
+    zip_int64_t got = e->raw_len ? zip_fread(f, e->raw, e->raw_len) : 0;
+    vt_error rc = VT_OK;
+    if (got < 0 || (zip_uint64_t)got != e->raw_len)
+        rc = zip_fail(d, "template part", zip_file_get_error(f));
+    zip_fclose(f);
+    return rc;
+}
+
+/* Read every entry but folders (OPC packages have none) once. */
+static vt_error read_entries(vt_docx_writer *w, vt_diags *d)
+{
+    zip_int64_t n = zip_get_num_entries(w->src, 0);
+    w->e = calloc(n > 0 ? (size_t)n : 1, sizeof *w->e);
+    if (!w->e)
+        return VT_ERR_NOMEM;
+    for (zip_int64_t i = 0; i < n; i++) {
+        const char *name = zip_get_name(w->src, (zip_uint64_t)i, ZIP_FL_ENC_RAW);
+        if (!name)
+            return zip_fail(d, "template", zip_get_error(w->src));
+        size_t nl = strlen(name);
+        if (nl && name[nl - 1] == '/')
+            continue;
+        tpl_entry *e = &w->e[w->ne++];
+        e->name = name;
+        e->index = i;
+        vt_error rc = read_raw(w->src, (zip_uint64_t)i, e, d);
+        if (rc != VT_OK)
+            return rc;
+    }
+    return VT_OK;
+}
 
 vt_error vt_docx_writer_open(const unsigned char *pkg, size_t pkg_len,
                              unsigned long long doc_index,
@@ -95,7 +176,12 @@ vt_error vt_docx_writer_open(const unsigned char *pkg, size_t pkg_len,
     }
     zip_error_fini(&ze);
     w->doc_index = doc_index;
-    w->mtime = fixed_mtime();
+    w->z = vt_zipw_new(VT_DOCX_DEFLATE_LEVEL);
+    vt_error rc = w->z ? read_entries(w, d) : VT_ERR_NOMEM;
+    if (rc != VT_OK) {
+        vt_docx_writer_free(w);
+        return rc;
+    }
     *out = w;
     return VT_OK;
 }
@@ -104,6 +190,13 @@ void vt_docx_writer_free(vt_docx_writer *w)
 {
     if (!w)
         return;
+    for (size_t i = 0; i < w->ne; i++) {
+        free(w->e[i].raw);
+        vt_buf_free(&w->e[i].last_in);
+        vt_buf_free(&w->e[i].last_out);
+    }
+    free(w->e);
+    vt_zipw_free(w->z);
     zip_close(w->src); /* read-only: frees without writing */
     free(w);
 }
@@ -243,22 +336,33 @@ done:
     return rc;
 }
 
-/* Add one stored (uncompressed) or deflated buffer entry. */
-static vt_error add_buffer(zip_t *dst, const char *name, const void *data,
-                           size_t len, int deflate, time_t mtime, vt_diags *d)
+/* Add a generated part, deflated, or copied from the compressed bytes of
+ * the last package when its text is the same: libdeflate is
+ * deterministic, so the bytes are those deflating would give. */
+static void add_generated(vt_zipw *z, tpl_entry *e, const vt_docx_part *gen)
 {
-    zip_source_t *s = zip_source_buffer(dst, data, len, 0);
-    zip_int64_t idx = s ? zip_file_add(dst, name, s, ZIP_FL_ENC_UTF_8) : -1;
-    if (idx < 0) {
-        zip_source_free(s);
-        return zip_fail(d, name, zip_get_error(dst));
+    if (e->cached && e->last_in.len == gen->len &&
+        (gen->len == 0 || memcmp(e->last_in.data, gen->xml, gen->len) == 0)) {
+        vt_zipw_add_raw(z, e->name, e->last_method, e->last_crc,
+                        e->last_out.data, e->last_out.len, gen->len);
+        return;
     }
-    if (zip_set_file_compression(dst, (zip_uint64_t)idx,
-                                 deflate ? ZIP_CM_DEFLATE : ZIP_CM_STORE,
-                                 deflate ? VT_DOCX_DEFLATE_LEVEL : 0) < 0 ||
-        zip_file_set_mtime(dst, (zip_uint64_t)idx, mtime, 0) < 0)
-        return zip_fail(d, name, zip_get_error(dst));
-    return VT_OK;
+    vt_zipw_add(z, e->name, gen->xml, gen->len, 1);
+    const void *comp;
+    size_t comp_len;
+    e->cached = 0;
+    if (vt_zipw_last(z, &e->last_method, &e->last_crc, &comp, &comp_len) != 0)
+        return;
+    vt_buf_reset(&e->last_in);
+    vt_buf_reset(&e->last_out);
+    vt_buf_put(&e->last_in, gen->xml, gen->len);
+    vt_buf_put(&e->last_out, comp, comp_len);
+    /* out of memory for the copy only costs the next package a deflate */
+    e->cached = !e->last_in.oom && !e->last_out.oom;
+    if (!e->cached) {
+        vt_buf_free(&e->last_in);
+        vt_buf_free(&e->last_out);
+    }
 }
 
 vt_error vt_docx_writer_build_parts(vt_docx_writer *w,
@@ -278,69 +382,42 @@ vt_error vt_docx_writer_build_media(vt_docx_writer *w,
     vt_buf_init(&ct);
     vt_buf_init(&rels);
     zip_int64_t ct_i = -1, rels_i = -1;
-    zip_error_t ze;
-    zip_error_init(&ze);
-    zip_t *dst = NULL;
-    zip_source_t *mem = NULL;
-    /* before the output exists: a kept memory source has two owners */
+    size_t start = out->len;
     if (nmedia && (rc = media_parts(w, media, nmedia, &ct, &rels, &ct_i,
                                     &rels_i, d)) != VT_OK)
-        goto bail;
-    mem = zip_source_buffer_create(NULL, 0, 0, &ze);
-    if (!mem) {
-        rc = zip_fail(d, "memory", &ze);
         goto done;
-    }
-    zip_source_keep(mem); /* survive zip_close so it can be read back */
-    dst = zip_open_from_source(mem, ZIP_TRUNCATE, &ze);
-    if (!dst) {
-        rc = zip_fail(d, "output", &ze);
-        goto done;
-    }
-    zip_int64_t n = zip_get_num_entries(w->src, 0);
-    for (zip_int64_t i = 0; i < n; i++) {
-        const char *name = zip_get_name(w->src, (zip_uint64_t)i, ZIP_FL_ENC_RAW);
-        size_t nl = name ? strlen(name) : 0;
-        if (nl && name[nl - 1] == '/')
-            continue; /* a folder entry: OPC packages have none */
-        zip_source_t *s;
-        const vt_docx_part *gen = generated(parts, nparts, i);
+    vt_zipw_begin(w->z, out);
+    for (size_t k = 0; k < w->ne; k++) {
+        const tpl_entry *e = &w->e[k];
+        const vt_docx_part *gen = generated(parts, nparts, e->index);
         vt_docx_part patched;
-        if (nmedia && (i == ct_i || i == rels_i)) {
-            const vt_buf *b = i == ct_i ? &ct : &rels;
-            patched = (vt_docx_part){(unsigned long long)i, b->data, b->len};
+        if (nmedia && (e->index == ct_i || e->index == rels_i)) {
+            const vt_buf *b = e->index == ct_i ? &ct : &rels;
+            patched = (vt_docx_part){(unsigned long long)e->index, b->data,
+                                     b->len};
             gen = &patched;
         }
         if (gen)
-            s = zip_source_buffer(dst, gen->xml, gen->len, 0);
+            add_generated(w->z, &w->e[k], gen);
         else
-            s = zip_source_zip(dst, w->src, (zip_uint64_t)i, 0, 0, -1);
-        zip_int64_t idx = s ? zip_file_add(dst, name, s, ZIP_FL_ENC_UTF_8) : -1;
-        if (idx < 0) {
-            zip_source_free(s);
-            rc = zip_fail(d, name, zip_get_error(dst));
-            goto done;
-        }
-        if ((gen && zip_set_file_compression(dst, (zip_uint64_t)idx,
-                                             ZIP_CM_DEFLATE,
-                                             VT_DOCX_DEFLATE_LEVEL) < 0) ||
-            zip_file_set_mtime(dst, (zip_uint64_t)idx, w->mtime, 0) < 0) {
-            rc = zip_fail(d, name, zip_get_error(dst));
-            goto done;
-        }
+            vt_zipw_add_raw(w->z, e->name, e->method, e->crc, e->raw,
+                            e->raw_len, e->size);
     }
     for (size_t k = 0; k < nmedia; k++)
-        if ((rc = add_buffer(dst, media[k].name, media[k].data, media[k].len,
-                             0, w->mtime, d)) != VT_OK)
-            goto done;
-    rc = close_and_read(dst, mem, out, d);
-    dst = NULL;
+        vt_zipw_add(w->z, media[k].name, media[k].data, media[k].len, 0);
+    if (vt_zipw_end(w->z) != 0) {
+        if (out->oom)
+            rc = VT_ERR_NOMEM;
+        else {
+            vt_diags_addf(d, "cannot build the DOCX package: it would pass "
+                             "the zip format's 4 GiB or 65,535 parts");
+            rc = VT_ERR_ZIP;
+        }
+        out->len = start;
+        if (out->cap)
+            out->data[start] = '\0';
+    }
 done:
-    if (dst)
-        zip_discard(dst);
-    zip_source_free(mem);
-bail:
-    zip_error_fini(&ze);
     vt_buf_free(&ct);
     vt_buf_free(&rels);
     return rc;

@@ -15,13 +15,14 @@
  * always gives the same bytes (5 March 2020, the decree's date). */
 #define VT_DOCX_MTIME_YEAR 2020
 
-/* Deflate level for the generated document.xml.  Measured on a giấy mời's
- * 6.8 KB document.xml (zlib 1.2.13): level 1 gives 1765 bytes in 18 us,
- * level 6 (zlib's default) 1603 bytes in 34 us, level 9 (libzip's
- * default) 1602 bytes in 43 us.  Level 1 costs 160 bytes (2.4 % of the
- * letter) and halves the time: in a batch of thousands of letters the
- * time matters more than the bytes.  Copied template parts keep whatever
- * compression they were packed with (level 9, once, at build time). */
+/* libdeflate level for the generated parts (zipw.c).  Measured on a giấy
+ * mời's 6.8 KB document.xml (tests/bench/deflate.c, CPU time): level 1
+ * gives 1734 bytes in 11.8 us, level 6 1611 bytes in 22.3 us (zlib level
+ * 1, as libzip ran it per part: 1767 bytes in 75 us).  Level 1 costs 123
+ * bytes (1.8 % of the letter) and halves the time: in a batch of
+ * thousands of letters the time matters more than the bytes.  Copied
+ * template parts keep whatever compression they were packed with (level
+ * 9, once, at build time). */
 #define VT_DOCX_DEFLATE_LEVEL 1
 
 /* A writer holds a template package open so that many documents can be

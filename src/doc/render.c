@@ -69,6 +69,21 @@ static void compute(vt_buf *v, const vt_plan *p, const vt_template *t)
     vt_ox_appendices(&v[VT_F_APPENDICES], p, vt_template_sect_pr(t));
 }
 
+/* The first "cc" (two equal bytes) in s[0..n), or NULL.  memchr is
+ * vectorised and the byte is rare in documents; glibc's memmem with a
+ * two-byte needle walks every byte, and each letter scans every computed
+ * value once. */
+static const char *find_pair(const char *s, size_t n, char c)
+{
+    const char *end = s + n;
+    while (s < end && (s = memchr(s, c, (size_t)(end - s))) != NULL) {
+        if (s + 1 < end && s[1] == c)
+            return s;
+        s++;
+    }
+    return NULL;
+}
+
 /* Replace "{{cluster}}", "{{school}}", … in one computed value by the
  * letter's own values, escaped when the value is WordprocessingML.  One
  * pass: text coming from a value is never scanned again, so a school named
@@ -76,19 +91,19 @@ static void compute(vt_buf *v, const vt_plan *p, const vt_template *t)
 static void expand(vt_buf *v, vt_buf *tmp, const char *const *letter,
                    int is_xml)
 {
-    if (!v->data || !memmem(v->data, v->len, "{{", 2))
+    if (!v->data || !find_pair(v->data, v->len, '{'))
         return; /* an empty value has no data: NULL + 0 is undefined */
     const char *s = v->data, *end = v->data + v->len;
     vt_buf_reset(tmp);
     while (s < end) {
-        const char *open = memmem(s, (size_t)(end - s), "{{", 2);
+        const char *open = find_pair(s, (size_t)(end - s), '{');
         if (!open) {
             vt_buf_put(tmp, s, (size_t)(end - s));
             break;
         }
         vt_buf_put(tmp, s, (size_t)(open - s));
         const char *name = open + 2;
-        const char *close = memmem(name, (size_t)(end - name), "}}", 2);
+        const char *close = find_pair(name, (size_t)(end - name), '}');
         int f = close ? vt_field_find(name, (size_t)(close - name)) : -1;
         if (f < 0 || !vt_field_is_letter((vt_field)f)) {
             vt_buf_put(tmp, open, 2);
