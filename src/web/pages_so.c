@@ -543,8 +543,8 @@ void vt_page_so_export(vt_desk *k, vt_req *r, vt_resp *p, const char *fmt)
     static const char *const types[] = {
         "text/csv; charset=utf-8",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "application/vnd.openxmlformats-officedocument.wordprocessingml."
-        "document",
+        /* one literal: clang warns of a missing comma otherwise */
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         "application/pdf"};
     size_t i = 0;
     while (i < 4 && strcmp(fmt, fmts[i]) != 0)
