@@ -69,8 +69,11 @@ static const char PDF_HELP[] =
     "  --pdf-timeout S      stop a converter that takes longer than S\n"
     "                       seconds (default 120 + 5 per document)\n"
     "Environment: VANTHU_SOFFICE (the converter, default soffice),\n"
-    "VANTHU_PDF_FONTS (the Liberation 2 folder).  A PDF appears complete\n"
-    "or not at all; none is written unless every document converted.\n";
+    "VANTHU_PDF_FONTS (the Liberation 2 folder), VANTHU_FAKETIME_LIB (the\n"
+    "libfaketime that holds the converter's clock at the date, so the same\n"
+    "document gives the same bytes).  A PDF appears complete or not at all;\n"
+    "none is written unless every document converted.  Ctrl-C (SIGINT) or\n"
+    "SIGTERM stops the converters and writes nothing (exit 130 or 143).\n";
 
 static int parse_timeout(const char *prog, const char *s, unsigned *out)
 {

@@ -8,7 +8,8 @@
  * Vietnamese letters and lets DejaVu fill them in.  So each converter
  * process gets a folder of its own under $TMPDIR holding
  *
- *   profile/    its throwaway user profile (-env:UserInstallation)
+ *   profile/    its throwaway user profile (-env:UserInstallation),
+ *               stamped so that LibreOffice starts once, not twice
  *   fonts.conf  a font configuration that lists only the Liberation 2
  *               folder, and its cache: no other font exists for it
  *   in/         the documents, as links named 000000.docx, 000001.docx …
@@ -18,7 +19,7 @@
  *   log         its stdout and stderr, for the error message
  *
  * runs in its own process group, and is killed with the whole group when
- * the timeout passes.  A PDF reaches its real name only after every
+ * the timeout passes or the caller's SIGINT/SIGTERM flag is set.  A PDF reaches its real name only after every
  * document of the run converted, through vt_write_atomic: a reader never
  * sees half a PDF, and a failed run writes none.
  *
@@ -26,10 +27,12 @@
  * (PDFWriter::GetDateTime); it has no option or SOURCE_DATE_EPOCH for it.
  * vanthu rewrites that date, in the Info dictionary and in the XMP packet,
  * in place and with the same number of bytes (the cross-reference table
- * stays valid), to the document's own date.  What still comes from the
- * clock: the date inside the sRGB output-intent profile (a compressed
- * stream) and the file identifier (/ID, an MD5 over the clock's date), so
- * two conversions of one document differ in those bytes.
+ * stays valid), to the document's own date.  Other bytes came from the
+ * clock too: the date inside the sRGB output-intent profile (a compressed
+ * stream) and the file identifier (/ID, an MD5 over the clock's time).  So
+ * the converter runs under libfaketime with its wall clock held at that
+ * date, and the /ID is then set from the content's SHA-256: the same
+ * document gives the same bytes, run after run.
  */
 #include "pdf/pdf.h"
 

@@ -303,6 +303,23 @@ def invite_sign(vanthu, source, tmp, env, db, pw):
           'invite --sign with the typed password (echo off): 4 signed PDFs (exit %d: %s)' % (code, shown[-300:]))
     v = pdfsig(db, sorted(glob.glob(os.path.join(out2, '*.pdf')))[0]) if os.path.isdir(out2) else None
     check(v is not None and 'Signature is Valid' in v.stdout, 'pdfsig: a letter signed with the typed password')
+    # the same for issue --sign: the other clerk issues the công văn (số 82)
+    # while the prompt waits, the signed giấy mời (số 12) then goes through
+    os.makedirs(os.path.join(d, 'third'))
+    reg3 = os.path.join(d, 'third', 'register.sqlite')  # its own archive folder beside it
+    meanwhile.clear()
+
+    def third_clerk():
+        meanwhile['r'] = run([vanthu, 'issue', other_plan, '--register', reg3, '--wait', '1'],
+                             env=env, timeout=120)
+
+    code, shown, _, during, _ = with_terminal(
+        WRAP + [vanthu, 'issue', os.path.join(source, PLAN), '--register', reg3, '--sign', '--nss-dir', db,
+                '--nick', 'signer'], PASSWORD, env, timeout=600, at_prompt=third_clerk)
+    o = meanwhile.get('r')
+    check(o is not None and o.returncode == 0 and 'Số: 82/' in o.stdout and code == 0 and 'Số: 12/' in shown,
+          'while issue --sign asks for the password, another clerk issues số 82; the signed issue then số 12 '
+          '(%r; exit %d: %s)' % (((o.returncode, o.stderr.strip()[-200:]) if o else 'not run'), code, shown[-200:]))
 
 
 def main():
