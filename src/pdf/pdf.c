@@ -224,14 +224,18 @@ static vt_error clock_init(vt_pdf_clock *clk, const vt_date *date,
                          "date so that the same document always gives the "
                          "same PDF: install libfaketime, or set "
                          "VANTHU_FAKETIME_LIB to libfaketime.so.1",
-                      lib && *lib ? lib : "/usr/lib/*/faketime/libfaketime.so.1",
+                      found ? clk->lib /* lib may be glob's, freed */
+                            : lib && *lib ? lib
+                                          : "/usr/lib/*/faketime/libfaketime.so.1",
                       found ? "a path with ':' or a space cannot be preloaded"
                             : "not found");
         return VT_ERR_IO;
     }
     int y = date->year, m = date->month ? date->month : 1;
     int dd = date->day ? date->day : 1, hh = 0, mm = 0, ss = 0;
-    if (y < 1000 || y > 9999) { /* no date: this second, for every PDF */
+    /* no date, or one before 1970 that the clock cannot hold: this
+     * second, the same for every PDF of the run */
+    if (y < 1970 || y > 9999) {
         time_t now = time(NULL);
         struct tm tm;
         gmtime_r(&now, &tm);
