@@ -43,6 +43,7 @@
 #include <glob.h>
 #include <limits.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -161,6 +162,7 @@ int vt_pdf_set_id(unsigned char *pdf, size_t len)
     unsigned char *end = pdf + len, *t = NULL, *s = pdf;
     while ((s = memmem(s, (size_t)(end - s), "trailer", 7)) != NULL)
         t = s++;
+    unsigned char *tr = t;
     if (!t || !(t = memmem(t, (size_t)(end - t), "/ID", 3)))
         return 0;
     unsigned char *p = skip_space(t + 3, end), *id[2];
@@ -172,14 +174,27 @@ int vt_pdf_set_id(unsigned char *pdf, size_t len)
             return 0;
         p += 33;
     }
-    /* hashed with the old identifiers blanked, so the new one depends on
-     * the content only, never on what LibreOffice put there */
+    /* LibreOffice's own /DocChecksum (an MD5 over the bytes in the order
+     * it wrote them, which varies) is set from the content too */
+    unsigned char *sum = memmem(tr, (size_t)(end - tr), "/DocChecksum /", 14);
+    for (int i = 0; sum && i < 32; i++)
+        if (end - sum < 14 + 32 || !sum[14 + i] ||
+            !strchr("0123456789abcdefABCDEF", sum[14 + i]))
+            sum = NULL;
+    /* hashed with the old values blanked, so the new ones depend on the
+     * content only, never on what LibreOffice put there */
     memset(id[0], '0', 32);
     memset(id[1], '0', 32);
+    if (sum)
+        memset(sum + 14, '0', 32);
     char hex[65];
     vt_sha256_hex(pdf, len, hex);
-    for (int i = 0; i < 32; i++)
+    for (int i = 0; i < 32; i++) {
         id[0][i] = id[1][i] = (unsigned char)(hex[i] >= 'a' ? hex[i] - 32 : hex[i]);
+        if (sum)
+            sum[14 + i] = (unsigned char)(hex[32 + i] >= 'a' ? hex[32 + i] - 32
+                                                             : hex[32 + i]);
+    }
     return 1;
 }
 
@@ -942,6 +957,59 @@ static vt_error read_result(const worker *w, size_t i, const char *docx,
     return VT_ERR_IO;
 }
 
+/* Rewrite the converter's PDF for document i with qpdf, which numbers
+ * and orders the objects by a walk from the root: LibreOffice writes its
+ * font objects in the order of a map keyed by memory addresses, which
+ * changes from run to run with its threads' timing, so the same document
+ * came out in a few different orders.  Content, compression and the XMP
+ * packet stay as they are; classic cross-reference table, no object
+ * streams. */
+static vt_error normalise(const worker *w, size_t i, const char *docx,
+                          vt_diags *d)
+{
+    char in[PATH_MAX], out[PATH_MAX], log[PATH_MAX];
+    snprintf(in, sizeof in, "%s/out/%06zu.pdf", w->dir, i);
+    snprintf(out, sizeof out, "%s/out/%06zu.q.pdf", w->dir, i);
+    snprintf(log, sizeof log, "%s/qpdf.log", w->dir);
+    const char *qpdf = getenv("VANTHU_QPDF");
+    if (!qpdf || !*qpdf)
+        qpdf = "qpdf";
+    char *argv[] = {(char *)qpdf, "--static-id", "--object-streams=disable",
+                    "--no-warn", in, out, NULL};
+    posix_spawn_file_actions_t fa;
+    if (posix_spawn_file_actions_init(&fa) != 0)
+        return VT_ERR_NOMEM;
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    posix_spawn_file_actions_adddup2(&fa, 1, 2);
+    pid_t pid;
+    int err = posix_spawnp(&pid, qpdf, &fa, NULL, argv, environ), status = 0;
+    posix_spawn_file_actions_destroy(&fa);
+    if (err) {
+        vt_diags_addf(d, "%s: cannot run qpdf, which puts the PDF's objects "
+                         "in a fixed order: %s; install qpdf, or set "
+                         "VANTHU_QPDF to it", qpdf, strerror(err));
+        return VT_ERR_IO;
+    }
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    /* 0: written; 3: written, with warnings (--no-warn keeps them quiet) */
+    if (WIFEXITED(status) && (WEXITSTATUS(status) == 0 || WEXITSTATUS(status) == 3) &&
+        rename(out, in) == 0)
+        return VT_OK;
+    char last[400] = "", line[400];
+    FILE *f = fopen(log, "re");
+    while (f && fgets(line, sizeof line, f))
+        if (line[strcspn(line, "\r\n")] = 0, line[0])
+            snprintf(last, sizeof last, "%s", line);
+    if (f)
+        fclose(f);
+    unlink(out);
+    vt_diags_addf(d, "%s: qpdf could not rewrite the converter's PDF%s%s", docx,
+                  last[0] ? ": " : "", last);
+    return VT_ERR_IO;
+}
+
 /* A DOCX is a zip package with word/document.xml: anything else is
  * refused before a converter starts (it would only say "could not be
  * loaded", or open a text file as one). */
@@ -981,11 +1049,16 @@ static vt_error place_all(const worker *ws, size_t nw,
 {
     vt_error rc = VT_OK;
     size_t written = 0;
-    for (int pass = 0; pass < 2; pass++)
+    /* pass 0: every PDF whole; 1: each rewritten by qpdf; 2: written */
+    for (int pass = 0; pass < 3; pass++)
         for (size_t k = 0; k < nw && rc == VT_OK; k++)
             for (size_t j = 0; j < ws[k].count && rc == VT_OK; j++) {
                 size_t i = ws[k].first + j, len = 0;
                 char *data;
+                if (pass == 1) {
+                    rc = normalise(&ws[k], i, docx[i], d);
+                    continue;
+                }
                 rc = read_result(&ws[k], i, docx[i], &data, &len, d);
                 if (rc != VT_OK || pass == 0) {
                     free(rc == VT_OK ? data : NULL);

@@ -225,6 +225,13 @@ def main():
         case('no-libfaketime', one, 3, r'/nonexistent/libfaketime\.so\.1: no usable libfaketime \(not found\); '
              r'.*install libfaketime', soffice=fakes['silent'],
              extra_env={'VANTHU_FAKETIME_LIB': '/nonexistent/libfaketime.so.1'})
+        # a whole-looking PDF that is not one: qpdf (which fixes the order
+        # of the objects) refuses it; qpdf missing
+        case('not-a-pdf-inside', one, 3, r'letter-0\.docx: qpdf could not rewrite the converter.s PDF: qpdf: ',
+             soffice=fakes['one-missing'])
+        case('no-qpdf', one, 3, r'/nonexistent/qpdf: cannot run qpdf, which puts the PDF.s objects in a fixed '
+             r'order: No such file or directory; install qpdf', soffice=fakes['one-missing'],
+             extra_env={'VANTHU_QPDF': '/nonexistent/qpdf'})
         interrupt_cases(vanthu, env, tmp, scratch, good, fakes, plan)
         # issue --pdf with a hanging converter: no number given, no file archived
         reg = os.path.join(tmp, 'reg', 'register.sqlite')

@@ -89,14 +89,17 @@ static void test_id(void **state)
     assert_non_null(a);
     assert_non_null(b);
     size_t len = strlen(a);
-    /* a different old identifier gives the same new one */
+    /* a different old identifier or checksum gives the same new ones */
     memcpy(strstr(b, "<88A2") + 1, "FFFFFFFF", 8);
+    memcpy(strstr(b, "/DocChecksum /") + 14, "0123", 4);
     assert_int_equal(vt_pdf_set_id((unsigned char *)a, len), 1);
     assert_int_equal(vt_pdf_set_id((unsigned char *)b, len), 1);
     assert_int_equal(strlen(a), len);
     id_of(a, ida);
     id_of(b, idb);
     assert_string_equal(ida, idb);
+    assert_memory_equal(a, b, len); /* the checksum too */
+    assert_null(strstr(a, "EAE0BD8A7F68108190A7F6EDAC995792"));
     assert_string_not_equal(ida, "88A2B3392EA3EE36295CF1A0811CD1C0");
     assert_true(strspn(ida, "0123456789ABCDEF") == 32);
     /* setting it again changes nothing */
