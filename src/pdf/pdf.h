@@ -96,8 +96,9 @@ int vt_pdf_set_dates(unsigned char *pdf, size_t len, const vt_date *date);
  * first half of the SHA-256 of the file with the old identifier blanked,
  * in place: the same content gives the same /ID, different content a
  * different one (LibreOffice derives it from the clock, which vanthu
- * holds still, so all PDFs of one date would share it).  1 if set, 0 if
- * no /ID of two 16-byte strings was found. */
+ * holds still, so all PDFs of one date would share it).  LibreOffice's
+ * /DocChecksum in the trailer, if there, gets the hash's second half.
+ * 1 if set, 0 if no /ID of two 16-byte strings was found. */
 int vt_pdf_set_id(unsigned char *pdf, size_t len);
 
 #endif
