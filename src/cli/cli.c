@@ -650,9 +650,10 @@ static int cmd_issue(int argc, char **argv)
     vt_pdf_opts po;
     vt_pdf_opts_init(&po);
     po.timeout_s = pdf.timeout_s;
-    po.stop = vt_cli_pdf_stop();
-    if (pdf.beside || sign) /* --sign signs the PDF: it implies --pdf */
+    if (pdf.beside || sign) { /* --sign signs the PDF: it implies --pdf */
+        po.stop = vt_cli_pdf_stop(); /* Ctrl-C stops the converter cleanly */
         o.iss.pdf = &po;
+    }
     if (sign)
         o.iss.sign = &so;
     if (rc == VT_OK)
