@@ -116,6 +116,10 @@ static const char INVITE_HELP[] =
     "                       anything fails the old files stay as they were\n"
     "  --pdf                a PDF/A beside each letter, in the manifests too\n"
     "                       (LibreOffice, one per job; --pdf-timeout S)\n"
+    "  --sign --nss-dir DIR --nick NAME [--password-file F] [--etsi]\n"
+    "                       sign each letter's PDF (implies --pdf), as\n"
+    "                       `vanthu sign` does; the password is asked once,\n"
+    "                       before the register is locked\n"
     "  --register FILE      number the letters from the register, one number\n"
     "                       per cluster, and record each letter under it\n"
     "  --date YYYY-MM-DD    with --register: the date of the letters\n"
@@ -507,7 +511,7 @@ static int cmd_render(int argc, char **argv)
     free(out);
     vt_template_free(tpl);
     vt_plan_free(plan);
-    return finish(rc, &d);
+    return vt_cli_pdf_exit(finish(rc, &d));
 }
 
 /* --register, else $VANTHU_REGISTER, else out/register.sqlite (whose
@@ -542,33 +546,14 @@ static void print_numbers(const vt_plan *plan, const int *numbers)
                     "the register\n", lo, hi, plan->date.year);
 }
 
-/* The signal that interrupted a batch, for its exit code (128 + signal).
- * A handler can only reach a static object; this one is written only by
- * the handler and read by the batch's threads. */
-static volatile sig_atomic_t caught_signal;
-
-static void on_stop_signal(int sig) { caught_signal = sig; }
-
-/* SIGINT and SIGTERM stop a batch cleanly: the handler only sets a flag
- * the threads check between letters, and the batch removes its staging
- * folder.  SA_RESETHAND: a second Ctrl-C kills at once (a later run
- * removes the stale stage). */
-static void catch_stop_signals(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_stop_signal;
-    sa.sa_flags = SA_RESTART | SA_RESETHAND;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-}
-
 static int cmd_invite(int argc, char **argv)
 {
     opts o;
     vt_cli_pdf pdf;
-    if (vt_cli_pdf_flags(&argc, argv, &pdf) != 0)
+    vt_sign_opts so;
+    int sign = 0;
+    if (vt_cli_pdf_flags(&argc, argv, &pdf) != 0 ||
+        vt_cli_sign_flags(&argc, argv, &so, &sign) != 0)
         return VT_EXIT_USAGE;
     int i = parse_opts(argc, argv, &o, G_BATCH | G_ISSUE | G_REG);
     if (i < 0)
@@ -595,14 +580,19 @@ static int cmd_invite(int argc, char **argv)
     int *numbers = NULL;
     vt_invite_result res = {0};
     o.inv.progress = isatty(STDERR_FILENO);
-    o.inv.stop = &caught_signal;
-    catch_stop_signals();
+    /* SIGINT and SIGTERM stop a batch cleanly: the handler only sets a
+     * flag the threads check between letters (and pdf.c while a converter
+     * runs); the batch removes its staging folder */
+    o.inv.stop = vt_cli_pdf_stop();
     /* a dry run takes no numbers: it only shows what would be written */
     int numbered = o.reg && !o.inv.dry_run;
     vt_pdf_opts po;
     vt_pdf_opts_init(&po);
     po.timeout_s = pdf.timeout_s;
-    if (pdf.beside)
+    po.stop = vt_cli_pdf_stop(); /* the same flag: Ctrl-C stops the converters too */
+    if (sign) /* --sign signs each PDF: it implies --pdf */
+        po.sign = &so;
+    if (pdf.beside || sign)
         o.inv.pdf = &po;
     vt_error rc = vt_plan_load(argv[i], &o.lim, &plan, &d);
     if (rc == VT_OK)
@@ -635,8 +625,7 @@ static int cmd_invite(int argc, char **argv)
     vt_register_close(reg);
     vt_template_free(tpl);
     vt_plan_free(plan);
-    int code = finish(rc, &d);
-    return caught_signal && rc != VT_OK ? 128 + caught_signal : code;
+    return vt_cli_pdf_exit(finish(rc, &d));
 }
 
 static int cmd_issue(int argc, char **argv)
@@ -663,8 +652,10 @@ static int cmd_issue(int argc, char **argv)
     vt_pdf_opts po;
     vt_pdf_opts_init(&po);
     po.timeout_s = pdf.timeout_s;
-    if (pdf.beside || sign) /* --sign signs the PDF: it implies --pdf */
+    if (pdf.beside || sign) { /* --sign signs the PDF: it implies --pdf */
+        po.stop = vt_cli_pdf_stop(); /* Ctrl-C stops the converter cleanly */
         o.iss.pdf = &po;
+    }
     if (sign)
         o.iss.sign = &so;
     if (rc == VT_OK)
@@ -679,7 +670,7 @@ static int cmd_issue(int argc, char **argv)
     vt_register_close(reg);
     vt_template_free(tpl);
     vt_plan_free(plan);
-    return finish(rc, &d);
+    return vt_cli_pdf_exit(finish(rc, &d));
 }
 
 /* ---- vanthu register ---------------------------------------------------- */

@@ -10,6 +10,8 @@
 #ifndef VT_CLI_H
 #define VT_CLI_H
 
+#include <signal.h>
+
 #include "register/book.h"
 #include "pdf/sign.h"
 #include "base/vanthu.h"
@@ -39,6 +41,10 @@ typedef struct {
 } vt_cli_pdf;
 int vt_cmd_pdf(int argc, char **argv);
 int vt_cli_pdf_flags(int *argc, char **argv, vt_cli_pdf *f);
+/* SIGINT and SIGTERM stop a PDF conversion cleanly (vt_pdf_opts.stop);
+ * vt_cli_pdf_exit turns a failed exit code into 128 + that signal. */
+volatile sig_atomic_t *vt_cli_pdf_stop(void);
+int vt_cli_pdf_exit(int code);
 /* Write the rendered plan to out: a DOCX, a DOCX and its PDF (--pdf), or
  * only a PDF when out ends in ".pdf". */
 vt_error vt_cli_render_out(const vt_plan *plan, const vt_template *tpl,

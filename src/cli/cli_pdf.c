@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,36 @@
 #include "plan/model.h"
 #include "pdf/pdf.h"
 #include "doc/render.h"
+
+/* The signal that interrupted a conversion (SIGINT, SIGTERM).  A
+ * handler can only reach a static object; only the handler writes it. */
+static volatile sig_atomic_t pdf_stop_signal;
+
+static void on_pdf_stop(int sig) { pdf_stop_signal = sig; }
+
+volatile sig_atomic_t *vt_cli_pdf_stop(void)
+{
+    /* the converter runs in a process group of its own (so that its
+     * timeout can kill it whole), out of reach of the terminal's Ctrl-C:
+     * the handler only sets the flag pdf.c watches, which kills the
+     * group and removes its folder.  SA_RESETHAND: a second Ctrl-C kills
+     * vanthu at once. */
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_pdf_stop;
+    sa.sa_flags = SA_RESTART | SA_RESETHAND;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    return &pdf_stop_signal;
+}
+
+/* The exit code after a conversion: 128 + the signal that stopped it, as
+ * a shell reports a program killed by it, else code. */
+int vt_cli_pdf_exit(int code)
+{
+    return pdf_stop_signal && code != VT_EXIT_OK ? 128 + pdf_stop_signal : code;
+}
 
 static const char PDF_HELP[] =
     "usage: vanthu pdf FILE.docx... [-o DIR] [-j N] [--date YYYY-MM-DD]\n"
@@ -38,8 +69,11 @@ static const char PDF_HELP[] =
     "  --pdf-timeout S      stop a converter that takes longer than S\n"
     "                       seconds (default 120 + 5 per document)\n"
     "Environment: VANTHU_SOFFICE (the converter, default soffice),\n"
-    "VANTHU_PDF_FONTS (the Liberation 2 folder).  A PDF appears complete\n"
-    "or not at all; none is written unless every document converted.\n";
+    "VANTHU_PDF_FONTS (the Liberation 2 folder), VANTHU_FAKETIME_LIB (the\n"
+    "libfaketime that holds the converter's clock at the date, so the same\n"
+    "document gives the same bytes).  A PDF appears complete or not at all;\n"
+    "none is written unless every document converted.  Ctrl-C (SIGINT) or\n"
+    "SIGTERM stops the converters and writes nothing (exit 130 or 143).\n";
 
 static int parse_timeout(const char *prog, const char *s, unsigned *out)
 {
@@ -138,6 +172,7 @@ vt_error vt_cli_render_out(const vt_plan *plan, const vt_template *tpl,
     vt_pdf_opts_init(&po);
     po.timeout_s = f->timeout_s;
     po.date = plan->date;
+    po.stop = vt_cli_pdf_stop();
     /* the PDF first: if the converter fails, no DOCX was written either */
     char *pdf = f->beside ? vt_pdf_name(out) : strdup(out);
     if (!pdf)
@@ -205,6 +240,7 @@ int vt_cmd_pdf(int argc, char **argv)
         {0, 0, 0, 0}};
     vt_pdf_opts po;
     vt_pdf_opts_init(&po);
+    po.stop = vt_cli_pdf_stop();
     const char *dir = NULL;
     optind = 1;
     opterr = 0;
@@ -271,7 +307,7 @@ int vt_cmd_pdf(int argc, char **argv)
     free(out);
     if (rc != VT_OK && made)
         rmdir(dir); /* a folder this run made stays only with its PDFs */
-    return vt_cli_finish(rc, &d);
+    return vt_cli_pdf_exit(vt_cli_finish(rc, &d));
 }
 
 vt_error vt_cli_book_pdf(vt_register *reg, const vt_book_opts *b,
@@ -296,6 +332,7 @@ vt_error vt_cli_book_pdf(vt_register *reg, const vt_book_opts *b,
     snprintf(path, sizeof path, "%s/so-dang-ky.docx", dir);
     vt_pdf_opts po;
     vt_pdf_opts_init(&po);
+    po.stop = vt_cli_pdf_stop();
     rc = vt_book_export(reg, b, path, d);
     const char *in[1] = {path}, *outs[1] = {out};
     if (rc == VT_OK)

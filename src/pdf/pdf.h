@@ -12,10 +12,12 @@
 #ifndef VT_PDF_H
 #define VT_PDF_H
 
+#include <signal.h>
 #include <stddef.h>
 
 #include "base/vanthu.h"
 #include "base/vn_text.h"
+#include "pdf/sign.h"
 
 /* Default time one converter process may take: a fixed start-up allowance
  * plus a share per document (LibreOffice starts in about a second and
@@ -32,6 +34,14 @@ typedef struct vt_pdf_opts {
     unsigned jobs;       /* converter processes for a batch; 0: one */
     vt_date date;        /* the PDF's creation date; year 0: the clock's */
     int sync;            /* fsync each PDF before its rename */
+    /* set non-zero by the caller's SIGINT/SIGTERM handler: the converters
+     * are killed with their process groups, their folder removed, and the
+     * conversion fails with nothing written; NULL: not watched */
+    volatile sig_atomic_t *stop;
+    /* invite --sign: each PDF signed (sign.h) before it is written; its
+     * SHA-256 is the signed file's.  The password is read once, before
+     * the first converter starts, unless sign->password has it. */
+    const vt_sign_opts *sign;
 } vt_pdf_opts;
 
 void vt_pdf_opts_init(vt_pdf_opts *o);
@@ -81,5 +91,14 @@ char *vt_pdf_name(const char *docx);
  * clock (Info dictionary and XMP, same length, in place) to date at
  * 00:00:00 UTC.  Returns how many were set. */
 int vt_pdf_set_dates(unsigned char *pdf, size_t len, const vt_date *date);
+
+/* Set the file identifier (the trailer's /ID, both strings) to the
+ * first half of the SHA-256 of the file with the old identifier blanked,
+ * in place: the same content gives the same /ID, different content a
+ * different one (LibreOffice derives it from the clock, which vanthu
+ * holds still, so all PDFs of one date would share it).  LibreOffice's
+ * /DocChecksum in the trailer, if there, gets the hash's second half.
+ * 1 if set, 0 if no /ID of two 16-byte strings was found. */
+int vt_pdf_set_id(unsigned char *pdf, size_t len);
 
 #endif

@@ -140,6 +140,28 @@ static void pw_wipe(pw_ctx *ctx)
     }
 }
 
+vt_error vt_sign_read_password(const vt_sign_opts *o, char **pw, vt_diags *d)
+{
+    char what[300];
+    snprintf(what, sizeof what, "\"%s\" (%s)", o->nick ? o->nick : "?",
+             o->nss_dir ? o->nss_dir : "?");
+    pw_ctx ctx = {.file = o->password_file};
+    *pw = (char *)get_password(&ctx, what);
+    if (!*pw) {
+        vt_diags_addf(d, "%s: %s", o->nick ? o->nick : "?", ctx.why);
+        /* as when signing: an unreadable file is the environment's
+         * fault, no terminal the caller's */
+        return ctx.file ? VT_ERR_IO : VT_ERR_SIGNATURE;
+    }
+    return VT_OK;
+}
+
+void vt_sign_password_free(char *pw)
+{
+    pw_ctx ctx = {.password = pw};
+    pw_wipe(&ctx);
+}
+
 static const char *nss_error(void)
 {
     const char *s = PORT_ErrorToString(PORT_GetError());
@@ -536,6 +558,12 @@ vt_error vt_pdf_sign(const char *name, const char *in, size_t len,
     if (rc != VT_OK)
         return rc;
     pw_ctx pw = {.file = o->password_file};
+    if (o->password) { /* read before: a copy, wiped like any other */
+        pw.password = calloc(1, PW_BUF);
+        if (!pw.password)
+            return VT_ERR_NOMEM;
+        snprintf(pw.password, PW_BUF, "%s", o->password);
+    }
     /* a file given is read first: an unreadable one is an error even when
      * the database turns out to need no password */
     if (pw.file && !get_password(&pw, o->nick)) {

@@ -36,7 +36,17 @@ typedef struct {
     int etsi;                  /* ETSI.CAdES.detached (PAdES baseline)
                                   instead of adbe.pkcs7.detached */
     long long when;            /* signing time, seconds since 1970; 0: now */
+    const char *password;      /* already read (vt_sign_read_password):
+                                  used instead of password_file or the
+                                  prompt; NULL: read when needed */
 } vt_sign_opts;
+
+/* Read the password or PIN of o once, from o->password_file or on the
+ * terminal (echo off), before anything waits on it: issue --sign and
+ * invite --sign ask before they lock the register.  *pw (free it with
+ * vt_sign_password_free, which wipes it) then goes into o->password. */
+vt_error vt_sign_read_password(const vt_sign_opts *o, char **pw, vt_diags *d);
+void vt_sign_password_free(char *pw);
 
 /* Sign the PDF in[0..len): *out (malloc'd, *out_len bytes) is in plus an
  * incremental update holding the signature.  name is for messages. */

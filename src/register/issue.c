@@ -439,14 +439,50 @@ static vt_error archive_dir(vt_register *reg, const vt_issue_opts *o,
     return claim_dir(reg, f->dir, &f->made_marker, d);
 }
 
+/* The signing options with the password read: the clerk is asked on the
+ * terminal before the register is locked, never while other clerks wait
+ * on it.  *pw is wiped and freed by the caller (vt_sign_password_free). */
+static vt_error sign_ready(const vt_sign_opts *o, vt_sign_opts *copy,
+                           char **pw, vt_diags *d)
+{
+    *copy = *o;
+    *pw = NULL;
+    if (o->password)
+        return VT_OK;
+    vt_error rc = vt_sign_read_password(o, pw, d);
+    copy->password = *pw;
+    return rc;
+}
+
+static vt_error issue_one(vt_register *reg, const vt_plan *plan,
+                          const vt_template *tpl, const vt_issue_opts *o,
+                          vt_issue_result *res, vt_diags *d);
+
 vt_error vt_issue(vt_register *reg, const vt_plan *plan,
                   const vt_template *tpl, const vt_issue_opts *o,
                   vt_issue_result *res, vt_diags *d)
 {
     memset(res, 0, sizeof *res);
     vt_error rc = vt_render_check_single(plan, d);
-    if (rc != VT_OK)
-        return rc;
+    if (rc != VT_OK || !o->sign)
+        return rc == VT_OK ? issue_one(reg, plan, tpl, o, res, d) : rc;
+    vt_sign_opts so;
+    vt_issue_opts io = *o;
+    char *pw = NULL;
+    rc = sign_ready(o->sign, &so, &pw, d);
+    io.sign = &so;
+    if (rc == VT_OK)
+        rc = issue_one(reg, plan, tpl, &io, res, d);
+    vt_sign_password_free(pw);
+    return rc;
+}
+
+/* vt_issue once the password is at hand. */
+static vt_error issue_one(vt_register *reg, const vt_plan *plan,
+                          const vt_template *tpl, const vt_issue_opts *o,
+                          vt_issue_result *res, vt_diags *d)
+{
+    vt_error rc = VT_OK;
     issue_ctx c = {reg, plan, tpl, NULL, {0, 0, 0}, res, o->pdf, o->sign};
     vt_issue_date(plan, o, &c.date.year, &c.date.month, &c.date.day);
     archive_folder f;
@@ -547,9 +583,22 @@ vt_error vt_invite_issue(vt_register *reg, const vt_plan *plan,
         q[i].number = plan->number ? plan->number + (int)i : 0;
         q[i].copies = count_copies(plan, cl->nschools);
     }
-    invite_ctx c = {&view, tpl, dir, io, res, NULL};
-    rc = oom ? VT_ERR_NOMEM
-             : vt_register_issue(reg, q, n, write_invite, &c, numbers, d);
+    /* invite --sign: the password before the register is locked */
+    vt_invite_opts sio = *io;
+    vt_pdf_opts spo;
+    vt_sign_opts so;
+    char *pw = NULL;
+    if (!oom && io->pdf && io->pdf->sign) {
+        spo = *io->pdf;
+        rc = sign_ready(io->pdf->sign, &so, &pw, d);
+        spo.sign = &so;
+        sio.pdf = &spo;
+    }
+    invite_ctx c = {&view, tpl, dir, &sio, res, NULL};
+    if (rc == VT_OK)
+        rc = oom ? VT_ERR_NOMEM
+                 : vt_register_issue(reg, q, n, write_invite, &c, numbers, d);
+    vt_sign_password_free(pw);
     for (size_t i = 0; i < 3 * n; i++)
         vt_buf_free(&text[i]);
     free(text);

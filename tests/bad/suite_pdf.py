@@ -9,6 +9,7 @@ running.  The converter is replaced through VANTHU_SOFFICE by small shell
 scripts, so this suite needs no LibreOffice.
 """
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -17,7 +18,7 @@ import zipfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from run import expect, run_case  # noqa: E402
-from test_render import RESULTS, check, parse_args  # noqa: E402
+from test_render import RESULTS, WRAP, check, parse_args  # noqa: E402
 
 PLAN = 'plans/kim-thanh-2018-giay-moi-cum-1.xml'
 
@@ -40,9 +41,58 @@ FAKES = {
 }
 
 
+# the mark of this run's fakes: other runs of this suite (other builds on
+# the same machine) have their own
+MARKER = 'vt-bad-pdf-mark-%d' % os.getpid()
+
+
 def stray(marker):
     r = subprocess.run(['pgrep', '-f', marker], capture_output=True, text=True)
     return r.stdout.split()
+
+
+def interrupted(vanthu, args, env, sig):
+    """Run vanthu, send it sig once its converter (the fake's MARK) runs;
+    the completed process, or None if it did not end within 20 s."""
+    p = subprocess.Popen(WRAP + [vanthu] + args, env=env, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    t0 = time.monotonic()
+    while not stray(MARKER) and time.monotonic() - t0 < 30 and p.poll() is None:
+        time.sleep(0.05)
+    time.sleep(0.2)
+    p.send_signal(sig)
+    try:
+        out, err = p.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.communicate()
+        return None
+    return subprocess.CompletedProcess(args, p.returncode, out, err)
+
+
+def interrupt_cases(vanthu, env, tmp, scratch, good, fakes, plan):
+    """Ctrl-C (SIGINT) or kill (SIGTERM) while the converter runs: its whole
+    process group is stopped, its folder removed, nothing written, exit
+    128 + the signal (130, 143); issue gives no number."""
+    e = dict(env, VANTHU_SOFFICE=fakes['hang-child'])
+    for label, sig, args in (
+            ('SIGINT', signal.SIGINT, ['pdf', '-j', '2', '-o', 'OUT'] + good),
+            ('SIGTERM', signal.SIGTERM, ['pdf', '-o', 'OUT', good[0]]),
+            ('SIGINT-render', signal.SIGINT, ['render', plan, '-o', 'OUT/x.pdf'])):
+        out = os.path.join(tmp, 'out-int-' + label)
+        r = interrupted(vanthu, [x.replace('OUT', out) for x in args], e, sig)
+        left = os.listdir(scratch)
+        procs = stray(MARKER)
+        made = os.listdir(out) if os.path.isdir(out) else []
+        check(r is not None and r.returncode == 128 + sig and 'interrupted' in r.stderr
+              and not left and not procs and not made,
+              'pdf %s during the conversion: exit %d, "interrupted", no converter process (%r), nothing in '
+              'TMPDIR (%r), no output (%r) (%s)' % (label, 128 + sig, procs, left, made,
+                                                    (r.returncode, r.stderr.strip()[:200]) if r else 'hung'))
+        for x in left:
+            subprocess.run(['rm', '-rf', os.path.join(scratch, x)])
+        for pid in procs:
+            subprocess.run(['kill', '-9', pid])
 
 
 def main():
@@ -66,7 +116,7 @@ def main():
         for name, body in FAKES.items():
             path = os.path.join(tmp, 'soffice-' + name)
             with open(path, 'w') as f:
-                f.write('#!/bin/sh\n' + body.replace('MARK', 'vt-bad-pdf-mark'))
+                f.write('#!/bin/sh\n' + body.replace('MARK', MARKER))
             os.chmod(path, 0o755)
             fakes[name] = path
 
@@ -87,7 +137,7 @@ def main():
             check(not left, 'pdf %s: nothing left in TMPDIR (%r)' % (label, left))
             for x in left:
                 subprocess.run(['rm', '-rf', os.path.join(scratch, x)])
-            procs = stray('vt-bad-pdf-mark')
+            procs = stray(MARKER)
             check(not procs, 'pdf %s: no converter process left running (%r)' % (label, procs))
 
         one = ['pdf', good[0], '-o', 'OUT']
@@ -172,6 +222,17 @@ def main():
                   and not [x for x in os.listdir(tmp) if x.startswith('.invite-hang')],
                   'invite --pdf with a hanging converter: exit 3, no folder, no staging folder, nothing in '
                   'TMPDIR (%s)' % (r.stderr.strip()[:200] if r else 'timed out'))
+        case('no-libfaketime', one, 3, r'/nonexistent/libfaketime\.so\.1: no usable libfaketime \(not found\); '
+             r'.*install libfaketime', soffice=fakes['silent'],
+             extra_env={'VANTHU_FAKETIME_LIB': '/nonexistent/libfaketime.so.1'})
+        # a whole-looking PDF that is not one: qpdf (which fixes the order
+        # of the objects) refuses it; qpdf missing
+        case('not-a-pdf-inside', one, 3, r'letter-0\.docx: qpdf could not rewrite the converter.s PDF: qpdf: ',
+             soffice=fakes['one-missing'])
+        case('no-qpdf', one, 3, r'/nonexistent/qpdf: cannot run qpdf, which puts the PDF.s objects in a fixed '
+             r'order: No such file or directory; install qpdf', soffice=fakes['one-missing'],
+             extra_env={'VANTHU_QPDF': '/nonexistent/qpdf'})
+        interrupt_cases(vanthu, env, tmp, scratch, good, fakes, plan)
         # issue --pdf with a hanging converter: no number given, no file archived
         reg = os.path.join(tmp, 'reg', 'register.sqlite')
         os.makedirs(os.path.dirname(reg))

@@ -122,6 +122,43 @@ PDFS = [
 NO_PAGE_NEEDED = ('no-pages', 'page-tree-loop', 'annots-not-array', 'acroform-not-dict')
 
 
+def invite_cases(vanthu, source, tmp, e, db, pw):
+    """invite --sign (with and without --register), the same fake
+    converter: a signature that cannot be made writes no letter, no
+    folder, no staging folder and issues no number; flags that do not fit
+    are usage errors."""
+    plan = os.path.join(source, 'plans', 'kim-thanh-2018-giay-moi-sinh-hoat-cum-truong.xml')
+    parent = os.path.join(tmp, 'invite')
+    os.makedirs(parent)
+    reg = os.path.join(tmp, 'invite-register.sqlite')
+    wrong = os.path.join(tmp, 'invite-wrong.pw')
+    with open(wrong, 'w') as f:
+        f.write('wrong\n')
+    out = os.path.join(parent, 'letters')
+    signer = ['--sign', '--nss-dir', db, '--nick', 'signer']
+    for label, args, code, pattern, shell in (
+            ('wrong password', ['--register', reg] + signer + ['--password-file', wrong], 1,
+             r'wrong password or PIN', None),
+            ('wrong password, no register', signer + ['--password-file', wrong], 1, r'wrong password or PIN', None),
+            ('expired certificate', ['--register', reg, '--sign', '--nss-dir', db, '--nick', 'expired',
+                                     '--password-file', pw], 1, r'expired', None),
+            ('no terminal, no password file', ['--register', reg] + signer, 1,
+             r'signer: no terminal to ask the password on; give --password-file', 'exec </dev/null; setsid'),
+            ('unreadable password file', ['--register', reg] + signer + ['--password-file', os.path.join(tmp, 'nopw')],
+             3, r'nopw: cannot read the password file', None),
+            ('--password', ['--register', reg] + signer + ['--password', PASSWORD], 2,
+             r'no option takes the password itself', None),
+            ('--nick without --sign', ['--pdf', '--nick', 'signer'], 2, r'go with --sign', None)):
+        r = run_case(vanthu, ['invite', plan, '-o', out] + args, e, shell=shell)
+        expect('invite --sign %s' % label, r, code, pattern, parent)
+        listed = run([vanthu, 'register', 'list', '--register', reg]) if os.path.exists(reg) else None
+        check(listed is None or listed.stdout.strip() == '', 'invite --sign %s: no number issued' % label)
+    r = run_case(vanthu, ['invite', plan, '-o', out, '--register', reg] + signer + ['--password-file', pw], e)
+    check(r is not None and r.returncode == 0 and len([f for f in os.listdir(out) if f.endswith('.pdf')]) == 4,
+          'invite --register --sign with a good certificate: 4 signed PDFs (%s)'
+          % (r.stderr.strip()[-200:] if r else 'timeout'))
+
+
 def issue_cases(vanthu, source, build, tmp, env, db, pw, other, sign):
     """issue --sign and register verify: a converter faked through
     VANTHU_SOFFICE (it copies a small good PDF), so no LibreOffice is
@@ -158,6 +195,7 @@ def issue_cases(vanthu, source, build, tmp, env, db, pw, other, sign):
         expect('issue %s' % label, r, code, pattern, arch)
         listed = run([vanthu, 'register', 'list', '--register', reg]) if os.path.exists(reg) else None
         check(listed is None or listed.stdout.strip() == '', 'issue %s: no number given' % label)
+    invite_cases(vanthu, source, tmp, e, db, pw)
     r = run_case(vanthu, base + ['--sign'] + sign, e)
     check(r is not None and r.returncode == 0 and '01/KH' in r.stdout,
           'issue --sign with a good certificate takes number 01 (%s)' % (r.stderr.strip() if r else 'timeout'))

@@ -15,10 +15,12 @@ import glob
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 import threading
+import time
 
 from test_render import (RESULTS, check, check_ooxml, is_batch, norm, parse_args, read_expected,
                          read_manifest, run, sha256_file)
@@ -193,12 +195,99 @@ def test_batch(vanthu, src, tmp, env):
             bad.append(row['file'])
     check(not bad and fonts <= TIMES, 'every letter\'s PDF is PDF/A-2b, names its school, has --date, '
           'embeds only Liberation Serif (%r; bad %r)' % (sorted(fonts), bad[:3]))
+    # two processes converting the same letters at the same time wrote
+    # the same bytes (the converter's clock held at --date; /ID from the
+    # content), and each letter has an identifier of its own
+    same = [row['file'] for row in rows
+            if open(os.path.join(outs[0], row['file'][:-5] + '.pdf'), 'rb').read()
+            == open(os.path.join(outs[1], row['file'][:-5] + '.pdf'), 'rb').read()]
+    check(len(same) == 24, 'the two runs\' PDFs are byte-identical (%d of 24)' % len(same))
+    ids = set(pdf_id(os.path.join(outs[0], row['file'][:-5] + '.pdf')) for row in rows)
+    check(len(ids) == 24 and None not in ids, 'each of the 24 PDFs has its own /ID (%d)' % len(ids))
     # one process, beside each document (no -o)
     r = run([vanthu, 'pdf', '-j', '1'] + docs[:3], env=cenv)
     check(r.returncode == 0 and starts(log) == 1
           and all(os.path.isfile(p[:-5] + '.pdf') for p in docs[:3]),
           'vanthu pdf without -o writes X.pdf beside X.docx, 3 documents in one converter start')
     return letters
+
+
+def pdf_id(pdf):
+    m = re.search(rb'/ID\s*\[\s*<([0-9A-Fa-f]{32})>\s*<([0-9A-Fa-f]{32})>', open(pdf, 'rb').read())
+    return m.group(1) if m and m.group(1) == m.group(2) else None
+
+
+def test_same_bytes(vanthu, src, tmp, env):
+    """The same document converted twice, in two processes at different
+    times (the clock has moved on) and with different temporary folders,
+    gives byte-identical PDFs; render -o FILE.pdf gives the same bytes as
+    vanthu pdf --date with the plan's date.  Still PDF/A-2b, and qpdf finds
+    the file sound."""
+    plan = os.path.join(src, 'plans', 'kim-thanh-2018-giay-moi-cum-1.xml')
+    d = os.path.join(tmp, 'same')
+    os.makedirs(d)
+    docx = os.path.join(d, 'gm.docx')
+    r = run([vanthu, 'render', plan, '-o', docx], env=env)
+    check(r.returncode == 0, 'same bytes: render the DOCX (%s)' % r.stderr.strip()[:200])
+    outs = []
+    for k in range(2):
+        o = os.path.join(d, 'run%d' % k)
+        t = os.path.join(env['TMPDIR'], 'other%d' % k)
+        os.makedirs(t)
+        r = run([vanthu, 'pdf', '--date', '2018-03-05', '-o', o, docx], env=dict(env, TMPDIR=t))
+        os.rmdir(t)
+        check(r.returncode == 0, 'same bytes: conversion %d (%s)' % (k + 1, r.stderr.strip()[:200]))
+        outs.append(os.path.join(o, 'gm.pdf'))
+        if k == 0:
+            time.sleep(1.5)  # the clock's second has changed
+    # LibreOffice alone wrote the fonts in a varying order about one run in
+    # four: four more separate conversions must give the same bytes too
+    more = []
+    for k in range(4):
+        o = os.path.join(d, 'more%d' % k)
+        r = run([vanthu, 'pdf', '--date', '2018-03-05', '-o', o, docx], env=env)
+        more.append(open(os.path.join(o, 'gm.pdf'), 'rb').read() if r.returncode == 0 else None)
+    direct = os.path.join(d, 'direct.pdf')
+    r = run([vanthu, 'render', plan, '-o', direct], env=env)
+    blobs = [open(p, 'rb').read() if os.path.exists(p) else None for p in outs + [direct]]
+    check(blobs[0] is not None and blobs[0] == blobs[1] and all(m == blobs[0] for m in more),
+          'the same DOCX converted in six processes (two 1.5 s apart): byte-identical PDFs (%r)'
+          % [m == blobs[0] for m in more])
+    check(blobs[2] is not None and blobs[2] == blobs[0],
+          'render -o FILE.pdf and vanthu pdf --date (the plan\'s date): byte-identical PDFs')
+    check_pdf(outs[0], 'same bytes', '2018-03-05')
+    q = subprocess.run(['qpdf', '--check', outs[0]], capture_output=True, text=True)
+    check(q.returncode == 0, 'qpdf --check finds the PDF with its new /ID sound (%s)' % q.stdout.strip()[-200:])
+
+
+def test_interrupt(vanthu, tmp, env, docs):
+    """Ctrl-C on vanthu pdf while the real LibreOffice converts: exit 130,
+    no soffice process of the run, no temporary folder, no PDF."""
+    scratch = os.path.join(tmp, 'int-scratch')
+    os.makedirs(scratch)
+    out = os.path.join(tmp, 'int-out')
+    p = subprocess.Popen([vanthu, 'pdf', '-j', '2', '-o', out] + docs, env=dict(env, TMPDIR=scratch),
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def mine():
+        return subprocess.run(['pgrep', '-f', scratch], capture_output=True, text=True).stdout.split()
+
+    t0 = time.monotonic()
+    while len(mine()) < 2 and p.poll() is None and time.monotonic() - t0 < 60:
+        time.sleep(0.05)
+    time.sleep(0.2)  # LibreOffice is starting or converting (24 letters take it over a second)
+    running = mine()
+    p.send_signal(signal.SIGINT)
+    try:
+        _, err = p.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        _, err = p.communicate()
+    check(running and p.returncode == 130 and 'interrupted' in err,
+          'SIGINT during a real conversion: exit 130, "interrupted" (%r, %s)' % (p.returncode, err.strip()[:200]))
+    check(not mine(), 'SIGINT: no soffice process of the run left (%r)' % mine())
+    check(os.listdir(scratch) == [] and not os.path.exists(out),
+          'SIGINT: no temporary folder or profile left, no output (%r)' % os.listdir(scratch))
 
 
 def test_invite(vanthu, src, tmp, env):
@@ -304,7 +393,9 @@ def main():
     env.pop('VANTHU_SOFFICE', None)
     try:
         test_plans(a.vanthu, a.source, tmp, env)
-        test_batch(a.vanthu, a.source, tmp, env)
+        letters = test_batch(a.vanthu, a.source, tmp, env)
+        test_interrupt(a.vanthu, tmp, env, sorted(glob.glob(os.path.join(letters, '*.docx'))))
+        test_same_bytes(a.vanthu, a.source, tmp, env)
         test_invite(a.vanthu, a.source, tmp, env)
         test_issue(a.vanthu, a.source, tmp, env)
         check(left_behind(scratch) == [], 'no converter folder or profile left in TMPDIR (%r)'

@@ -8,6 +8,7 @@ pty) to see it is never echoed nor on the command line.
 
 Each check prints "ok"/"FAIL"; the last line is "N passed, M failed".
 """
+import glob
 import hashlib
 import os
 import pty
@@ -21,7 +22,7 @@ import termios
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from test_render import RESULTS, WRAP, Office, check, parse_args, run  # noqa: E402
+from test_render import RESULTS, WRAP, Office, check, parse_args, read_manifest, run  # noqa: E402
 
 PASSWORD = 'mật khẩu 2026 ;$(x)'
 SIGNER = 'Nguyễn Văn A'
@@ -114,9 +115,9 @@ def pdfsig(db, path):
     return run(['pdfsig', '-nssdir', db, path], timeout=120)
 
 
-def with_terminal(cmd, keys, env, timeout=60, prompt=b'PIN for'):
+def with_terminal(cmd, keys, env, timeout=60, prompt=b'PIN for', at_prompt=None):
     """Run cmd with a pty as its controlling terminal; after the prompt
-    (text shown that contains prompt),
+    (text shown that contains prompt; then at_prompt() is called, if given),
     type each chunk of keys (str or bytes) half a second apart.  Returns
     (exit code, what the terminal showed, the command line as /proc showed
     it while the prompt waited, whether echo was on during the prompt, and
@@ -142,6 +143,8 @@ def with_terminal(cmd, keys, env, timeout=60, prompt=b'PIN for'):
             except OSError:
                 pass
             echo_during = bool(termios.tcgetattr(fd)[3] & termios.ECHO)
+            if at_prompt:
+                at_prompt()
             for k in keys if isinstance(keys, list) else [keys + '\n']:
                 os.write(fd, k.encode() if isinstance(k, str) else k)
                 time.sleep(0.5)
@@ -234,6 +237,90 @@ def issue_sign(vanthu, source, tmp, env, db, pw, other):
     r = run([vanthu, 'register', 'verify', '--register', reg, '--nss-dir', db])
     check(r.returncode == 1 and re.search(re.escape(pdf) + r': changed since it was archived', r.stdout),
           'one byte of the signed archived PDF changed: register verify exit 1 names it\n' + r.stdout)
+
+
+def invite_sign(vanthu, source, tmp, env, db, pw):
+    """invite --register --sign: one number per cluster, each letter's PDF
+    signed inside the transaction (pdfsig verifies each, the manifest and
+    the register hold the signed files' SHA-256); a wrong password gives
+    no number and writes nothing; the terminal prompt comes before the
+    register is locked (another clerk issues while it waits)."""
+    d = os.path.join(tmp, 'invite-sign')
+    os.makedirs(d)
+    reg = os.path.join(d, 'register.sqlite')
+    plan = os.path.join(source, 'plans', 'kim-thanh-2018-giay-moi-sinh-hoat-cum-truong.xml')
+    out = os.path.join(d, 'letters')
+    base = [vanthu, 'invite', plan, '--register', reg, '-o', out]
+    wrong = os.path.join(tmp, 'wrong-invite.pw')
+    open(wrong, 'w', encoding='utf-8').write('wrong\n')
+    r = run(base + ['--pdf', '--sign', '--nss-dir', db, '--nick', 'signer', '--password-file', wrong],
+            env=env, timeout=600)
+    listed = run([vanthu, 'register', 'list', '--register', reg]) if os.path.exists(reg) else None
+    check(r.returncode == 1 and 'wrong password or PIN' in r.stderr and not os.path.exists(out)
+          and (listed is None or listed.stdout.strip() == '')
+          and not [x for x in os.listdir(d) if x.startswith('.letters')],
+          'invite --register --sign, wrong password: exit 1, no number issued, no folder, no staging '
+          'folder (%d: %s; %s)' % (r.returncode, r.stderr.strip()[-300:], listed and listed.stdout))
+    r = run(base + ['--pdf', '--sign', '--nss-dir', db, '--nick', 'signer', '--password-file', pw],
+            env=env, timeout=600)
+    check(r.returncode == 0, 'invite --register --pdf --sign (%s)' % r.stderr.strip()[-300:])
+    pdfs = sorted(glob.glob(os.path.join(out, '*.pdf')))
+    docx = sorted(glob.glob(os.path.join(out, '*.docx')))
+    check(len(pdfs) == 4 and len(docx) == 4, 'invite --sign: 4 letters and 4 PDFs (%r)' % pdfs)
+    bad = []
+    for p in pdfs:
+        v = pdfsig(db, p)
+        if not ('Signature is Valid' in v.stdout and 'Certificate is Trusted' in v.stdout
+                and 'Total document signed' in v.stdout and SIGNER in v.stdout):
+            bad.append((p, v.stdout[-300:]))
+    check(pdfs and not bad, 'pdfsig: every letter\'s PDF is signed, valid, trusted, whole (%r)' % bad[:1])
+    rows = read_manifest(out) if os.path.isdir(out) else []
+    check(all(hashlib.sha256(open(os.path.join(out, row['file']), 'rb').read()).hexdigest() == row['sha256']
+              for row in rows) and len(rows) == 8,
+          'invite --sign: the manifest\'s SHA-256 are the signed PDFs\' (and the letters\')')
+    r = run([vanthu, 'register', 'verify', '--register', reg, '--nss-dir', db])
+    check(r.returncode == 0 and '4 archived PDFs signed and valid (trusted), 0 not signed' in r.stdout,
+          'register verify --nss-dir: the 4 signed letters pass\n' + r.stdout + r.stderr)
+    # no password file: the prompt comes before the register is locked,
+    # so another clerk's issue goes through while it waits
+    # (a register of its own: the plan's numbers are taken in the first)
+    other_plan = os.path.join(source, 'plans', 'kim-thanh-2018-cong-van-sinh-hoat-cum-truong.xml')
+    reg2 = os.path.join(d, 'register-2.sqlite')
+    meanwhile = {}
+
+    def other_clerk():
+        meanwhile['r'] = run([vanthu, 'issue', other_plan, '--register', reg2, '--wait', '1'],
+                             env=env, timeout=120)
+
+    out2 = os.path.join(d, 'letters-2')
+    code, shown, _, during, _ = with_terminal(
+        WRAP + [vanthu, 'invite', plan, '--register', reg2, '-o', out2, '--sign', '--nss-dir', db,
+                '--nick', 'signer'], PASSWORD, env, timeout=600, at_prompt=other_clerk)
+    o = meanwhile.get('r')
+    check(o is not None and o.returncode == 0 and o.stdout.startswith('Số: '),
+          'while invite --sign asks for the password, another clerk issues (the register is not locked) '
+          '(%r)' % (((o.returncode, o.stderr.strip()[-200:]) if o else 'not run'),))
+    check(code == 0 and during is False and len(glob.glob(os.path.join(out2, '*.pdf'))) == 4,
+          'invite --sign with the typed password (echo off): 4 signed PDFs (exit %d: %s)' % (code, shown[-300:]))
+    v = pdfsig(db, sorted(glob.glob(os.path.join(out2, '*.pdf')))[0]) if os.path.isdir(out2) else None
+    check(v is not None and 'Signature is Valid' in v.stdout, 'pdfsig: a letter signed with the typed password')
+    # the same for issue --sign: the other clerk issues the công văn (số 82)
+    # while the prompt waits, the signed giấy mời (số 12) then goes through
+    os.makedirs(os.path.join(d, 'third'))
+    reg3 = os.path.join(d, 'third', 'register.sqlite')  # its own archive folder beside it
+    meanwhile.clear()
+
+    def third_clerk():
+        meanwhile['r'] = run([vanthu, 'issue', other_plan, '--register', reg3, '--wait', '1'],
+                             env=env, timeout=120)
+
+    code, shown, _, during, _ = with_terminal(
+        WRAP + [vanthu, 'issue', os.path.join(source, PLAN), '--register', reg3, '--sign', '--nss-dir', db,
+                '--nick', 'signer'], PASSWORD, env, timeout=600, at_prompt=third_clerk)
+    o = meanwhile.get('r')
+    check(o is not None and o.returncode == 0 and 'Số: 82/' in o.stdout and code == 0 and 'Số: 12/' in shown,
+          'while issue --sign asks for the password, another clerk issues số 82; the signed issue then số 12 '
+          '(%r; exit %d: %s)' % (((o.returncode, o.stderr.strip()[-200:]) if o else 'not run'), code, shown[-200:]))
 
 
 def main():
@@ -425,6 +512,7 @@ def main():
               % (code, during, after))
 
         issue_sign(vanthu, a.source, tmp, env, db, pw, other)
+        invite_sign(vanthu, a.source, tmp, env, db, pw)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print('%d passed, %d failed' % (RESULTS['passed'], RESULTS['failed']))

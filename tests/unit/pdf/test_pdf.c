@@ -64,6 +64,77 @@ static void test_dates(void **state)
     free(buf);
 }
 
+/* The trailer LibreOffice writes: one /ID of two equal 16-byte strings. */
+static const char TRAILER[] =
+    "%PDF-1.6\n1 0 obj\n<</A 1>>\nendobj\n"
+    "xref\n0 1\n0000000000 65535 f \ntrailer\n<</Size 2/Root 1 0 R\n"
+    "/ID [ <88A2B3392EA3EE36295CF1A0811CD1C0>\n"
+    "<88A2B3392EA3EE36295CF1A0811CD1C0> ]\n"
+    "/DocChecksum /EAE0BD8A7F68108190A7F6EDAC995792\n>>\nstartxref\n30\n%%EOF\n";
+
+/* The identifier of a file, as the unit tests read it back. */
+static void id_of(const char *pdf, char out[33])
+{
+    const char *p = strstr(pdf, "/ID [ <");
+    assert_non_null(p);
+    memcpy(out, p + 7, 32);
+    out[32] = 0;
+    assert_memory_equal(p + 7, strstr(p + 7, "<") + 1, 32);
+}
+
+static void test_id(void **state)
+{
+    (void)state;
+    char *a = strdup(TRAILER), *b = strdup(TRAILER), ida[33], idb[33];
+    assert_non_null(a);
+    assert_non_null(b);
+    size_t len = strlen(a);
+    /* a different old identifier or checksum gives the same new ones */
+    memcpy(strstr(b, "<88A2") + 1, "FFFFFFFF", 8);
+    memcpy(strstr(b, "/DocChecksum /") + 14, "0123", 4);
+    assert_int_equal(vt_pdf_set_id((unsigned char *)a, len), 1);
+    assert_int_equal(vt_pdf_set_id((unsigned char *)b, len), 1);
+    assert_int_equal(strlen(a), len);
+    id_of(a, ida);
+    id_of(b, idb);
+    assert_string_equal(ida, idb);
+    assert_memory_equal(a, b, len); /* the checksum too */
+    assert_null(strstr(a, "EAE0BD8A7F68108190A7F6EDAC995792"));
+    assert_string_not_equal(ida, "88A2B3392EA3EE36295CF1A0811CD1C0");
+    assert_true(strspn(ida, "0123456789ABCDEF") == 32);
+    /* setting it again changes nothing */
+    assert_int_equal(vt_pdf_set_id((unsigned char *)a, len), 1);
+    id_of(a, idb);
+    assert_string_equal(ida, idb);
+    /* different content, different identifier */
+    a[11] = '2';
+    assert_int_equal(vt_pdf_set_id((unsigned char *)a, len), 1);
+    id_of(a, idb);
+    assert_string_not_equal(ida, idb);
+    /* no trailer, a short or non-hex string, a cut file: left alone */
+    static const char *const bad[] = {
+        "/ID [ <88A2B3392EA3EE36295CF1A0811CD1C0><88A2B3392EA3EE36295CF1A0811CD1C0> ]",
+        "trailer<</ID [<88A2B3392EA3EE36295CF1A0811CD1C><88A2B3392EA3EE36295CF1A0811CD1C0>]",
+        "trailer<</ID [<88A2B3392EA3EE36295CF1A0811CD1CX><88A2B3392EA3EE36295CF1A0811CD1C0>]",
+        "trailer<</ID (x)"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char *c = strdup(bad[i]);
+        assert_non_null(c);
+        assert_int_equal(vt_pdf_set_id((unsigned char *)c, strlen(c)), 0);
+        assert_string_equal(c, bad[i]);
+        free(c);
+    }
+    for (size_t cut = 0; cut < len; cut++) {
+        memcpy(b, TRAILER, len);
+        int r = vt_pdf_set_id((unsigned char *)b, cut);
+        assert_int_equal(r, cut >= (size_t)(strstr(TRAILER, "> ]") + 1 - TRAILER));
+        if (!r)
+            assert_memory_equal(b, TRAILER, len);
+    }
+    free(a);
+    free(b);
+}
+
 static void put16(vt_buf *b, unsigned v)
 {
     vt_buf_putc(b, (char)(v >> 8));
@@ -157,6 +228,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_dates),
+        cmocka_unit_test(test_id),
         cmocka_unit_test(test_font_cmap),
         cmocka_unit_test(test_installed_fonts),
     };
