@@ -48,6 +48,10 @@ vt_limits fz_limits(void);
  * because a fuzzer without its template would test nothing. */
 vt_template *fz_template(const char *family);
 
+/* The shipped template of p's family (opened once, kept for the run);
+ * aborts for a family vanthu does not ship. */
+const vt_template *fz_template_for(const vt_plan *p);
+
 /* Load a shipped plan from plans/ (VT_SOURCE_DIR, else the source folder
  * CMake compiled in); aborts if it does not load.  Both loaders then
  * silence libxml2's own error printing for the run. */

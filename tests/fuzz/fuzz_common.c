@@ -62,6 +62,23 @@ vt_template *fz_template(const char *family)
     return t;
 }
 
+/* The three shipped families, opened once on first use: targets that
+ * render whatever plan they were given need the template of its family. */
+const vt_template *fz_template_for(const vt_plan *p)
+{
+    static vt_template *families[3];
+    static const char *const names[3] = {"mau-1.4", "mau-1.5", "mau-1.7"};
+    const char *fam = vt_plan_template_family(p);
+    for (int i = 0; i < 3; i++) {
+        if (strcmp(fam, names[i]) != 0)
+            continue;
+        if (!families[i])
+            families[i] = fz_template(names[i]);
+        return families[i];
+    }
+    abort(); /* a family vanthu does not ship */
+}
+
 vt_plan *fz_plan(const char *file)
 {
     char rel[256], path[4096];

@@ -14,25 +14,11 @@
 #include "fuzz.h"
 #include "doc/render.h"
 
-static vt_template *families[3];
-static const char *const family_names[3] = {"mau-1.4", "mau-1.5", "mau-1.7"};
-
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
-    for (int i = 0; i < 3; i++)
-        families[i] = fz_template(family_names[i]);
     return 0;
-}
-
-static const vt_template *template_for(const vt_plan *p)
-{
-    const char *fam = vt_plan_template_family(p);
-    for (int i = 0; i < 3; i++)
-        if (strcmp(fam, family_names[i]) == 0)
-            return families[i];
-    abort(); /* a family vanthu does not ship */
 }
 
 static void render_batch(const vt_plan *p, vt_diags *d)
@@ -42,7 +28,7 @@ static void render_batch(const vt_plan *p, vt_diags *d)
     o.per = VT_PER_CLUSTER;
     o.jobs = 1;
     o.dry_run = 1;
-    vt_invite(p, template_for(p), "fuzz-not-written", &o, NULL, NULL, d);
+    vt_invite(p, fz_template_for(p), "fuzz-not-written", &o, NULL, NULL, d);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -57,7 +43,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         vt_diags single;
         vt_diags_init(&single);
         if (vt_render_check_single(p, &single) == VT_OK)
-            fz_render_check("rendered plan", p, template_for(p), &d);
+            fz_render_check("rendered plan", p, fz_template_for(p), &d);
         else
             render_batch(p, &d);
         vt_diags_free(&single);
