@@ -20,6 +20,17 @@ const work = tempDir('journey');
 // the OOXML schema validator beside the source folder (../shared/ooxml/)
 const VALIDATE = path.join(source, '..', 'shared', 'ooxml', 'validate.sh');
 
+// The OOXML schema check, or a printed skip when ../shared is not beside
+// the source folder (as the Python integration tests do).
+function schema(file, what) {
+  if (!fs.existsSync(VALIDATE)) {
+    console.log(`skip  ${what} against the OOXML schema: no validator at ../shared/ooxml/validate.sh beside the source folder`);
+    return;
+  }
+  const t = run(VALIDATE, [file]);
+  check(t.code === 0, `${what} passes the OOXML schema (${t.out.trim().slice(-200)})`);
+}
+
 function run(cmd, argv) {
   const r = spawnSync(cmd, argv, { encoding: 'utf8' });
   return { code: r.status, out: (r.stdout || '') + (r.stderr || '') };
@@ -126,8 +137,7 @@ async function composeIssueVoid(page, server) {
   const pdfFile = await download(page, '#tai-pdf', 'issued.pdf');
   let t = run('unzip', ['-tq', docx]);
   check(t.code === 0, 'the DOCX downloaded passes unzip -t');
-  t = run(VALIDATE, [docx]);
-  check(t.code === 0, `the DOCX downloaded passes the OOXML schema (${t.out.trim().slice(-200)})`);
+  schema(docx, 'the DOCX downloaded');
   t = run('unzip', ['-Z1', docx]);
   check(t.out.includes('word/media/vt-signature.png') && t.out.includes('word/media/vt-seal.png'),
         'the issued DOCX carries the signature and seal images');
@@ -206,8 +216,7 @@ async function invitations(page, server) {
   check(letters.length === 3 && t.out.includes('manifest.json'), 'the zip holds the 3 letters and both manifests');
   const one = path.join(work, 'letter.docx');
   fs.writeFileSync(one, spawnSync('unzip', ['-p', zip, letters[0]]).stdout);
-  t = run(VALIDATE, [one]);
-  check(t.code === 0, `a letter of the batch passes the OOXML schema (${t.out.trim().slice(-200)})`);
+  schema(one, 'a letter of the batch');
 }
 
 let server = null;
