@@ -102,7 +102,13 @@ def rss_of(vanthu, args, env):
 
 
 def flat(vanthu, src, tmp, env):
-    scale = 4 if sanitized(os.path.dirname(vanthu)) else 1
+    if sanitized(os.path.dirname(vanthu)):
+        # ASan keeps freed blocks in its quarantine (256 MiB), so RSS grows
+        # with what was ever allocated, not with what is alive: the slope
+        # is checked in the plain build, which runs this suite too
+        print('skip  peak RSS per letter: a sanitizer build (ASan quarantine)')
+        return
+    scale = 1
     small, big = os.path.join(tmp, 'small.xml'), os.path.join(tmp, 'big.xml')
     gen(src, 500, 10, small)
     gen(src, 4000, 10, big)
