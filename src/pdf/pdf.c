@@ -982,7 +982,11 @@ static vt_error qpdf_start(const worker *w, size_t i, pid_t *pid,
     posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_addopen(&fa, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
     posix_spawn_file_actions_adddup2(&fa, 1, 2);
-    int err = posix_spawnp(pid, qpdf, &fa, NULL, argv, environ);
+    /* a path is checked first: where posix_spawn is emulated (valgrind)
+     * a missing program shows only as the child's exit status */
+    int err = strchr(qpdf, '/') && access(qpdf, X_OK) != 0
+                  ? errno
+                  : posix_spawnp(pid, qpdf, &fa, NULL, argv, environ);
     posix_spawn_file_actions_destroy(&fa);
     if (err) {
         *pid = 0;
