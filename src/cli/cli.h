@@ -27,6 +27,15 @@ int vt_cmd_clusters(int argc, char **argv);
 int vt_cmd_import(int argc, char **argv);
 
 int vt_cmd_check(int argc, char **argv);
+/* cli_flags.c.  The value of flag at argv[*i] ("--flag V" or
+ * "--flag=V"), advancing *i past it; NULL when argv[*i] is another
+ * argument; *missing set when the flag has no value. */
+const char *vt_cli_flag_value(int argc, char **argv, int *i,
+                              const char *flag, int *missing);
+/* Inside a getopt_long loop: 1 if the option just read was typed as the
+ * whole name (getopt also takes prefixes), so "--password X" cannot pass
+ * for --password-file. */
+int vt_cli_spelled_out(char **argv, const char *name);
 /* --max-part-bytes N, --max-parts N and --max-elements N (also as
  * --flag=N) into lim, taken out of argv for the commands that read a DOCX
  * the clerk brings (import, check); -1 after a usage message. */

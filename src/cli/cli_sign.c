@@ -49,17 +49,6 @@ static const char VERIFY_HELP[] =
 
 enum { OPT_NSS = 256, OPT_NICK, OPT_PWFILE, OPT_ETSI };
 
-/* getopt accepts any unambiguous prefix, so "--password SECRET" would
- * pass as --password-file and read a file named after the password:
- * insist on the full name, so a password typed there is refused. */
-static int spelled_out(char **argv, const char *name)
-{
-    const char *opt = optarg == argv[optind - 1] ? argv[optind - 2]
-                                                 : argv[optind - 1];
-    size_t n = strlen(name);
-    return strncmp(opt, name, n) == 0 && (opt[n] == 0 || opt[n] == '=');
-}
-
 int vt_cmd_sign(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -81,7 +70,7 @@ int vt_cmd_sign(int argc, char **argv)
         case OPT_NSS: o.nss_dir = optarg; break;
         case OPT_NICK: o.nick = optarg; break;
         case OPT_PWFILE:
-            if (!spelled_out(argv, "--password-file")) {
+            if (!vt_cli_spelled_out(argv, "--password-file")) {
                 fprintf(stderr, "vanthu sign: write --password-file in full; "
                                 "no option takes the password itself\n");
                 return VT_EXIT_USAGE;
@@ -109,26 +98,6 @@ int vt_cmd_sign(int argc, char **argv)
     return vt_cli_finish(rc, &d);
 }
 
-/* The value of a flag "--name VALUE" or "--name=VALUE" at argv[*i], or
- * NULL when argv[*i] is not that flag; *missing when it has no value. */
-static const char *flag_value(int argc, char **argv, int *i, const char *name,
-                              int *missing)
-{
-    size_t n = strlen(name);
-    const char *a = argv[*i];
-    if (strncmp(a, name, n) != 0)
-        return NULL;
-    if (a[n] == '=')
-        return a + n + 1;
-    if (a[n] != 0)
-        return NULL;
-    if (*i + 1 >= argc) {
-        *missing = 1;
-        return NULL;
-    }
-    return argv[++*i];
-}
-
 /* issue's signing flags, taken out before issue's own parser (which
  * knows nothing of NSS) sees the rest; the same rules as `vanthu sign`:
  * --password-file only in full, and no option takes a password. */
@@ -148,7 +117,7 @@ int vt_cli_sign_flags(int *argc, char **argv, vt_sign_opts *o, int *sign)
             break;
         }
         for (; k < 3 && !v && !missing; k++)
-            v = flag_value(*argc, argv, &i, names[k], &missing);
+            v = vt_cli_flag_value(*argc, argv, &i, names[k], &missing);
         if (missing) {
             fprintf(stderr, "vanthu %s: %s needs a value\n", argv[0],
                     names[k - 1]);
@@ -196,7 +165,7 @@ int vt_cli_nss_flag(int *argc, char **argv, const char **nss_dir)
         int missing = 0;
         const char *v = strcmp(argv[i], "--") == 0
                             ? NULL
-                            : flag_value(*argc, argv, &i, "--nss-dir", &missing);
+                            : vt_cli_flag_value(*argc, argv, &i, "--nss-dir", &missing);
         if (missing) {
             fprintf(stderr, "vanthu %s: --nss-dir needs a folder\n", argv[0]);
             return -1;

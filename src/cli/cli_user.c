@@ -46,17 +46,6 @@ typedef struct {
     const char *role, *reg, *password_file;
 } user_opts;
 
-/* getopt takes any unambiguous prefix: "--password SECRET" would pass as
- * --password-file; insist on the full name so a typed password is
- * refused. */
-static int spelled_out(char **argv, const char *name)
-{
-    const char *opt = optarg == argv[optind - 1] ? argv[optind - 2]
-                                                 : argv[optind - 1];
-    size_t n = strlen(name);
-    return strncmp(opt, name, n) == 0 && (opt[n] == 0 || opt[n] == '=');
-}
-
 /* The options of every subcommand; the index of the first operand, or -1
  * after a usage message. */
 static int parse(int argc, char **argv, user_opts *o)
@@ -75,7 +64,7 @@ static int parse(int argc, char **argv, user_opts *o)
         case OPT_ROLE: o->role = optarg; break;
         case OPT_REGISTER: o->reg = optarg; break;
         case OPT_PWFILE:
-            if (!spelled_out(argv, "--password-file")) {
+            if (!vt_cli_spelled_out(argv, "--password-file")) {
                 fprintf(stderr, "vanthu user: write --password-file in full; "
                                 "no option takes the password itself\n");
                 return -1;

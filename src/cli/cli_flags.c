@@ -1,13 +1,16 @@
 /*
- * cli_limits.c - the package limits (--max-part-bytes, --max-parts,
- * --max-elements) for the commands that read a DOCX a clerk brings rather
- * than a plan: `import` and `check`.
+ * cli_flags.c - flags that several commands take out of argv before (or
+ * beside) their own parser: one reading of "--flag V" / "--flag=V", one
+ * check that a password-file flag was spelled out in full, and the package
+ * limits (--max-part-bytes, --max-parts, --max-elements) for the commands
+ * that read a DOCX a clerk brings rather than a plan: `import` and `check`.
  *
  * The package reader's messages tell the clerk which flag raises a limit,
  * so every command that can hit one must take that flag; render, invite
  * and validate parse theirs with the rest of their options in cli.c.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -25,11 +28,8 @@ static const struct {
     {"--max-elements", offsetof(vt_limits, max_elements)},
 };
 
-/* The value of flag at argv[*i] ("--flag N" or "--flag=N"), advancing *i
- * past it; NULL when argv[*i] is another argument; *missing when the
- * flag has no value. */
-static const char *value_of(int argc, char **argv, int *i, const char *flag,
-                            int *missing)
+const char *vt_cli_flag_value(int argc, char **argv, int *i,
+                              const char *flag, int *missing)
 {
     size_t n = strlen(flag);
     if (strncmp(argv[*i], flag, n) != 0)
@@ -45,6 +45,17 @@ static const char *value_of(int argc, char **argv, int *i, const char *flag,
     return argv[++*i];
 }
 
+/* getopt accepts any unambiguous prefix, so "--password SECRET" would
+ * pass as --password-file and read a file named after the password:
+ * insist on the full name, so a password typed there is refused. */
+int vt_cli_spelled_out(char **argv, const char *name)
+{
+    const char *opt = optarg == argv[optind - 1] ? argv[optind - 2]
+                                                 : argv[optind - 1];
+    size_t n = strlen(name);
+    return strncmp(opt, name, n) == 0 && (opt[n] == 0 || opt[n] == '=');
+}
+
 int vt_cli_limit_flags(int *argc, char **argv, vt_limits *lim)
 {
     int out = 1;
@@ -58,7 +69,7 @@ int vt_cli_limit_flags(int *argc, char **argv, vt_limits *lim)
         size_t k = 0;
         int missing = 0;
         for (; k < sizeof LIMIT_FLAGS / sizeof LIMIT_FLAGS[0]; k++)
-            if ((v = value_of(*argc, argv, &i, LIMIT_FLAGS[k].flag, &missing)) ||
+            if ((v = vt_cli_flag_value(*argc, argv, &i, LIMIT_FLAGS[k].flag, &missing)) ||
                 missing)
                 break;
         if (!v && !missing) {
