@@ -23,15 +23,10 @@ vt_error vt_import_mem(const char *path, const char *src, size_t src_len,
                        const vt_limits *limits, vt_buf *xml, vt_diags *d)
 {
     vt_limits lim = limits ? *limits : vt_limits_default();
-    /* the readers below take ownership of a private copy */
-    char *data = malloc(src_len + 1);
-    if (!data) {
-        vt_diags_addf(d, "%s: out of memory", path);
-        return VT_ERR_NOMEM;
-    }
-    memcpy(data, src, src_len);
-    data[src_len] = '\0';
+    /* the bytes being imported: the file's, or a DOCX's text lines */
+    const char *data = src ? src : "";
     size_t len = src_len;
+    int from_docx = 0;
     vt_buf text, docx;
     vt_buf_init(&text);
     vt_buf_init(&docx);
@@ -51,16 +46,15 @@ vt_error vt_import_mem(const char *path, const char *src, size_t src_len,
                                  lim.max_elements, &docx, d);
         vt_buf_free(&xml_part);
         vt_buf_free(&num_part);
-        free(data);
-        data = docx.data ? docx.data : NULL;
+        data = docx.data ? docx.data : "";
         len = docx.len;
+        from_docx = 1;
         if (rc == VT_OK && !len) {
             vt_diags_addf(d, "%s: the document has no text; there is nothing "
                              "to import", path);
             rc = VT_ERR_PLAN;
         }
     }
-    int from_docx = data == docx.data && docx.data;
     if (rc == VT_OK)
         rc = vt_text_decode(path, data, len, &text, &enc, d);
     /* only the DOCX reader may mark spanned cells (VT_DOCX_SPAN) */
@@ -68,8 +62,6 @@ vt_error vt_import_mem(const char *path, const char *src, size_t src_len,
         vt_diags_addf(d, "%s: the text holds the private character U+E000, "
                          "which vanthu reserves; it was replaced by U+FFFD",
                       path);
-    if (data != docx.data)
-        free(data);
     vt_buf_free(&docx);
     if (rc == VT_OK && (enc == VT_ENC_TCVN3 || enc == VT_ENC_VNI ||
                         enc == VT_ENC_TCVN3_IN_UTF8 || enc == VT_ENC_VNI_IN_UTF8))
