@@ -108,6 +108,7 @@ vt_limits vt_limits_default(void)
         .max_depth = 32,
         .max_table_cells = 100000,
         .max_elements = 500000,
+        .spill_schools = 65536,
     };
     return l;
 }

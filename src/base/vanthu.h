@@ -70,6 +70,9 @@ typedef struct {
     size_t max_elements;       /* XML elements, attributes, namespace
                                   declarations and comments in all the
                                   parsed parts of a template */
+    size_t spill_schools;      /* schools a batch plan keeps in memory; past
+                                  this they go to a temporary file
+                                  (docs/memory.md); not a limit on the plan */
 } vt_limits;
 
 vt_limits vt_limits_default(void);

@@ -96,11 +96,42 @@ typedef struct {
     const char *session; /* "sáng" / "chiều" */
     const char *time;    /* "07:30" or NULL */
     vt_date date;
+    /* The schools: read them with vt_cluster_schools, which works whether
+     * they are here or were spilled to disk (a batch plan of more than
+     * vt_limits.spill_schools schools; then these two are NULL). */
     const char **schools;
     vt_pos *school_pos;
     size_t nschools;
+    unsigned long long spill_off; /* where its schools start in the spill */
+    size_t spill_len;             /* and how many bytes they take */
     vt_pos pos;
 } vt_cluster;
+
+/* A cluster's schools as a caller sees them.  A province's batch plan
+ * (a million schools) would not fit the memory vanthu promises if every
+ * name stayed in the model, so past vt_limits.spill_schools the plan
+ * reader writes the schools to a temporary file and keeps only each
+ * cluster's place in it; this reads them back, one cluster at a time.
+ * Init once, fill for any cluster (the list is reused), free once.  Each
+ * thread uses its own list; the plan is only read. */
+typedef struct {
+    const char **names;
+    const vt_pos *pos;
+    size_t n;
+    /* private: what a spilled cluster is read into */
+    char *text;
+    size_t text_cap;
+    const char **names_buf;
+    vt_pos *pos_buf;
+    size_t cap;
+} vt_school_list;
+
+void vt_school_list_init(vt_school_list *s);
+void vt_school_list_free(vt_school_list *s);
+/* The schools of p->clusters[cluster] into s.  VT_OK; VT_ERR_NOMEM; or
+ * VT_ERR_IO (the spill file could not be read back) with a message in d. */
+vt_error vt_cluster_schools(const vt_plan *p, size_t cluster,
+                            vt_school_list *s, vt_diags *d);
 
 typedef struct {
     const char *title;
@@ -145,6 +176,8 @@ struct vt_plan {
     size_t nclusters;
     vt_cluster *clusters_heap; /* clusters when read from XML: grown one
                                   <cluster> at a time, outside the arena */
+    int spilled;  /* some clusters' schools are in spill_fd */
+    int spill_fd; /* the schools' temporary file: vt_cluster_schools */
     vt_pos pos, invitation_pos, clusters_pos; /* <plan>, <invitation>, <clusters> */
     const char **copies; /* Nơi nhận; "X; (remark)" keeps a remark */
     size_t ncopies;
@@ -168,7 +201,8 @@ const char *vt_authority_prefix(vt_authority a);
  * <invitation>, or a giấy mời with <clusters>. */
 int vt_plan_is_batch(const vt_plan *p);
 /* Report every school listed in two clusters (a copy-paste slip: it would
- * get two letters); 1 if any, 0 if none, -1 out of memory.  In invite.c. */
+ * get two letters); 1 if any, 0 if none, -1 out of memory (or the spill
+ * could not be read back, with a message in d).  In schools.c. */
 int vt_check_schools(const vt_plan *p, vt_diags *d);
 
 /* Lay a table's cells on its grid.  grid gets nrows*ncols entries: the

@@ -2121,6 +2121,8 @@ void vt_plan_free(vt_plan *plan)
         return;
     vt_arena_free(&plan->arena);
     free(plan->clusters_heap);
+    if (plan->spilled)
+        close(plan->spill_fd);
     free(plan);
 }
 
