@@ -83,6 +83,9 @@ static const char RENDER_HELP[] =
     "  --max-parts N        refuse templates with more than N parts (1000)\n"
     "  --max-elements N     refuse templates with more than N XML elements,\n"
     "                       attributes and comments in all (500000)\n"
+    "  --spill-schools N    a batch plan's schools past the first N are kept\n"
+    "                       in a temporary file in $TMPDIR, not in memory\n"
+    "                       (65536; 0: all of them)\n"
     "The file is written to a temporary name and renamed: it appears\n"
     "complete or not at all.\n";
 
@@ -220,7 +223,7 @@ enum { OPT_MAX_PLAN = 256, OPT_MAX_DEPTH, OPT_MAX_CELLS, OPT_MAX_PART,
        OPT_BACKDATE, OPT_WAIT, OPT_YEAR, OPT_TYPE, OPT_TEXT, OPT_REASON,
        OPT_FORMAT, OPT_AGENCY, OPT_NAME, OPT_PARENT, OPT_SERIES, OPT_BOOK,
        OPT_SENT, OPT_RECEIVED, OPT_NOTE,
-       OPT_MAX_ELEMENTS };
+       OPT_MAX_ELEMENTS, OPT_SPILL };
 
 /* Which commands take which options: every command takes the common
  * ones, and each group below only where it means something. */
@@ -284,6 +287,7 @@ static int parse_opts(int argc, char **argv, opts *o, int groups)
         {"max-part-bytes", required_argument, 0, OPT_MAX_PART},
         {"max-parts", required_argument, 0, OPT_MAX_PARTS},
         {"max-elements", required_argument, 0, OPT_MAX_ELEMENTS},
+        {"spill-schools", required_argument, 0, OPT_SPILL},
         {"jobs", required_argument, 0, 'j'},
         {"per", required_argument, 0, OPT_PER},
         {"dry-run", no_argument, 0, OPT_DRY_RUN},
@@ -388,6 +392,13 @@ static int parse_opts(int argc, char **argv, opts *o, int groups)
         case OPT_MAX_PART: dst = &o->lim.max_part_bytes; break;
         case OPT_MAX_PARTS: dst = &o->lim.max_parts; break;
         case OPT_MAX_ELEMENTS: dst = &o->lim.max_elements; break;
+        case OPT_SPILL:
+            /* 0 is meaningful here: every cluster's schools on disk */
+            if (strcmp(optarg, "0") == 0)
+                o->lim.spill_schools = 0;
+            else
+                dst = &o->lim.spill_schools;
+            break;
         default:
             fprintf(stderr, "vanthu %s: unknown option or missing value: %s\n",
                     argv[0], argv[optind - 1]);

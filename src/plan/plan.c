@@ -86,6 +86,13 @@ typedef struct {
     size_t huge_off;
     int huge;
     vt_diags *warn; /* lint warnings, or NULL when nobody asked */
+    /* the schools read so far, and the spill's writes not yet made
+     * (spill_cluster); spill_err is the first write's errno */
+    size_t schools_read;
+    int in_stream;
+    vt_buf spill;
+    unsigned long long spill_at;
+    int spill_err;
 } pctx;
 
 /* libxml2 refuses one text node longer than XML_MAX_TEXT_LENGTH unless
@@ -396,29 +403,38 @@ static const char *pack_str(pctx *p, const char *s, size_t n)
     return *seen = r;
 }
 
-/* Clean a string for the document (NFC, controls out, spaces folded) and
- * copy it into the plan's arena. */
-static const char *clean_dup(pctx *p, const xmlNode *at, const char *s)
+/* Clean a string for the document (NFC, controls out, spaces folded) into
+ * b: the text's start in b, its length in *n (it is not NUL-ended there);
+ * NULL after reporting why not. */
+static const char *clean_text(pctx *p, const xmlNode *at, const char *s,
+                              vt_buf *b, size_t *n)
 {
-    vt_buf b;
-    vt_buf_init(&b);
-    int rc = vt_text_clean(s, strlen(s), &b);
+    int rc = vt_text_clean(s, strlen(s), b);
     if (rc != 0) {
         if (rc == -2)
             out_of_memory(p, at);
         else
             perr(p, at, "<%s> contains text that is not valid UTF-8",
                  el_name(at));
-        vt_buf_free(&b);
         return NULL;
     }
-    const char *t = b.data ? b.data : "";
+    const char *t = b->data ? b->data : "";
     while (*t == ' ')
         t++;
-    size_t n = strlen(t);
-    while (n && t[n - 1] == ' ')
-        n--;
-    const char *r = pack_str(p, t, n);
+    *n = strlen(t);
+    while (*n && t[*n - 1] == ' ')
+        (*n)--;
+    return t;
+}
+
+/* Clean a string and copy it into the plan's arena. */
+static const char *clean_dup(pctx *p, const xmlNode *at, const char *s)
+{
+    vt_buf b;
+    vt_buf_init(&b);
+    size_t n;
+    const char *t = clean_text(p, at, s, &b, &n);
+    const char *r = t ? pack_str(p, t, n) : NULL;
     vt_buf_free(&b);
     return r;
 }
@@ -456,20 +472,26 @@ static void check_attrs(pctx *p, xmlNode *n, const char *const *allowed)
     }
 }
 
-/* The plain text of an element that may hold only text. */
-static const char *text_only(pctx *p, xmlNode *n)
+/* The raw text of an element that may hold only text, into raw. */
+static void raw_text(pctx *p, xmlNode *n, vt_buf *raw)
 {
-    vt_buf raw;
-    vt_buf_init(&raw);
     for (xmlNode *c = n->children; c; c = c->next) {
         if (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE)
-            vt_buf_puts(&raw, (const char *)c->content);
+            vt_buf_puts(raw, (const char *)c->content);
         else if (c->type == XML_ELEMENT_NODE)
             perr(p, c, "<%s> is not allowed inside <%s>, which holds only text",
                  el_name(c), el_name(n));
         else if (c->type == XML_ENTITY_REF_NODE)
             perr(p, c, "entity references are not allowed in plans");
     }
+}
+
+/* The plain text of an element that may hold only text. */
+static const char *text_only(pctx *p, xmlNode *n)
+{
+    vt_buf raw;
+    vt_buf_init(&raw);
+    raw_text(p, n, &raw);
     const char *r = clean_dup(p, n, raw.data ? raw.data : "");
     vt_buf_free(&raw);
     return r;
@@ -1532,6 +1554,118 @@ static void parse_invitation(pctx *p, xmlNode *n, int batch)
         inv->venue = text_required(p, c);
 }
 
+/* ---- the schools' spill (schools.c reads it back) ----------------------- */
+
+/* The spill's writes are made SPILL_FLUSH bytes at a time. */
+#define SPILL_FLUSH 65536
+
+/* A new temporary file for the schools, in $TMPDIR (or /tmp) like
+ * sort(1)'s, unnamed where the file system allows it (O_TMPFILE), so it
+ * goes away with the process however it ends; -1 with errno set. */
+static int spill_create(void)
+{
+    const char *dir = getenv("TMPDIR");
+    if (!dir || !*dir)
+        dir = "/tmp";
+    int fd = -1;
+#ifdef O_TMPFILE
+    fd = open(dir, O_TMPFILE | O_RDWR | O_EXCL | O_CLOEXEC, 0600);
+    if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR &&
+                    errno != EINVAL))
+        return fd;
+#endif
+    vt_buf path;
+    vt_buf_init(&path);
+    vt_buf_printf(&path, "%s/vanthu-schools-XXXXXX", dir);
+    if (path.oom) {
+        errno = ENOMEM;
+        return -1;
+    }
+    fd = mkostemp(path.data, O_CLOEXEC);
+    if (fd >= 0)
+        unlink(path.data);
+    int err = errno;
+    vt_buf_free(&path);
+    errno = err;
+    return fd;
+}
+
+/* Write out what the spill buffer holds (all, or only past SPILL_FLUSH). */
+static void spill_flush(pctx *p, int all)
+{
+    if (p->spill_err || (!all && p->spill.len < SPILL_FLUSH) || !p->spill.len)
+        return;
+    if (p->spill.oom) {
+        p->spill_err = ENOMEM;
+        return;
+    }
+    const char *b = p->spill.data;
+    size_t n = p->spill.len;
+    while (n) {
+        ssize_t k = write(p->plan->spill_fd, b, n);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0) {
+            p->spill_err = k < 0 ? errno : EIO;
+            return;
+        }
+        b += k;
+        n -= (size_t)k;
+    }
+    vt_buf_reset(&p->spill);
+}
+
+static void put_u32(vt_buf *b, uint32_t v)
+{
+    char le[4] = {(char)(v & 0xff), (char)(v >> 8 & 0xff),
+                  (char)(v >> 16 & 0xff), (char)(v >> 24)};
+    vt_buf_put(b, le, 4);
+}
+
+/* Read a cluster's <school>s into the spill instead of the model: each is
+ * checked as in the model, and cl keeps only where its block is. */
+static void spill_schools(pctx *p, xmlNode *n, vt_cluster *cl)
+{
+    vt_plan *pl = p->plan;
+    if (!pl->spilled && !p->spill_err) {
+        pl->spill_fd = spill_create();
+        if (pl->spill_fd < 0)
+            p->spill_err = errno;
+        else
+            pl->spilled = 1;
+    }
+    cl->spill_off = p->spill_at;
+    size_t before = p->spill.len;
+    vt_buf raw, clean;
+    vt_buf_init(&raw);
+    vt_buf_init(&clean);
+    for (xmlNode *c = n->children; c; c = c->next) {
+        if (!is_el(c, "school"))
+            continue;
+        check_attrs(p, c, NULL);
+        vt_buf_reset(&raw);
+        vt_buf_reset(&clean);
+        raw_text(p, c, &raw);
+        size_t len = 0;
+        const char *t = clean_text(p, c, raw.data ? raw.data : "", &clean,
+                                   &len);
+        if (t && len == 0)
+            perr(p, c, "<school> is empty; write its text between the tags");
+        int line, col;
+        node_pos(p, c, &line, &col);
+        put_u32(&p->spill, (uint32_t)line);
+        put_u32(&p->spill, (uint32_t)col);
+        vt_buf_put(&p->spill, t ? t : "", t ? len : 0);
+        vt_buf_putc(&p->spill, '\0');
+        cl->nschools++;
+    }
+    vt_buf_free(&raw);
+    vt_buf_free(&clean);
+    cl->spill_len = p->spill.len - before;
+    p->spill_at += cl->spill_len;
+    spill_flush(p, 0);
+}
+
 static void parse_cluster(pctx *p, xmlNode *n, vt_cluster *cl)
 {
     static const char *const attrs[] = {"name", "date", "session", "time",
@@ -1567,6 +1701,13 @@ static void parse_cluster(pctx *p, xmlNode *n, vt_cluster *cl)
         cl->venue = text_required(p, c);
     if ((c = child_once(p, n, "topic", 0, NULL)))
         cl->topic = text_required(p, c);
+    /* past spill_schools, a streamed cluster's schools go to disk */
+    size_t nschools = count_children(n, "school");
+    p->schools_read += nschools;
+    if (p->in_stream && p->schools_read > p->lim->spill_schools) {
+        spill_schools(p, n, cl);
+        return;
+    }
     cl->schools = string_list(p, n, "school", &cl->nschools);
     cl->school_pos = arena_array(p, cl->nschools, sizeof(vt_pos));
     size_t k = 0;
@@ -1607,7 +1748,9 @@ static void stream_cluster(pctx *p, xmlNode *n)
     int errors = p->errors;
     p->d = &p->cdiags;
     p->warn = NULL;
+    p->in_stream = 1;
     parse_cluster(p, n, cl);
+    p->in_stream = 0;
     p->cerrors += p->errors - errors;
     p->errors = errors;
     p->d = save;
@@ -1642,6 +1785,7 @@ static void parse_clusters(pctx *p, xmlNode *n)
         pl->clusters = pl->clusters_heap = p->cl;
         pl->nclusters = p->ncl;
         p->cl = NULL;
+        spill_flush(p, 1); /* the schools are read back from here on */
         return;
     }
     pl->nclusters = count_children(n, "cluster");
@@ -1949,6 +2093,7 @@ static vt_error load_src(const char *name, const char *data, int fd,
     pctx p = {.plan = plan, .d = d, .name = name, .src = data, .len = len,
               .fd = fd, .win = win, .lim = lim, .warn = warn};
     vt_diags_init(&p.cdiags);
+    vt_buf_init(&p.spill);
     /* a plan saved compressed would only give "Start tag expected" */
     size_t head_n = 0;
     const char *head = len >= 2 ? src_window(&p, 0, &head_n) : NULL;
@@ -2018,27 +2163,37 @@ static vt_error load_src(const char *name, const char *data, int fd,
         rc = p.xml_oom ? VT_ERR_NOMEM : VT_ERR_XML;
     } else {
         parse_plan_root(&p, xmlDocGetRootElement(doc));
+        spill_flush(&p, 1);
+        if (p.spill_err) {
+            /* the schools are lost: the plan's other errors would mislead */
+            vt_diags_addf(d, "%s: cannot keep the plan's schools in a "
+                             "temporary file ($TMPDIR, or /tmp): %s",
+                          name, strerror(p.spill_err));
+            rc = VT_ERR_IO;
+        }
         /* a school in two clusters: for a batch plan one of the batch
          * checks (vt_invite_check), reported with the batch's others */
-        if (p.errors == 0 && !plan->arena.oom && !vt_plan_is_batch(plan)) {
+        if (rc == VT_OK && p.errors == 0 && !plan->arena.oom &&
+            !vt_plan_is_batch(plan)) {
             int dup = vt_check_schools(plan, d);
             p.errors += dup > 0;
             plan->arena.oom |= dup < 0;
         }
         /* running out of memory outranks the errors it may have caused
          * (a text that could not be copied reads as empty) */
-        if (plan->arena.oom) {
+        if (rc == VT_OK && plan->arena.oom) {
             if (!p.oom_said)
                 vt_diags_addf(d, "%s: out of memory while reading the plan",
                               name);
             rc = VT_ERR_NOMEM;
-        } else if (p.errors) {
+        } else if (rc == VT_OK && p.errors) {
             rc = VT_ERR_PLAN;
         }
     }
     xmlFreeDoc(doc);
     xmlFreeParserCtxt(ctxt);
     free(p.cl); /* clusters never handed to the plan */
+    vt_buf_free(&p.spill);
     vt_diags_free(&p.cdiags);
     free(win);
     if (rc != VT_OK) {

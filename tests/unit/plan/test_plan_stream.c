@@ -71,6 +71,8 @@ static void temp_file(const char *data, size_t len, char *path, size_t n)
     assert_int_equal(close(fd), 0);
 }
 
+#define BROKEN_N (sizeof BROKEN_WANT / sizeof BROKEN_WANT[0])
+
 static void assert_same_diags(const vt_diags *a, const vt_diags *b)
 {
     assert_int_equal(a->count, b->count);
@@ -92,6 +94,36 @@ static void test_messages_in_walk_order(void **state)
     for (size_t i = 0; i < d.count; i++)
         assert_string_equal(d.msgs[i], BROKEN_WANT[i]);
     vt_diags_free(&d);
+
+    /* the same with every school spilled to disk, and a school that is
+     * empty or has an attribute reported from the spill as from the model */
+    static const char *const school_bad[] = {
+        "<school>TH B</school>", "<school x=\"1\">TH B</school>",
+        "<school>  </school>"};
+    for (size_t k = 0; k < 3; k++) {
+        vt_buf src;
+        vt_buf_init(&src);
+        const char *at = strstr(BROKEN, school_bad[0]);
+        vt_buf_put(&src, BROKEN, (size_t)(at - BROKEN));
+        vt_buf_puts(&src, school_bad[k]);
+        vt_buf_puts(&src, at + strlen(school_bad[0]));
+        vt_limits lim = vt_limits_default();
+        vt_diags want;
+        vt_diags_init(&want);
+        vt_diags_init(&d);
+        assert_int_equal(vt_plan_lint_mem("p.xml", src.data, src.len, &lim,
+                                          &p, &want),
+                         VT_ERR_PLAN);
+        lim.spill_schools = 0;
+        assert_int_equal(vt_plan_lint_mem("p.xml", src.data, src.len, &lim,
+                                          &p, &d),
+                         VT_ERR_PLAN);
+        assert_same_diags(&want, &d);
+        assert_int_equal(d.count, BROKEN_N + (k > 0));
+        vt_diags_free(&want);
+        vt_diags_free(&d);
+        vt_buf_free(&src);
+    }
 }
 
 /* The same bytes read from a file: the same messages, the file's name
@@ -120,12 +152,13 @@ static void test_file_same_as_memory(void **state)
  * load), one school listed twice at the very end.  The position of the
  * repeat is counted over the whole file; the model holds every cluster
  * and school, with shared texts intact. */
-static void test_big_plan_from_file(void **state)
+enum { CLUSTERS = 400, SCHOOLS = 20 };
+
+/* The plan above into x; *line gets the line of the last cluster's
+ * closing tag plus one (where the repeat's cluster starts). */
+static void big_plan(vt_buf *xp, int *linep)
 {
-    (void)state;
-    enum { CLUSTERS = 400, SCHOOLS = 20 };
-    vt_buf x;
-    vt_buf_init(&x);
+    vt_buf x = *xp;
     vt_buf_puts(&x, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
                     "<plan type=\"KH\">\n"
                     "  <agency><name abbr=\"PGDĐT\">Phòng Giáo dục</name>"
@@ -152,6 +185,17 @@ static void test_big_plan_from_file(void **state)
                     "  <signature><title>Trưởng phòng</title><name>A</name>"
                     "</signature>\n</plan>\n");
     assert_false(x.oom);
+    *xp = x;
+    *linep = line;
+}
+
+static void test_big_plan_from_file(void **state)
+{
+    (void)state;
+    vt_buf x;
+    vt_buf_init(&x);
+    int line;
+    big_plan(&x, &line);
     assert_true(x.len > 4 * 65536);
     int dup_line = line + 2;
     char path[64];
@@ -199,6 +243,97 @@ static void test_big_plan_from_file(void **state)
     vt_diags_free(&md);
 }
 
+/* The same plan with its schools spilled to a temporary file (all of them,
+ * or past the first 1,000): the same message for the repeat, and every
+ * school read back through vt_cluster_schools as the model holds it. */
+static void test_spilled_schools(void **state)
+{
+    (void)state;
+    vt_buf x;
+    vt_buf_init(&x);
+    int line;
+    big_plan(&x, &line);
+    char path[64];
+    temp_file(x.data, x.len, path, sizeof path);
+    vt_limits lim = vt_limits_default(), spill = lim;
+    lim.max_plan_bytes = spill.max_plan_bytes = x.len;
+    vt_diags a, b;
+    vt_diags_init(&a);
+    vt_diags_init(&b);
+    vt_plan *p = NULL, *q = NULL;
+    assert_int_equal(vt_plan_load(path, &lim, &p, &a), VT_ERR_PLAN);
+    for (size_t after = 0; after <= 1000; after += 1000) {
+        spill.spill_schools = after;
+        vt_diags_free(&b);
+        vt_diags_init(&b);
+        assert_int_equal(vt_plan_load(path, &spill, &p, &b), VT_ERR_PLAN);
+        assert_same_diags(&a, &b);
+    }
+    unlink(path);
+
+    char *last = strstr(x.data, "số 7-3</school>\n    </cluster>\n  </clusters>");
+    assert_non_null(last);
+    memcpy(last, "số 7-X", strlen("số 7-X"));
+    assert_int_equal(vt_plan_load_mem("p.xml", x.data, x.len, &lim, &p, &a),
+                     VT_OK);
+    spill.spill_schools = 1000;
+    assert_int_equal(vt_plan_load_mem("p.xml", x.data, x.len, &spill, &q, &b),
+                     VT_OK);
+    assert_false(p->spilled);
+    assert_true(q->spilled);
+    assert_non_null(q->clusters[49].schools);  /* schools 981-1000 */
+    assert_null(q->clusters[50].schools);      /* past 1,000: on disk */
+    vt_school_list s, t;
+    vt_school_list_init(&s);
+    vt_school_list_init(&t);
+    assert_int_equal(q->nclusters, p->nclusters);
+    for (size_t i = 0; i < p->nclusters; i++) {
+        assert_int_equal(vt_cluster_schools(p, i, &s, &a), VT_OK);
+        assert_int_equal(vt_cluster_schools(q, i, &t, &b), VT_OK);
+        assert_int_equal(s.n, t.n);
+        for (size_t k = 0; k < s.n; k++) {
+            assert_string_equal(s.names[k], t.names[k]);
+            assert_int_equal(s.pos[k].line, t.pos[k].line);
+            assert_int_equal(s.pos[k].col, t.pos[k].col);
+        }
+    }
+    /* a spill cut short under vanthu is an error naming the cluster */
+    assert_int_equal(ftruncate(q->spill_fd, 10), 0);
+    size_t before = b.count;
+    assert_int_equal(vt_cluster_schools(q, 399, &t, &b), VT_ERR_IO);
+    assert_int_equal(b.count, before + 1);
+    assert_non_null(strstr(b.msgs[before], "p.xml: cannot read back the "
+                                           "schools of <cluster name=\"Cụm "
+                                           "số 400\">"));
+    vt_school_list_free(&s);
+    vt_school_list_free(&t);
+    vt_plan_free(p);
+    vt_plan_free(q);
+
+    /* nowhere to spill: refused with the reason, nothing half-read */
+    const char *old = getenv("TMPDIR");
+    char *saved = old ? strdup(old) : NULL;
+    setenv("TMPDIR", "/nonexistent/vanthu-test", 1);
+    vt_diags_free(&b);
+    vt_diags_init(&b);
+    q = NULL;
+    assert_int_equal(vt_plan_load_mem("p.xml", x.data, x.len, &spill, &q, &b),
+                     VT_ERR_IO);
+    assert_null(q);
+    assert_int_equal(b.count, 1);
+    assert_non_null(strstr(b.msgs[0], "p.xml: cannot keep the plan's schools "
+                                      "in a temporary file ($TMPDIR, or "
+                                      "/tmp): No such file or directory"));
+    if (saved)
+        setenv("TMPDIR", saved, 1);
+    else
+        unsetenv("TMPDIR");
+    free(saved);
+    vt_buf_free(&x);
+    vt_diags_free(&a);
+    vt_diags_free(&b);
+}
+
 /* A file that cannot be a plan is refused as before: too large for the
  * limit (before a byte is parsed), gzip, empty. */
 static void test_file_refusals(void **state)
@@ -233,6 +368,7 @@ int main(void)
         cmocka_unit_test(test_messages_in_walk_order),
         cmocka_unit_test(test_file_same_as_memory),
         cmocka_unit_test(test_big_plan_from_file),
+        cmocka_unit_test(test_spilled_schools),
         cmocka_unit_test(test_file_refusals),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
