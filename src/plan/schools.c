@@ -153,6 +153,34 @@ static uint64_t hash_name(const char *s)
     return h ^ (h >> 29);
 }
 
+/* Sift a[i] down the max-heap a[0..n). */
+static void sift_down(uint64_t *a, size_t i, size_t n)
+{
+    uint64_t v = a[i];
+    for (size_t c; (c = 2 * i + 1) < n; i = c) {
+        if (c + 1 < n && a[c + 1] > a[c])
+            c++;
+        if (a[c] <= v)
+            break;
+        a[i] = a[c];
+    }
+    a[i] = v;
+}
+
+/* Heapsort, in place: glibc's qsort would take a second array as large as
+ * the first (8 MB for a million schools) to merge into. */
+static void sort_u64(uint64_t *a, size_t n)
+{
+    for (size_t i = n / 2; i-- > 0;)
+        sift_down(a, i, n);
+    for (size_t end = n; end-- > 1;) {
+        uint64_t t = a[0];
+        a[0] = a[end];
+        a[end] = t;
+        sift_down(a, 0, end);
+    }
+}
+
 static int u64_cmp(const void *a, const void *b)
 {
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -182,7 +210,7 @@ static uint64_t *sorted_hashes(const vt_plan *pl, size_t n,
         free(h);
         return NULL;
     }
-    qsort(h, n, sizeof *h, u64_cmp);
+    sort_u64(h, n);
     return h;
 }
 
