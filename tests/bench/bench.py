@@ -33,7 +33,7 @@ timings belong here, not in pass/fail tests.
 usage: bench.py --vanthu build-bench/vanthu --floor build-bench/floor
                 [--clusters 1000] [--schools 10] [--runs 3] [--work DIR]
                 [--pdf-letters 40]  (0: no PDF row)
-                [--big-clusters 10000] (0: no 100,000-letter row)
+                [--rss-letters 1000,10000,100000,1000000] ("": no peak-RSS table)
                 [--idle-wait 20] [--spawn build-bench/spawn]
                 [--vanthu-static build-bench-static/vanthu] [--startup-runs 200]
 """
@@ -263,6 +263,37 @@ DELETE_STAMP = os.path.join(tempfile.gettempdir(), 'vanthu-bench-deleted')
 DELETE_QUIET = 120
 
 
+def rss_table(a, work):
+    """Peak RSS of one batch of each size, written (up to --rss-write-max),
+    --dry-run and validate, once each, into new folders: RSS does not depend
+    on the load, so these need no rounds."""
+    print()
+    print('peak RSS (MiB), gen_plan.py N/%d %d, --per school, -j%d:' % (a.schools, a.schools, os.cpu_count()))
+    print('%10s %14s %14s %14s %10s' % ('letters', 'invite', 'invite --dry-run', 'validate', 'dry-run s'))
+    for n in (int(x) for x in a.rss_letters.split(',')):
+        plan = os.path.join(work, 'rss-plan-%d.xml' % n)
+        subprocess.run([sys.executable, os.path.join(HERE, 'gen_plan.py'), str(max(1, n // a.schools)),
+                        str(a.schools), plan], check=True)
+        big = ['--max-plan-bytes', str(os.path.getsize(plan) + 1)]
+        cells = []
+        for kind in ('write', 'dry', 'validate'):
+            if kind == 'write' and n > a.rss_write_max:
+                cells.append('not run')
+                continue
+            if kind == 'validate':
+                args = [a.vanthu, 'validate'] + big + [plan]
+            else:
+                args = ([a.vanthu, 'invite', plan, '-o', os.path.join(work, 'rss-%s-%d' % (kind, n)),
+                         '--per', 'school'] + big + (['--dry-run'] if kind == 'dry' else []))
+            w, r, _, _ = timed(args, os.path.join(work, 'rss'), None, 0)
+            if kind == 'dry':
+                dry_s = w
+            cells.append('%.1f' % r)
+        print('%10d %14s %14s %14s %10.1f' % (n, cells[0], cells[1], cells[2], dry_s), flush=True)
+        os.unlink(plan)
+    print('target: <= 64 MiB at 100,000 letters written and at 1,000,000 with --dry-run')
+
+
 def wait_after_delete():
     try:
         since = time.time() - os.path.getmtime(DELETE_STAMP)
@@ -283,8 +314,11 @@ def main():
     ap.add_argument('--runs', type=int, default=3)
     ap.add_argument('--work')
     ap.add_argument('--pdf-letters', type=int, default=40)
-    ap.add_argument('--big-clusters', type=int, default=10000,
-                    help='the peak-RSS row: this many clusters of SCHOOLS (0: none)')
+    ap.add_argument('--rss-letters', default='1000,10000,100000,1000000',
+                    help='the peak-RSS table: batches of this many letters, comma-separated ("": none)')
+    ap.add_argument('--rss-write-max', type=int, default=100000,
+                    help='the peak-RSS table writes files only up to this many letters (a million '
+                         'letters are 7 GB); larger batches are --dry-run and validate only')
     ap.add_argument('--idle-wait', type=float, default=20.0,
                     help='before each timing, wait up to this many seconds for an idle machine')
     ap.add_argument('--spawn', help='tests/bench/spawn.c, for the start-up rows')
@@ -403,20 +437,8 @@ def main():
                                statistics.median(own_cpu[d_label]) / statistics.median(own_cpu[v1_label])))
     print('vanthu peak RSS at %d letters: %.1f MiB' % (n, v_rss))
     print('same text in a sample of %d letters from both tools: yes' % len(sample))
-    if a.big_clusters > 0:
-        # peak RSS on a province-sized batch, once, into a new folder
-        big_n = a.big_clusters * a.schools
-        big_plan = os.path.join(work, 'big-plan.xml')
-        subprocess.run([sys.executable, os.path.join(HERE, 'gen_plan.py'), str(a.big_clusters),
-                        str(a.schools), big_plan], check=True)
-        print()
-        for label, extra in (('vanthu invite -j%d' % cores, []),
-                             ('vanthu invite --dry-run', ['--dry-run'])):
-            out_dir = os.path.join(work, 'big-%s' % ('dry' if extra else 'write'))
-            w, r, _, o = timed([a.vanthu, 'invite', big_plan, '-o', out_dir, '--per', 'school'] + extra,
-                               os.path.join(work, 'rss'), None, a.idle_wait)
-            print('%d letters, %-24s %8.3f s %9.0f letters/s, peak RSS %.1f MiB (target <= 64 MiB),'
-                  ' others used %.2f s CPU' % (big_n, label, w, big_n / w, r, o), flush=True)
+    if a.rss_letters:
+        rss_table(a, work)
     if a.spawn:
         startup(a, work)
     if pdf_n:
