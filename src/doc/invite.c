@@ -423,6 +423,19 @@ static int add_suffix(batch *b, size_t *cap, size_t i, unsigned k)
     return 0;
 }
 
+/* The first of base.docx, base-2.docx ... (base in c) whose hash is not
+ * in hs yet, now added: its k, or 0 when out of memory. */
+static unsigned first_free(hash_set *hs, cursor *c)
+{
+    for (unsigned k = 1;; k++) {
+        name_try(&c->base, k, &c->name);
+        if (c->base.oom || c->name.oom)
+            return 0;
+        if (!hash_set_add(hs, hash_str(c->name.data)))
+            return k;
+    }
+}
+
 /* Name every letter in order: base.docx, or the first of base-2.docx,
  * base-3.docx ... not given yet, as the names always were. */
 static vt_error name_letters(batch *b, vt_diags *d)
@@ -441,15 +454,8 @@ static vt_error name_letters(batch *b, vt_diags *d)
         if ((rc = cursor_letter(&c, i, &L, d)) != VT_OK)
             break;
         name_base(&c, &L, &c.base);
-        unsigned k = 1;
-        for (;; k++) {
-            name_try(&c.base, k, &c.name);
-            if (c.base.oom || c.name.oom || !hash_set_add(&hs, hash_str(c.name.data)))
-                break;
-        }
-        if (c.base.oom || c.name.oom)
-            rc = VT_ERR_NOMEM;
-        else if (k > 1 && add_suffix(b, &cap, i, k) != 0)
+        unsigned k = first_free(&hs, &c);
+        if (k == 0 || (k > 1 && add_suffix(b, &cap, i, k) != 0))
             rc = VT_ERR_NOMEM;
     }
     cursor_free(&c);

@@ -21,6 +21,7 @@
 #include "base/buf.h"
 #include "base/sha256.h"
 #include "base/vanthu.h"
+#include "plan/model.h"
 
 static const char HEAD[] =
     "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
@@ -439,6 +440,72 @@ static void test_suffixed_names_whatever_jobs(void **state)
     vt_diags_free(&d);
 }
 
+/* Move every cluster's schools out of the model into a temporary file, as
+ * the plan reader does for a big plan (schools.c's block format: line and
+ * column as 4 bytes little-endian each, then the name and a NUL), so that
+ * the batch can only see them through vt_cluster_schools. */
+static void spill_schools(vt_plan *p)
+{
+    FILE *fp = tmpfile();
+    assert_non_null(fp);
+    unsigned long long off = 0;
+    for (size_t i = 0; i < p->nclusters; i++) {
+        vt_cluster *c = &p->clusters[i];
+        c->spill_off = off;
+        for (size_t s = 0; s < c->nschools; s++) {
+            unsigned char pos[8];
+            for (int k = 0; k < 4; k++) {
+                pos[k] = (unsigned char)(c->school_pos[s].line >> 8 * k);
+                pos[4 + k] = (unsigned char)(c->school_pos[s].col >> 8 * k);
+            }
+            assert_int_equal(fwrite(pos, 1, 8, fp), 8);
+            size_t len = strlen(c->schools[s]) + 1;
+            assert_int_equal(fwrite(c->schools[s], 1, len, fp), len);
+            off += 8 + len;
+        }
+        c->spill_len = (size_t)(off - c->spill_off);
+        c->schools = NULL;
+        c->school_pos = NULL;
+    }
+    assert_int_equal(fflush(fp), 0);
+    p->spill_fd = dup(fileno(fp));
+    assert_true(p->spill_fd >= 0);
+    p->spilled = 1;
+    fclose(fp);
+}
+
+/* A plan whose schools are on disk gives the same batch, byte for byte,
+ * as the same plan with its schools in memory: names, letters, manifests,
+ * on one thread and on four. */
+static void test_spilled_schools_same_batch(void **state)
+{
+    (void)state;
+    fixture f;
+    fx_open(&f, SAME_SLUGS);
+    vt_plan *spilled = load(SAME_SLUGS, &f.d);
+    assert_non_null(spilled);
+    spill_schools(spilled);
+    for (int per = 0; per < 2; per++) {
+        vt_invite_per how = per ? VT_PER_SCHOOL : VT_PER_CLUSTER;
+        vt_invite_result r;
+        char *l0 = dry_listing(f.p, f.t, how, 1, &r);
+        char *l1 = dry_listing(spilled, f.t, how, 4, &r);
+        assert_string_equal(l0, l1);
+        free(l0);
+        free(l1);
+        char *a = tmp_dir(), *b = tmp_dir();
+        assert_int_equal(run_batch(f.p, f.t, a, how, 1, &f.d), VT_OK);
+        assert_int_equal(run_batch(spilled, f.t, b, how, 4, &f.d), VT_OK);
+        assert_same_files(a, b, per ? 6 + 2 : 3 + 2);
+        rm_rf(a);
+        rm_rf(b);
+        free(a);
+        free(b);
+    }
+    vt_plan_free(spilled);
+    fx_close(&f);
+}
+
 static void test_manifest_checksums_match(void **state)
 {
     (void)state;
@@ -817,6 +884,7 @@ int main(void)
         cmocka_unit_test(test_per_school_numbers_and_names),
         cmocka_unit_test(test_same_bytes_whatever_jobs),
         cmocka_unit_test(test_suffixed_names_whatever_jobs),
+        cmocka_unit_test(test_spilled_schools_same_batch),
         cmocka_unit_test(test_manifest_checksums_match),
         cmocka_unit_test(test_hostile_names_stay_inside),
         cmocka_unit_test(test_whole_batch_checked_first),
