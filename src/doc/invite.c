@@ -7,7 +7,13 @@
  * on disk.  Letters are then rendered on all cores.  Each letter depends
  * only on the plan and its index, and its file name is fixed before the
  * threads start, so the output is byte-identical whatever the number of
- * threads.  Every batch is built in a staging folder: a new folder as a
+ * threads.  A province's batch is a million letters, so nothing is kept
+ * per letter but a byte, a size and (when files are written) its sums: a
+ * letter's cluster, school and number follow from its index, its name is
+ * made again when needed (only the suffixes that keep names unique are
+ * kept), its schools are read through vt_cluster_schools, and the
+ * listing and manifests are written in letter order as letters complete.
+ * Every batch is built in a staging folder: a new folder as a
  * hidden sibling renamed into place, an existing one (".", a link, under a
  * read-only parent, or with an old batch under --force) as a hidden folder
  * inside it whose files are then moved out, old letters swapped rather
@@ -42,33 +48,21 @@
 #include "base/vanthu.h"
 #include "base/vn_text.h"
 
-/* Slugs are cut so that a path stays far below NAME_MAX (255 bytes). */
-#define SLUG_MAX 60
-
-/* What the batch keeps per letter until the end (a million of them in a
- * dry run): 64 bytes, its name packed in the batch's names, its sums in
- * the batch's sums only when files are written. */
+/* A letter as its index gives it (letter_at): nothing is kept per letter
+ * for the whole batch but a byte, a size and, when files are written, its
+ * sums (see plan_letters). */
 typedef struct {
     size_t cluster;
     size_t school; /* SIZE_MAX: the letter for the whole cluster */
     int number;
-    unsigned char ready; /* rendered (under the batch's lock) */
-    size_t size;
-    char *file;    /* name inside the folder, in the batch's names */
-    char *sha;     /* 65 bytes of the batch's sums; NULL in a dry run */
-    char *pdf;         /* invite --pdf: the PDF beside it, or NULL */
-    char *pdf_sha;     /* invite --pdf: 65 bytes of the batch's sums */
 } letter;
 
-/* The letters' file names, end to end in blocks rather than one
- * allocation each. */
-typedef struct name_block {
-    struct name_block *next;
-    size_t used;
-    char data[];
-} name_block;
-
-#define NAME_BLOCK 65536
+/* A letter whose name needed a suffix ("x-2.docx"): only these are kept,
+ * in letter order, so that any letter's name can be made again. */
+typedef struct {
+    size_t letter;
+    unsigned k;
+} suffix;
 
 /* The manifests' text as it is built: the two files' bytes not yet
  * written, and scratch space for a row. */
@@ -76,7 +70,20 @@ typedef struct {
     vt_buf csv, json, rcpt, kh, date;
 } manifest_text;
 
+struct batch;
+
+/* Reading letters one after another: the schools of the cluster in hand
+ * (read once for the run of letters of one cluster, which is how letters
+ * are taken, whether the model holds them or they were spilled to disk)
+ * and scratch space for a name.  One per thread. */
 typedef struct {
+    const struct batch *b;
+    vt_school_list list;
+    size_t cluster; /* whose schools list holds; SIZE_MAX: none yet */
+    vt_buf base, name;
+} cursor;
+
+typedef struct batch {
     const vt_plan *plan;
     const vt_template *tpl;
     const vt_invite_opts *o;
@@ -87,26 +94,36 @@ typedef struct {
     unsigned jobs;     /* threads the letters were rendered on */
     unsigned char *moved; /* per file, how move_out put it in place
                              (MOVED_*), to undo it or remove the old file */
-    letter *letters;
     size_t n;
     size_t max_schools;
-    name_block *names; /* the letters' file names */
+    size_t *first;     /* per cluster its first letter; first[nclusters] n */
+    int width;         /* digits of the numbers in the file names */
+    suffix *suffixes;  /* the letters named with a suffix, in order */
+    size_t nsuffixes;
+    unsigned char *ready; /* per letter: rendered (under the lock) */
+    uint32_t *size;       /* per letter: its bytes, once ready */
     char *sums;        /* the letters' SHA-256 sums, 65 bytes each */
     atomic_size_t next, done;
     atomic_int failed;
     pthread_mutex_t lock;
     pthread_cond_t cond;
     unsigned running;
+    /* what is written in letter order as letters complete (under lock) */
+    size_t rows;       /* letters written out: [0..rows) */
+    size_t bytes;      /* and their sizes' sum */
+    FILE *listing;     /* --dry-run: the listing, or NULL */
+    cursor row_cur;    /* the rows' letters */
+    vt_buf row_text;   /* scratch for a row of the listing */
     /* the manifests written as letters complete (no --pdf) */
     int mf_open;
     int mf_fd[2];
-    size_t mf_rows;      /* rows written: letters[0..mf_rows) */
     manifest_text mf;
 } batch;
 
 typedef struct {
     batch *b;
     vt_renderer *r;
+    cursor cur;
     vt_buf pkg, path, time, schools;
     const char **to, **copies;
     vt_diags d;
@@ -235,95 +252,214 @@ vt_error vt_invite_check(const vt_plan *p, const vt_template *t,
     return bad ? VT_ERR_PLAN : tpl_bad ? VT_ERR_TEMPLATE : VT_OK;
 }
 
-/* ---- file names ---------------------------------------------------------- */
+/* ---- letters and their file names ---------------------------------------- */
 
-/* A small set of the names given so far, to make every name unique. */
+/* A letter's place follows from its index: per cluster the index of its
+ * first letter is kept (O(clusters)), and the cluster of letter i is found
+ * by bisection.  Its number is the caller's (the register's), or the
+ * plan's <number> counted up per cluster. */
+static int number_of(const batch *b, size_t cluster)
+{
+    const vt_plan *p = b->plan;
+    return b->o->numbers ? b->o->numbers[cluster]
+           : p->number   ? p->number + (int)cluster
+                         : 0;
+}
+
+static void letter_at(const batch *b, size_t i, letter *L)
+{
+    size_t lo = 0, hi = b->plan->nclusters; /* first[lo] <= i < first[hi] */
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (b->first[mid] <= i)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    L->cluster = lo;
+    L->school = b->o->per == VT_PER_SCHOOL ? i - b->first[lo] : SIZE_MAX;
+    L->number = number_of(b, lo);
+}
+
+static void cursor_init(cursor *c, const batch *b)
+{
+    c->b = b;
+    vt_school_list_init(&c->list);
+    c->cluster = SIZE_MAX;
+    vt_buf_init(&c->base);
+    vt_buf_init(&c->name);
+}
+
+static void cursor_free(cursor *c)
+{
+    vt_school_list_free(&c->list);
+    vt_buf_free(&c->base);
+    vt_buf_free(&c->name);
+}
+
+/* Letter i, with its cluster's schools in c->list (read again only when
+ * the cluster changes). */
+static vt_error cursor_letter(cursor *c, size_t i, letter *L, vt_diags *d)
+{
+    letter_at(c->b, i, L);
+    if (c->cluster == L->cluster)
+        return VT_OK;
+    c->cluster = SIZE_MAX;
+    vt_error rc = vt_cluster_schools(c->b->plan, L->cluster, &c->list, d);
+    if (rc == VT_OK)
+        c->cluster = L->cluster;
+    return rc;
+}
+
+/* A name without its suffix and extension: "012-cum-so-1-th-lai-vu".
+ * Slugs are cut so that a path stays far below NAME_MAX (255 bytes). */
+#define SLUG_MAX 60
+
+static void name_base(const cursor *c, const letter *L, vt_buf *out)
+{
+    vt_buf_reset(out);
+    if (L->number > 0)
+        vt_buf_printf(out, "%0*d-", c->b->width, L->number);
+    vt_slug(c->b->plan->clusters[L->cluster].name, SLUG_MAX, out);
+    if (L->school != SIZE_MAX) {
+        vt_buf_putc(out, '-');
+        vt_slug(c->list.names[L->school], SLUG_MAX, out);
+    }
+}
+
+/* The k-th try at a name: "base.docx", then "base-2.docx", ... */
+static void name_try(const vt_buf *base, unsigned k, vt_buf *out)
+{
+    vt_buf_reset(out);
+    if (k == 1)
+        vt_buf_printf(out, "%s.docx", base->data);
+    else
+        vt_buf_printf(out, "%s-%u.docx", base->data, k);
+}
+
+/* The suffix plan_letters gave letter i (1: none). */
+static unsigned suffix_of(const batch *b, size_t i)
+{
+    size_t lo = 0, hi = b->nsuffixes;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (b->suffixes[mid].letter < i)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < b->nsuffixes && b->suffixes[lo].letter == i ? b->suffixes[lo].k
+                                                            : 1;
+}
+
+/* The file name of letter i (its PDF's with pdf), made again the one way
+ * plan_letters made it: *out points into c, valid until c's next use. */
+static vt_error letter_file(cursor *c, size_t i, int pdf, const char **out,
+                            vt_diags *d)
+{
+    letter L;
+    vt_error rc = cursor_letter(c, i, &L, d);
+    if (rc != VT_OK)
+        return rc;
+    name_base(c, &L, &c->base);
+    name_try(&c->base, suffix_of(c->b, i), &c->name);
+    if (c->base.oom || c->name.oom)
+        return VT_ERR_NOMEM;
+    *out = c->name.data;
+    if (!pdf)
+        return VT_OK;
+    /* invite --pdf: "x.pdf" beside "x.docx", as pdf.c names it */
+    char *p = vt_pdf_name(c->name.data);
+    if (!p)
+        return VT_ERR_NOMEM;
+    vt_buf_reset(&c->name);
+    vt_buf_puts(&c->name, p);
+    free(p);
+    return c->name.oom ? VT_ERR_NOMEM : VT_OK;
+}
+
+/* The hashes of the names given so far, to make every name unique without
+ * keeping the names (open addressing, 0 for an empty slot).  Equal names
+ * have equal hashes, so no name is given twice.  Two different names with
+ * the same 64-bit hash (about one chance in 10^7 for a million letters)
+ * only cost the second an unneeded suffix; that is deterministic too, as
+ * the names are given in letter order. */
 typedef struct {
-    char **slots;
+    uint64_t *slots;
     size_t cap;
-} name_set;
+} hash_set;
 
 static uint64_t hash_str(const char *s)
 {
     uint64_t h = 1469598103934665603ull;
     for (; *s; s++)
         h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h;
+    return h ? h : 1; /* 0 marks an empty slot */
 }
 
-/* The slot of s in the set: holding s, or the empty one to put it in. */
-static char **name_set_slot(name_set *ns, const char *s)
+/* Add h; 0 if it was new, 1 if it was there already. */
+static int hash_set_add(hash_set *hs, uint64_t h)
 {
-    size_t i = (size_t)(hash_str(s) & (ns->cap - 1));
-    for (; ns->slots[i]; i = (i + 1) & (ns->cap - 1))
-        if (strcmp(ns->slots[i], s) == 0)
-            break;
-    return &ns->slots[i];
+    size_t i = (size_t)((h ^ h >> 32) & (hs->cap - 1));
+    for (; hs->slots[i]; i = (i + 1) & (hs->cap - 1))
+        if (hs->slots[i] == h)
+            return 1;
+    hs->slots[i] = h;
+    return 0;
 }
 
-/* A copy of the n bytes of s (and a NUL) among the batch's names. */
-static char *names_add(name_block **head, const char *s, size_t n)
+/* Keep that letter i is named with suffix k (k > 1). */
+static int add_suffix(batch *b, size_t *cap, size_t i, unsigned k)
 {
-    name_block *blk = *head;
-    if (!blk || NAME_BLOCK - blk->used < n + 1) {
-        size_t size = n + 1 > NAME_BLOCK ? n + 1 : NAME_BLOCK;
-        blk = malloc(sizeof *blk + size);
-        if (!blk)
-            return NULL;
-        blk->used = 0;
-        blk->next = *head;
-        *head = blk;
+    if (b->nsuffixes == *cap) {
+        size_t want = *cap ? 2 * *cap : 64;
+        suffix *s = realloc(b->suffixes, want * sizeof *s);
+        if (!s)
+            return -1;
+        b->suffixes = s;
+        *cap = want;
     }
-    char *r = blk->data + blk->used;
-    memcpy(r, s, n);
-    r[n] = '\0';
-    blk->used += n + 1;
-    return r;
+    b->suffixes[b->nsuffixes++] = (suffix){i, k};
+    return 0;
 }
 
-static void names_free(name_block *blk)
+/* The first of base.docx, base-2.docx ... (base in c) whose hash is not
+ * in hs yet, now added: its k, or 0 when out of memory. */
+static unsigned first_free(hash_set *hs, cursor *c)
 {
-    while (blk) {
-        name_block *next = blk->next;
-        free(blk);
-        blk = next;
+    for (unsigned k = 1;; k++) {
+        name_try(&c->base, k, &c->name);
+        if (c->base.oom || c->name.oom)
+            return 0;
+        if (!hash_set_add(hs, hash_str(c->name.data)))
+            return k;
     }
 }
 
-static vt_error make_name(batch *b, letter *L, name_set *ns, int width)
+/* Name every letter in order: base.docx, or the first of base-2.docx,
+ * base-3.docx ... not given yet, as the names always were. */
+static vt_error name_letters(batch *b, vt_diags *d)
 {
-    const vt_cluster *c = &b->plan->clusters[L->cluster];
-    vt_buf base, name;
-    vt_buf_init(&base);
-    vt_buf_init(&name);
-    if (L->number > 0)
-        vt_buf_printf(&base, "%0*d-", width, L->number);
-    vt_slug(c->name, SLUG_MAX, &base);
-    if (L->school != SIZE_MAX) {
-        vt_buf_putc(&base, '-');
-        vt_slug(c->schools[L->school], SLUG_MAX, &base);
-    }
+    hash_set hs = {0};
+    for (hs.cap = 64; hs.cap < 2 * b->n; hs.cap *= 2)
+        ;
+    if (!(hs.slots = calloc(hs.cap, sizeof *hs.slots)))
+        return VT_ERR_NOMEM;
+    cursor c;
+    cursor_init(&c, b);
+    size_t cap = 0;
     vt_error rc = VT_OK;
-    char **slot;
-    for (unsigned k = 1; rc == VT_OK; k++) {
-        vt_buf_reset(&name);
-        if (k == 1)
-            vt_buf_printf(&name, "%s.docx", base.data);
-        else
-            vt_buf_printf(&name, "%s-%u.docx", base.data, k);
-        if (name.oom || base.oom) {
-            rc = VT_ERR_NOMEM;
-        } else if (!*(slot = name_set_slot(ns, name.data))) {
-            if (!(L->file = *slot = names_add(&b->names, name.data, name.len)))
-                rc = VT_ERR_NOMEM;
-            /* invite --pdf: "x.pdf" beside "x.docx", never another's */
-            else if (b->o->pdf && !(L->pdf = vt_pdf_name(L->file)))
-                rc = VT_ERR_NOMEM;
+    for (size_t i = 0; i < b->n && rc == VT_OK; i++) {
+        letter L;
+        if ((rc = cursor_letter(&c, i, &L, d)) != VT_OK)
             break;
-        }
+        name_base(&c, &L, &c.base);
+        unsigned k = first_free(&hs, &c);
+        if (k == 0 || (k > 1 && add_suffix(b, &cap, i, k) != 0))
+            rc = VT_ERR_NOMEM;
     }
-    vt_buf_free(&base);
-    vt_buf_free(&name);
+    cursor_free(&c);
+    free(hs.slots);
     return rc;
 }
 
@@ -337,59 +473,41 @@ static int digits(int n)
     return k;
 }
 
-static vt_error plan_letters(batch *b)
+/* Lay the letters out: each cluster's first letter, the width of the
+ * numbers, the per-letter bytes (ready, size, and the sums only for files
+ * written: the manifests, --pdf, the register), then the names. */
+static vt_error plan_letters(batch *b, vt_diags *d)
 {
     const vt_plan *p = b->plan;
     int per_school = b->o->per == VT_PER_SCHOOL;
-    size_t n = 0;
     int max_number = 0;
+    b->first = malloc((p->nclusters + 1) * sizeof *b->first);
+    if (!b->first)
+        return VT_ERR_NOMEM;
     for (size_t i = 0; i < p->nclusters; i++) {
-        n += per_school ? p->clusters[i].nschools : 1;
+        b->first[i] = b->n;
+        b->n += per_school ? p->clusters[i].nschools : 1;
         if (p->clusters[i].nschools > b->max_schools)
             b->max_schools = p->clusters[i].nschools;
+        if (number_of(b, i) > max_number)
+            max_number = number_of(b, i);
     }
-    b->letters = calloc(n ? n : 1, sizeof *b->letters);
-    name_set ns = {0};
-    for (ns.cap = 64; ns.cap < 2 * n; ns.cap *= 2)
-        ;
-    ns.slots = calloc(ns.cap, sizeof *ns.slots);
-    if (!b->letters || !ns.slots) {
-        free(ns.slots);
-        return VT_ERR_NOMEM;
-    }
-    size_t k = 0;
-    for (size_t i = 0; i < p->nclusters; i++) {
-        int number = b->o->numbers ? b->o->numbers[i]
-                     : p->number   ? p->number + (int)i
-                                   : 0;
-        if (number > max_number)
-            max_number = number;
-        size_t m = per_school ? p->clusters[i].nschools : 1;
-        for (size_t s = 0; s < m; s++, k++) {
-            b->letters[k].cluster = i;
-            b->letters[k].school = per_school ? s : SIZE_MAX;
-            b->letters[k].number = number;
-        }
-    }
-    b->n = n;
-    /* the sums are needed only for files written: the manifests, --pdf,
-     * the register */
+    b->first[p->nclusters] = b->n;
+    b->width = digits(max_number) < 2 ? 2 : digits(max_number);
     size_t sums = b->o->dry_run ? 0 : b->o->pdf ? 2 : 1;
-    if (sums && n && !(b->sums = calloc(n * sums, 65))) {
-        free(ns.slots);
+    b->ready = calloc(b->n + 1, 1);
+    b->size = calloc(b->n + 1, sizeof *b->size);
+    if (sums && b->n)
+        b->sums = calloc(b->n * sums, 65);
+    if (!b->ready || !b->size || (sums && b->n && !b->sums))
         return VT_ERR_NOMEM;
-    }
-    for (k = 0; k < n && sums; k++) {
-        b->letters[k].sha = b->sums + 65 * k;
-        if (sums == 2)
-            b->letters[k].pdf_sha = b->sums + 65 * (n + k);
-    }
-    int width = digits(max_number) < 2 ? 2 : digits(max_number);
-    vt_error rc = VT_OK;
-    for (k = 0; k < n && rc == VT_OK; k++)
-        rc = make_name(b, &b->letters[k], &ns, width);
-    free(ns.slots);
-    return rc;
+    return name_letters(b, d);
+}
+
+/* The sums of letter i (its PDF's with pdf), or NULL in a dry run. */
+static char *sha_of(const batch *b, size_t i, int pdf)
+{
+    return b->sums ? b->sums + 65 * (pdf ? b->n + i : i) : NULL;
 }
 
 /* ---- rendering one letter ------------------------------------------------ */
@@ -422,24 +540,29 @@ static vt_error write_staged(const batch *b, const char *name,
 /* The plan as this letter sees it: its number, its Kính gửi, its time and
  * venue, and a Nơi nhận that lists the cluster's schools before the
  * plan's own copies. */
-static vt_error render_letter(worker *w, letter *L)
+static vt_error render_letter(worker *w, size_t i)
 {
     batch *b = w->b;
     const vt_plan *p = b->plan;
-    const vt_cluster *c = &p->clusters[L->cluster];
+    letter L;
+    vt_error rc = cursor_letter(&w->cur, i, &L, &w->d);
+    if (rc != VT_OK)
+        return rc;
+    const vt_cluster *c = &p->clusters[L.cluster];
+    const char **schools = w->cur.list.names;
     vt_plan view = *p;
-    view.number = L->number;
+    view.number = L.number;
     if (p->nto == 0) {
-        if (L->school != SIZE_MAX) {
-            w->to[0] = c->schools[L->school];
+        if (L.school != SIZE_MAX) {
+            w->to[0] = schools[L.school];
             view.to = w->to;
             view.nto = 1;
         } else {
-            view.to = c->schools;
+            view.to = schools;
             view.nto = c->nschools;
         }
     }
-    memcpy(w->copies, c->schools, c->nschools * sizeof *w->copies);
+    memcpy(w->copies, schools, c->nschools * sizeof *w->copies);
     if (p->ncopies)
         memcpy(w->copies + c->nschools, p->copies,
                p->ncopies * sizeof *w->copies);
@@ -450,12 +573,12 @@ static vt_error render_letter(worker *w, letter *L)
     view.inv.time = w->time.data;
     view.inv.venue = c->venue ? c->venue : p->inv.venue;
     vt_buf_reset(&w->schools);
-    vt_buf_join(&w->schools, c->schools, c->nschools, ", ");
+    vt_buf_join(&w->schools, schools, c->nschools, ", ");
 
     const char *vals[VT_F__COUNT] = {0};
     vals[VT_F_CLUSTER] = c->name;
-    vals[VT_F_SCHOOL] = L->school != SIZE_MAX ? c->schools[L->school]
-                                              : w->schools.data;
+    vals[VT_F_SCHOOL] = L.school != SIZE_MAX ? schools[L.school]
+                                             : w->schools.data;
     vals[VT_F_SCHOOLS] = w->schools.data;
     vals[VT_F_HOST] = c->host;
     vals[VT_F_TOPIC] = c->topic;
@@ -463,18 +586,25 @@ static vt_error render_letter(worker *w, letter *L)
         return VT_ERR_NOMEM;
 
     vt_buf_reset(&w->pkg);
-    vt_error rc = vt_renderer_run(w->r, &view, vals, &w->pkg, &w->d);
+    rc = vt_renderer_run(w->r, &view, vals, &w->pkg, &w->d);
     if (rc != VT_OK)
         return rc;
-    if (L->sha)
-        vt_sha256_hex(w->pkg.data, w->pkg.len, L->sha);
-    L->size = w->pkg.len;
+    /* the size is kept in 4 bytes; a letter is a few KiB */
+    if (w->pkg.len > UINT32_MAX)
+        return VT_ERR_NOMEM;
+    char *sha = sha_of(b, i, 0);
+    if (sha)
+        vt_sha256_hex(w->pkg.data, w->pkg.len, sha);
     if (b->o->dry_run)
         return VT_OK;
-    return write_staged(b, L->file, &w->pkg, 0, &w->path, &w->d);
+    const char *file;
+    rc = letter_file(&w->cur, i, 0, &file, &w->d);
+    if (rc != VT_OK)
+        return rc;
+    return write_staged(b, file, &w->pkg, 0, &w->path, &w->d);
 }
 
-static vt_error manifest_ready(batch *b, size_t i, vt_diags *d);
+static vt_error letter_done(batch *b, size_t i, size_t size, vt_diags *d);
 
 static void *work(void *arg)
 {
@@ -486,9 +616,9 @@ static void *work(void *arg)
         size_t i = atomic_fetch_add(&b->next, 1);
         if (i >= b->n)
             break;
-        w->rc = render_letter(w, &b->letters[i]);
+        w->rc = render_letter(w, i);
         if (w->rc == VT_OK)
-            w->rc = manifest_ready(b, i, &w->d);
+            w->rc = letter_done(b, i, w->pkg.len, &w->d);
         if (w->rc != VT_OK) {
             atomic_store(&b->failed, 1);
             break;
@@ -505,6 +635,7 @@ static void *work(void *arg)
 static void worker_free(worker *w)
 {
     vt_renderer_free(w->r);
+    cursor_free(&w->cur);
     vt_buf_free(&w->pkg);
     vt_buf_free(&w->path);
     vt_buf_free(&w->time);
@@ -518,6 +649,7 @@ static vt_error worker_init(worker *w, batch *b, vt_diags *d)
 {
     memset(w, 0, sizeof *w);
     w->b = b;
+    cursor_init(&w->cur, b);
     vt_diags_init(&w->d);
     w->to = malloc(sizeof *w->to);
     w->copies = malloc((b->max_schools + b->plan->ncopies + 1) *
@@ -742,29 +874,21 @@ static char *sibling_stage(const char *dir)
 }
 
 /* The i-th file of the batch: the letters, their PDFs (invite --pdf),
- * then the two manifests. */
-static const char *file_at(const batch *b, size_t i)
+ * then the two manifests.  *out points into c or is static. */
+static vt_error file_at(cursor *c, size_t i, const char **out, vt_diags *d)
 {
+    const batch *b = c->b;
     size_t k = b->o->pdf ? 2 : 1;
-    if (i < b->n)
-        return b->letters[i].file;
     if (i < b->n * k)
-        return b->letters[i - b->n].pdf;
-    return MANIFESTS[i - b->n * k];
+        return letter_file(c, i % b->n, i >= b->n, out, d);
+    *out = MANIFESTS[i - b->n * k];
+    return VT_OK;
 }
 
 /* How many files the batch puts in the folder: file_at's range. */
 static size_t nfiles(const batch *b)
 {
     return b->n * (b->o->pdf ? 2 : 1) + 2;
-}
-
-/* The letter the i-th file belongs to (its DOCX or PDF), or NULL for a
- * manifest. */
-static const letter *letter_of(const batch *b, size_t i)
-{
-    size_t k = b->o->pdf ? 2 : 1;
-    return i < b->n * k ? &b->letters[i % b->n] : NULL;
 }
 
 /* With --force, a letter may replace a file of the same name, never a
@@ -774,11 +898,16 @@ static vt_error check_taken(batch *b, vt_diags *d)
 {
     vt_buf path;
     vt_buf_init(&path);
+    cursor c;
+    cursor_init(&c, b);
     vt_error rc = VT_OK;
     for (size_t i = 0; i < nfiles(b) && rc == VT_OK; i++) {
         struct stat st;
+        const char *file;
+        if ((rc = file_at(&c, i, &file, d)) != VT_OK)
+            break;
         vt_buf_reset(&path);
-        vt_buf_printf(&path, "%s/%s", b->dir, file_at(b, i));
+        vt_buf_printf(&path, "%s/%s", b->dir, file);
         if (path.oom)
             rc = VT_ERR_NOMEM;
         else if (lstat(path.data, &st) == 0 && !S_ISREG(st.st_mode)) {
@@ -791,6 +920,7 @@ static vt_error check_taken(batch *b, vt_diags *d)
             rc = VT_ERR_IO;
         }
     }
+    cursor_free(&c);
     vt_buf_free(&path);
     return rc;
 }
@@ -955,14 +1085,19 @@ static void put_back(int how, const char *src, const char *dst,
 }
 
 /* The paths of file i in the stage, in the folder, and its backup. */
-static int paths_of(const batch *b, size_t i, vt_buf p[3])
+static vt_error paths_of(cursor *c, size_t i, vt_buf p[3], vt_diags *d)
 {
+    const batch *b = c->b;
+    const char *file;
+    vt_error rc = file_at(c, i, &file, d);
+    if (rc != VT_OK)
+        return rc;
     for (int k = 0; k < 3; k++)
         vt_buf_reset(&p[k]);
-    vt_buf_printf(&p[0], "%s/%s", b->stage, file_at(b, i));
-    vt_buf_printf(&p[1], "%s/%s", b->dir, file_at(b, i));
-    vt_buf_printf(&p[2], "%s/%s.old", b->stage, file_at(b, i));
-    return p[0].oom || p[1].oom || p[2].oom ? -1 : 0;
+    vt_buf_printf(&p[0], "%s/%s", b->stage, file);
+    vt_buf_printf(&p[1], "%s/%s", b->dir, file);
+    vt_buf_printf(&p[2], "%s/%s.old", b->stage, file);
+    return p[0].oom || p[1].oom || p[2].oom ? VT_ERR_NOMEM : VT_OK;
 }
 
 /* Move the finished batch out of a stage inside the folder: each letter
@@ -981,14 +1116,14 @@ static vt_error move_out(batch *b, vt_diags *d)
     vt_buf p[3];
     for (int k = 0; k < 3; k++)
         vt_buf_init(&p[k]);
+    cursor c;
+    cursor_init(&c, b);
     vt_error rc = VT_OK;
     size_t i;
     for (i = 0; i < total && rc == VT_OK; i++) {
         struct stat st;
-        if (paths_of(b, i, p) != 0) {
-            rc = VT_ERR_NOMEM;
+        if ((rc = paths_of(&c, i, p, d)) != VT_OK)
             break;
-        }
         int old = lstat(p[1].data, &st) == 0;
         if (old && !S_ISREG(st.st_mode)) {
             vt_diags_addf(d, "%s: is not a file; --force replaces only files",
@@ -1008,8 +1143,9 @@ static vt_error move_out(batch *b, vt_diags *d)
         b->moved[i] = (unsigned char)how;
     }
     while (rc != VT_OK && i-- > 0)
-        if (paths_of(b, i, p) == 0)
+        if (paths_of(&c, i, p, d) == VT_OK)
             put_back(b->moved[i], p[0].data, p[1].data, p[2].data);
+    cursor_free(&c);
     for (int k = 0; k < 3; k++)
         vt_buf_free(&p[k]);
     return rc;
@@ -1030,12 +1166,20 @@ static void *unlink_some(void *arg)
     vt_buf p[3];
     for (int k = 0; k < 3; k++)
         vt_buf_init(&p[k]);
+    cursor c;
+    cursor_init(&c, u->b);
+    /* the batch is in place: an old file that cannot be named now only
+     * stays in the stage, whose removal then fails harmlessly */
+    vt_diags d;
+    vt_diags_init(&d);
     for (size_t i = u->k; i < nfiles(u->b); i += u->of) {
         int how = u->b->moved[i];
         if ((how == MOVED_SWAPPED || how == MOVED_OVER) &&
-            paths_of(u->b, i, p) == 0)
+            paths_of(&c, i, p, &d) == VT_OK)
             unlink(how == MOVED_SWAPPED ? p[0].data : p[2].data);
     }
+    vt_diags_free(&d);
+    cursor_free(&c);
     for (int k = 0; k < 3; k++)
         vt_buf_free(&p[k]);
     return NULL;
@@ -1125,46 +1269,65 @@ static vt_error sync_dir(const char *dir, vt_diags *d)
 
 /* invite --pdf: the PDFs of the letters now in the stage, converted
  * before it is synced and the manifests written (pdf.c), under the names
- * plan_letters gave them. */
+ * plan_letters gave them.  Their sums go straight into the batch's; the
+ * names are copied for the converter (a --pdf batch is bound by
+ * LibreOffice long before memory). */
 static vt_error invite_pdfs(batch *b, unsigned jobs, vt_diags *d)
 {
-    const char **files = calloc(b->n + 1, sizeof *files);
+    char **files = calloc(b->n + 1, sizeof *files);
     char **pdf = calloc(b->n + 1, sizeof *pdf);
-    char(*sha)[65] = calloc(b->n + 1, sizeof *sha);
-    vt_error rc = files && pdf && sha ? VT_OK : VT_ERR_NOMEM;
-    for (size_t i = 0; i < b->n && rc == VT_OK; i++)
-        files[i] = b->letters[i].file;
+    vt_error rc = files && pdf ? VT_OK : VT_ERR_NOMEM;
+    cursor c;
+    cursor_init(&c, b);
+    for (size_t i = 0; i < b->n && rc == VT_OK; i++) {
+        const char *file;
+        rc = letter_file(&c, i, 0, &file, d);
+        if (rc == VT_OK && !(files[i] = strdup(file)))
+            rc = VT_ERR_NOMEM;
+    }
+    cursor_free(&c);
     if (rc == VT_OK)
-        rc = vt_pdf_batch(b->o->pdf, b->stage, jobs, &b->plan->date, files,
-                          b->n, pdf, sha, d);
-    for (size_t i = 0; i < b->n && pdf && sha; i++) {
-        if (rc == VT_OK)
-            memcpy(b->letters[i].pdf_sha, sha[i], sizeof sha[i]);
-        free(pdf[i]); /* the same name as letters[i].pdf */
+        rc = vt_pdf_batch(b->o->pdf, b->stage, jobs, &b->plan->date,
+                          (const char *const *)files, b->n, pdf,
+                          (char(*)[65])sha_of(b, 0, 1), d);
+    for (size_t i = 0; i < b->n && files && pdf; i++) {
+        free(files[i]);
+        free(pdf[i]); /* the same name as letter_file's */
     }
     free(files);
     free(pdf);
-    free(sha);
     return rc;
 }
 
 /* Tell the caller about every file now in place. */
-static vt_error report_files(batch *b)
+static vt_error report_files(batch *b, vt_diags *d)
 {
     vt_buf path;
     vt_buf_init(&path);
-    int failed = 0;
-    for (size_t i = 0; i < nfiles(b) && !failed; i++) {
-        const letter *L = letter_of(b, i);
-        const char *sha = !L ? "" : i < b->n ? L->sha : L->pdf_sha;
+    cursor c;
+    cursor_init(&c, b);
+    size_t k = b->o->pdf ? 2 : 1;
+    vt_error rc = VT_OK;
+    for (size_t i = 0; i < nfiles(b) && rc == VT_OK; i++) {
+        const char *file, *sha = "";
+        size_t cluster = SIZE_MAX;
+        if ((rc = file_at(&c, i, &file, d)) != VT_OK)
+            break;
+        if (i < b->n * k) {
+            letter L;
+            letter_at(b, i % b->n, &L);
+            cluster = L.cluster;
+            sha = sha_of(b, i % b->n, i >= b->n);
+        }
         vt_buf_reset(&path);
-        vt_buf_printf(&path, "%s/%s", b->dir, file_at(b, i));
-        failed = path.oom || b->o->on_file(b->o->on_file_ctx,
-                                           L ? L->cluster : SIZE_MAX,
-                                           path.data, sha);
+        vt_buf_printf(&path, "%s/%s", b->dir, file);
+        if (path.oom || b->o->on_file(b->o->on_file_ctx, cluster, path.data,
+                                      sha))
+            rc = VT_ERR_NOMEM;
     }
+    cursor_free(&c);
     vt_buf_free(&path);
-    return failed ? VT_ERR_NOMEM : VT_OK;
+    return rc;
 }
 
 /* ---- manifests ----------------------------------------------------------- */
@@ -1178,15 +1341,15 @@ static void iso_date(vt_buf *b, const vt_date *dt)
         vt_buf_printf(b, "-%02d", dt->day);
 }
 
-/* The letter's recipient as a row of the manifest shows it. */
-static void recipient_of(const vt_plan *p, const letter *L, vt_buf *out)
+/* The letter's recipient as a row of the manifest shows it (the schools
+ * of its cluster are in c, as cursor_letter left them). */
+static void recipient_of(const cursor *c, const letter *L, vt_buf *out)
 {
-    const vt_cluster *c = &p->clusters[L->cluster];
     vt_buf_reset(out);
     if (L->school != SIZE_MAX)
-        vt_buf_puts(out, c->schools[L->school]);
+        vt_buf_puts(out, c->list.names[L->school]);
     else
-        vt_buf_join(out, c->schools, c->nschools, "; ");
+        vt_buf_join(out, c->list.names, c->list.n, "; ");
 }
 
 /* RFC 4180 quoting; a cell that Excel would read as a formula (=, +, -,
@@ -1257,19 +1420,27 @@ static void manifest_head(const batch *b, manifest_text *t)
                   manifest_rows(b));
 }
 
-/* Row i of both manifests (manifest_rows' range). */
-static void manifest_row(const batch *b, size_t i, manifest_text *t)
+/* Row i of both manifests (manifest_rows' range), its letter read with
+ * cur. */
+static vt_error manifest_row(const batch *b, cursor *cur, size_t i,
+                             manifest_text *t, vt_diags *d)
 {
     const vt_plan *p = b->plan;
-    const letter *L = &b->letters[b->o->pdf ? i / 2 : i];
+    size_t li = b->o->pdf ? i / 2 : i;
     int is_pdf = b->o->pdf && i % 2;
-    const char *file = is_pdf ? L->pdf : L->file;
-    const char *sha = is_pdf ? L->pdf_sha : L->sha;
+    const char *file;
+    vt_error rc = letter_file(cur, li, is_pdf, &file, d);
+    if (rc != VT_OK)
+        return rc;
+    letter l;
+    letter_at(b, li, &l);
+    const letter *L = &l;
+    const char *sha = sha_of(b, li, is_pdf);
     const vt_cluster *c = &p->clusters[L->cluster];
     char num[16] = "";
     if (L->number > 0)
         snprintf(num, sizeof num, "%d", L->number);
-    recipient_of(p, L, &t->rcpt);
+    recipient_of(cur, L, &t->rcpt);
     vt_buf_reset(&t->kh);
     vt_ky_hieu(L->number, p->type->abbr, p->agency_abbr, p->unit, &t->kh);
     vt_buf_csv_cell(&t->csv, file, 0);
@@ -1295,6 +1466,7 @@ static void manifest_row(const batch *b, size_t i, manifest_text *t)
     json_str(&t->json, t->date.data);
     vt_buf_printf(&t->json, ", \"sha256\": \"%s\"}%s\n", sha,
                   i + 1 < manifest_rows(b) ? "," : "");
+    return VT_OK;
 }
 
 static void manifest_tail(manifest_text *t)
@@ -1309,12 +1481,17 @@ static vt_error write_manifests(batch *b, vt_diags *d)
     manifest_text t;
     vt_buf path;
     vt_buf_init(&path);
+    cursor c;
+    cursor_init(&c, b);
     manifest_text_init(&t, b->plan);
     manifest_head(b, &t);
-    for (size_t i = 0; i < manifest_rows(b); i++)
-        manifest_row(b, i, &t);
+    vt_error rc = VT_OK;
+    for (size_t i = 0; i < manifest_rows(b) && rc == VT_OK; i++)
+        rc = manifest_row(b, &c, i, &t, d);
+    cursor_free(&c);
     manifest_tail(&t);
-    vt_error rc = manifest_text_oom(&t) ? VT_ERR_NOMEM : VT_OK;
+    if (rc == VT_OK && manifest_text_oom(&t))
+        rc = VT_ERR_NOMEM;
     if (rc == VT_OK)
         rc = write_staged(b, MANIFESTS[0], &t.csv, VT_WRITE_SYNC, &path, d);
     if (rc == VT_OK)
@@ -1400,18 +1577,46 @@ static vt_error manifest_open(batch *b, vt_diags *d)
     return rc;
 }
 
-/* Letter i is rendered: write the rows now in order.  Called by the
- * workers. */
-static vt_error manifest_ready(batch *b, size_t i, vt_diags *d)
+/* --dry-run: letter i's line of the listing (file, recipient, size). */
+static vt_error list_row(batch *b, size_t i, vt_diags *d)
 {
-    if (!b->mf_open)
-        return VT_OK;
+    const char *file;
+    vt_error rc = letter_file(&b->row_cur, i, 0, &file, d);
+    if (rc != VT_OK)
+        return rc;
+    letter L;
+    letter_at(b, i, &L);
+    recipient_of(&b->row_cur, &L, &b->row_text);
+    if (b->row_text.oom)
+        return VT_ERR_NOMEM;
+    fprintf(b->listing, "%s/%s\t%s\t%zu bytes\n", b->dir, file,
+            b->row_text.data ? b->row_text.data : "", (size_t)b->size[i]);
+    return VT_OK;
+}
+
+/* Letter i is rendered (size bytes): write out, in letter order, what
+ * waited for it and the letters after it that are done already: the
+ * manifests' rows, the dry run's listing, the bytes' sum.  Called by the
+ * workers; under the batch's lock, so that only a byte and a size per
+ * letter wait, whatever the number of threads. */
+static vt_error letter_done(batch *b, size_t i, size_t size, vt_diags *d)
+{
     pthread_mutex_lock(&b->lock);
-    b->letters[i].ready = 1;
+    b->ready[i] = 1;
+    b->size[i] = (uint32_t)size;
     vt_error rc = VT_OK;
-    while (rc == VT_OK && b->mf_rows < b->n && b->letters[b->mf_rows].ready) {
-        manifest_row(b, b->mf_rows++, &b->mf);
-        rc = manifest_flush(b, 0, d);
+    while (rc == VT_OK && b->rows < b->n && b->ready[b->rows]) {
+        size_t k = b->rows;
+        if (b->mf_open)
+            rc = manifest_row(b, &b->row_cur, k, &b->mf, d);
+        if (rc == VT_OK && b->mf_open)
+            rc = manifest_flush(b, 0, d);
+        if (rc == VT_OK && b->listing)
+            rc = list_row(b, k, d);
+        if (rc == VT_OK) {
+            b->bytes += b->size[k];
+            b->rows++;
+        }
     }
     pthread_mutex_unlock(&b->lock);
     return rc;
@@ -1420,7 +1625,7 @@ static vt_error manifest_ready(batch *b, size_t i, vt_diags *d)
 /* Every letter is in: the tails, then each file flushed to disk. */
 static vt_error manifest_finish(batch *b, vt_diags *d)
 {
-    if (b->mf_rows != b->n)
+    if (b->rows != b->n)
         return VT_ERR_IO;
     manifest_tail(&b->mf);
     vt_error rc = manifest_flush(b, 1, d);
@@ -1442,19 +1647,6 @@ static void manifest_close(batch *b)
             close(b->mf_fd[k]);
     manifest_text_free(&b->mf);
     b->mf_open = 0;
-}
-
-static void list_letters(const batch *b, FILE *fp)
-{
-    vt_buf rcpt;
-    vt_buf_init(&rcpt);
-    for (size_t i = 0; i < b->n; i++) {
-        const letter *L = &b->letters[i];
-        recipient_of(b->plan, L, &rcpt);
-        fprintf(fp, "%s/%s\t%s\t%zu bytes\n", b->dir, L->file,
-                rcpt.data ? rcpt.data : "", L->size);
-    }
-    vt_buf_free(&rcpt);
 }
 
 /* ---- the batch ------------------------------------------------------------ */
@@ -1563,6 +1755,22 @@ static void report_stop(const batch *b, vt_diags *d)
                   b->dir);
 }
 
+static void batch_free(batch *b)
+{
+    cursor_free(&b->row_cur);
+    vt_buf_free(&b->row_text);
+    free(b->first);
+    free(b->suffixes);
+    free(b->ready);
+    free(b->size);
+    free(b->sums);
+    free(b->stage);
+    free(b->moved);
+    free(b->dir);
+    pthread_mutex_destroy(&b->lock);
+    pthread_cond_destroy(&b->cond);
+}
+
 vt_error vt_invite(const vt_plan *plan, const vt_template *tpl,
                    const char *dir, const vt_invite_opts *o, FILE *listing,
                    vt_invite_result *res, vt_diags *d)
@@ -1577,9 +1785,12 @@ vt_error vt_invite(const vt_plan *plan, const vt_template *tpl,
     b.tpl = tpl;
     b.o = o;
     b.dir = trim_dir(dir);
+    b.listing = o->dry_run ? listing : NULL;
+    cursor_init(&b.row_cur, &b);
+    vt_buf_init(&b.row_text);
     pthread_mutex_init(&b.lock, NULL);
     pthread_cond_init(&b.cond, NULL);
-    rc = b.dir ? plan_letters(&b) : VT_ERR_NOMEM;
+    rc = b.dir ? plan_letters(&b, d) : VT_ERR_NOMEM;
     if (rc == VT_OK && !o->dry_run)
         rc = prepare_dir(&b, d);
     if (rc == VT_OK && !o->dry_run && !o->pdf)
@@ -1603,7 +1814,7 @@ vt_error vt_invite(const vt_plan *plan, const vt_template *tpl,
     if (rc == VT_OK && !o->dry_run)
         rc = publish(&b, d);
     if (rc == VT_OK && !o->dry_run && o->on_file)
-        rc = report_files(&b);
+        rc = report_files(&b, d);
     if (rc != VT_OK && b.stage)
         remove_stage(b.stage);
     if (rc != VT_OK && b.created)
@@ -1615,26 +1826,13 @@ vt_error vt_invite(const vt_plan *plan, const vt_template *tpl,
         vt_diags_addf(d, "%s: out of memory with %u jobs; try fewer (-j 1)",
                       b.dir ? b.dir : dir, jobs);
     }
-    if (rc == VT_OK && o->dry_run && listing)
-        list_letters(&b, listing);
     if (res) {
         res->letters = b.n;
         res->clusters = plan->nclusters;
         res->jobs = jobs;
         res->seconds = now_seconds() - t0;
-        res->bytes = 0;
-        for (size_t i = 0; i < b.n; i++)
-            res->bytes += b.letters[i].size;
+        res->bytes = b.bytes;
     }
-    for (size_t i = 0; i < b.n; i++)
-        free(b.letters[i].pdf);
-    free(b.letters);
-    names_free(b.names);
-    free(b.sums);
-    free(b.stage);
-    free(b.moved);
-    free(b.dir);
-    pthread_mutex_destroy(&b.lock);
-    pthread_cond_destroy(&b.cond);
+    batch_free(&b);
     return rc;
 }

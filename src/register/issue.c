@@ -563,6 +563,9 @@ vt_error vt_invite_issue(vt_register *reg, const vt_plan *plan,
         return VT_ERR_NOMEM;
     }
     int oom = 0;
+    /* the schools through the accessor: a big plan's may be on disk */
+    vt_school_list sl;
+    vt_school_list_init(&sl);
     for (size_t i = 0; i < n; i++) {
         const vt_cluster *cl = &plan->clusters[i];
         vt_buf *subject = &text[3 * i], *to = &text[3 * i + 1];
@@ -575,7 +578,10 @@ vt_error vt_invite_issue(vt_register *reg, const vt_plan *plan,
          * as the recipients */
         vt_buf_printf(subject, "%s (%s)", q[i].subject, cl->name);
         vt_buf_reset(to);
-        vt_buf_join(to, cl->schools, cl->nschools, ", ");
+        if (rc == VT_OK)
+            rc = vt_cluster_schools(plan, i, &sl, d);
+        if (rc == VT_OK)
+            vt_buf_join(to, sl.names, sl.n, ", ");
         vt_buf_putc(to, '\0');
         oom |= subject->oom || to->oom || text[3 * i + 2].oom;
         q[i].subject = subject->data;
@@ -583,12 +589,13 @@ vt_error vt_invite_issue(vt_register *reg, const vt_plan *plan,
         q[i].number = plan->number ? plan->number + (int)i : 0;
         q[i].copies = count_copies(plan, cl->nschools);
     }
+    vt_school_list_free(&sl);
     /* invite --sign: the password before the register is locked */
     vt_invite_opts sio = *io;
     vt_pdf_opts spo;
     vt_sign_opts so;
     char *pw = NULL;
-    if (!oom && io->pdf && io->pdf->sign) {
+    if (rc == VT_OK && !oom && io->pdf && io->pdf->sign) {
         spo = *io->pdf;
         rc = sign_ready(io->pdf->sign, &so, &pw, d);
         spo.sign = &so;

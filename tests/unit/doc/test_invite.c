@@ -21,6 +21,7 @@
 #include "base/buf.h"
 #include "base/sha256.h"
 #include "base/vanthu.h"
+#include "plan/model.h"
 
 static const char HEAD[] =
     "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
@@ -53,15 +54,49 @@ static const char TWO_CLUSTERS[] =
     "<school>TH Phú Thái</school>\n"
     "    </cluster>\n";
 
-static vt_plan *load(const char *clusters, vt_diags *d)
+/* Clusters "A", "A" and "A-2", and schools that slug alike, in a plan
+ * without <number> (so nothing else tells the names apart): names need
+ * suffixes, and a base name equals another letter's suffixed name
+ * ("a-th-lai-vu-2", "a-2"). */
+static const char SAME_SLUGS[] =
+    "<cluster name=\"A\" date=\"2018-03-14\"><venue>V</venue>"
+    "<school>TH Lai Vu</school><school>TH Lài Vũ</school>"
+    "<school>TH Kìm</school></cluster>\n"
+    "<cluster name=\"A\" date=\"2018-03-15\"><venue>V</venue>"
+    "<school>TH Lai Vu 2</school><school>TH Kim</school></cluster>\n"
+    "<cluster name=\"A-2\" date=\"2018-03-16\"><venue>V</venue>"
+    "<school>TH Lại Vu</school></cluster>\n";
+
+/* Its letters' names, in letter order, as vanthu has always given them. */
+static const char *const SAME_SLUGS_SCHOOL[] = {
+    "a-th-lai-vu.docx",     "a-th-lai-vu-2.docx", "a-th-kim.docx",
+    "a-th-lai-vu-2-2.docx", "a-th-kim-2.docx",    "a-2-th-lai-vu.docx"};
+static const char *const SAME_SLUGS_CLUSTER[] = {"a.docx", "a-2.docx",
+                                                 "a-2-2.docx"};
+
+/* The plan of HEAD, clusters and TAIL; without HEAD's <number> unless
+ * numbered. */
+static vt_plan *load_plan(const char *clusters, int numbered, vt_diags *d)
 {
+    static const char NUMBER[] = "  <number>12</number>\n";
+    const char *num = strstr(HEAD, NUMBER);
     vt_buf b;
     vt_buf_init(&b);
-    vt_buf_printf(&b, "%s%s%s", HEAD, clusters, TAIL);
+    if (numbered)
+        vt_buf_puts(&b, HEAD);
+    else
+        vt_buf_printf(&b, "%.*s%s", (int)(num - HEAD), HEAD,
+                      num + strlen(NUMBER));
+    vt_buf_printf(&b, "%s%s", clusters, TAIL);
     vt_plan *p = NULL;
     vt_plan_load_mem("batch.xml", b.data, b.len, NULL, &p, d);
     vt_buf_free(&b);
     return p;
+}
+
+static vt_plan *load(const char *clusters, vt_diags *d)
+{
+    return load_plan(clusters, 1, d);
 }
 
 static vt_template *open_tpl(const char *family)
@@ -248,6 +283,28 @@ static void test_per_school_numbers_and_names(void **state)
     fx_close(&f);
 }
 
+/* Folders a and b hold the same n files, byte for byte. */
+static void assert_same_files(const char *a, const char *b, size_t n)
+{
+    size_t na, nb;
+    char **la = list_dir(a, &na), **lb = list_dir(b, &nb);
+    assert_int_equal(na, n);
+    assert_int_equal(na, nb);
+    for (size_t i = 0; i < na; i++) {
+        assert_string_equal(la[i], lb[i]);
+        size_t x, y;
+        char *fa = read_path(a, la[i], &x), *fb = read_path(b, lb[i], &y);
+        assert_non_null(fa);
+        assert_non_null(fb);
+        assert_int_equal(x, y);
+        assert_memory_equal(fa, fb, x);
+        free(fa);
+        free(fb);
+    }
+    free_list(la, na);
+    free_list(lb, nb);
+}
+
 static void test_same_bytes_whatever_jobs(void **state)
 {
     (void)state;
@@ -268,25 +325,184 @@ static void test_same_bytes_whatever_jobs(void **state)
     char *b = tmp_dir();
     assert_int_equal(run_batch(f.p, f.t, f.dir, VT_PER_SCHOOL, 1, &f.d), VT_OK);
     assert_int_equal(run_batch(f.p, f.t, b, VT_PER_SCHOOL, 4, &f.d), VT_OK);
-    size_t na, nb;
-    char **la = list_dir(f.dir, &na), **lb = list_dir(b, &nb);
-    assert_int_equal(na, 202);
-    assert_int_equal(na, nb);
-    for (size_t i = 0; i < na; i++) {
-        assert_string_equal(la[i], lb[i]);
-        size_t x, y;
-        char *fa = read_path(f.dir, la[i], &x), *fb = read_path(b, lb[i], &y);
-        assert_non_null(fa);
-        assert_non_null(fb);
-        assert_int_equal(x, y);
-        assert_memory_equal(fa, fb, x);
-        free(fa);
-        free(fb);
-    }
-    free_list(la, na);
-    free_list(lb, nb);
+    assert_same_files(f.dir, b, 202);
     rm_rf(b);
     free(b);
+    fx_close(&f);
+}
+
+/* A dry run's listing as printed on jobs threads; res gets the result. */
+static char *dry_listing(const vt_plan *p, const vt_template *t,
+                         vt_invite_per per, unsigned jobs,
+                         vt_invite_result *res)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *fp = open_memstream(&text, &len);
+    assert_non_null(fp);
+    vt_invite_opts o = {.per = per, .jobs = jobs, .dry_run = 1};
+    vt_diags d;
+    vt_diags_init(&d);
+    assert_int_equal(vt_invite(p, t, "out", &o, fp, res, &d), VT_OK);
+    vt_diags_free(&d);
+    assert_int_equal(fclose(fp), 0);
+    return text;
+}
+
+/* The listing names the n letters in order ("out/NAME\tWHO\tN bytes"), and
+ * its sizes add up to the result's bytes. */
+static void check_listing(const char *text, const char *const *names,
+                          size_t n, size_t bytes)
+{
+    const char *line = text;
+    size_t sum = 0;
+    for (size_t i = 0; i < n; i++) {
+        char head[256];
+        snprintf(head, sizeof head, "out/%s\t", names[i]);
+        if (strncmp(line, head, strlen(head)) != 0)
+            fail_msg("line %zu: expected %s, got %.80s", i + 1, head, line);
+        const char *end = strchr(line, '\n'), *tab = end;
+        assert_non_null(end);
+        while (tab[-1] != '\t') /* the size, after the last tab */
+            tab--;
+        sum += strtoul(tab, NULL, 10);
+        line = end + 1;
+    }
+    assert_string_equal(line, "");
+    assert_int_equal(sum, bytes);
+}
+
+/* manifest.csv and manifest.json in dir list the n letters in order. */
+static void check_manifest_names(const char *dir, const char *const *names,
+                                 size_t n)
+{
+    size_t len;
+    char *csv = read_path(dir, "manifest.csv", &len);
+    char *json = read_path(dir, "manifest.json", &len);
+    assert_non_null(csv);
+    assert_non_null(json);
+    const char *row = strstr(csv, "\r\n") + 2, *at = json;
+    for (size_t i = 0; i < n; i++) {
+        char cell[256];
+        snprintf(cell, sizeof cell, "\"%s\",", names[i]);
+        assert_int_equal(strncmp(row, cell, strlen(cell)), 0);
+        row = strstr(row, "\r\n") + 2;
+        snprintf(cell, sizeof cell, "{\"file\": \"%s\",", names[i]);
+        assert_non_null(at = strstr(at, cell));
+        at += strlen(cell);
+    }
+    assert_string_equal(row, "");
+    free(csv);
+    free(json);
+}
+
+/* Names that need suffixes come out as they always did, in the listing,
+ * the folder and the manifests, the same on one thread as on four. */
+static void test_suffixed_names_whatever_jobs(void **state)
+{
+    (void)state;
+    vt_diags d;
+    vt_diags_init(&d);
+    vt_plan *p = load_plan(SAME_SLUGS, 0, &d);
+    vt_diags_print(&d, stderr);
+    assert_non_null(p);
+    vt_template *t = open_tpl("mau-1.7");
+    for (int per = 0; per < 2; per++) {
+        vt_invite_per how = per ? VT_PER_SCHOOL : VT_PER_CLUSTER;
+        const char *const *names = per ? SAME_SLUGS_SCHOOL : SAME_SLUGS_CLUSTER;
+        size_t n = per ? 6 : 3;
+        vt_invite_result r1, r4;
+        char *l1 = dry_listing(p, t, how, 1, &r1);
+        char *l4 = dry_listing(p, t, how, 4, &r4);
+        check_listing(l1, names, n, r1.bytes);
+        assert_string_equal(l1, l4);
+        assert_int_equal(r1.bytes, r4.bytes);
+        free(l1);
+        free(l4);
+        char *a = tmp_dir(), *b = tmp_dir();
+        assert_int_equal(run_batch(p, t, a, how, 1, &d), VT_OK);
+        assert_int_equal(run_batch(p, t, b, how, 4, &d), VT_OK);
+        for (size_t i = 0; i < n; i++) {
+            size_t len;
+            char *data = read_path(a, names[i], &len);
+            assert_non_null(data);
+            free(data);
+        }
+        check_manifest_names(a, names, n);
+        assert_same_files(a, b, n + 2);
+        rm_rf(a);
+        rm_rf(b);
+        free(a);
+        free(b);
+    }
+    vt_template_free(t);
+    vt_plan_free(p);
+    vt_diags_free(&d);
+}
+
+/* Move every cluster's schools out of the model into a temporary file, as
+ * the plan reader does for a big plan (schools.c's block format: line and
+ * column as 4 bytes little-endian each, then the name and a NUL), so that
+ * the batch can only see them through vt_cluster_schools. */
+static void spill_schools(vt_plan *p)
+{
+    FILE *fp = tmpfile();
+    assert_non_null(fp);
+    unsigned long long off = 0;
+    for (size_t i = 0; i < p->nclusters; i++) {
+        vt_cluster *c = &p->clusters[i];
+        c->spill_off = off;
+        for (size_t s = 0; s < c->nschools; s++) {
+            unsigned char pos[8];
+            for (int k = 0; k < 4; k++) {
+                pos[k] = (unsigned char)(c->school_pos[s].line >> 8 * k);
+                pos[4 + k] = (unsigned char)(c->school_pos[s].col >> 8 * k);
+            }
+            assert_int_equal(fwrite(pos, 1, 8, fp), 8);
+            size_t len = strlen(c->schools[s]) + 1;
+            assert_int_equal(fwrite(c->schools[s], 1, len, fp), len);
+            off += 8 + len;
+        }
+        c->spill_len = (size_t)(off - c->spill_off);
+        c->schools = NULL;
+        c->school_pos = NULL;
+    }
+    assert_int_equal(fflush(fp), 0);
+    p->spill_fd = dup(fileno(fp));
+    assert_true(p->spill_fd >= 0);
+    p->spilled = 1;
+    fclose(fp);
+}
+
+/* A plan whose schools are on disk gives the same batch, byte for byte,
+ * as the same plan with its schools in memory: names, letters, manifests,
+ * on one thread and on four. */
+static void test_spilled_schools_same_batch(void **state)
+{
+    (void)state;
+    fixture f;
+    fx_open(&f, SAME_SLUGS);
+    vt_plan *spilled = load(SAME_SLUGS, &f.d);
+    assert_non_null(spilled);
+    spill_schools(spilled);
+    for (int per = 0; per < 2; per++) {
+        vt_invite_per how = per ? VT_PER_SCHOOL : VT_PER_CLUSTER;
+        vt_invite_result r;
+        char *l0 = dry_listing(f.p, f.t, how, 1, &r);
+        char *l1 = dry_listing(spilled, f.t, how, 4, &r);
+        assert_string_equal(l0, l1);
+        free(l0);
+        free(l1);
+        char *a = tmp_dir(), *b = tmp_dir();
+        assert_int_equal(run_batch(f.p, f.t, a, how, 1, &f.d), VT_OK);
+        assert_int_equal(run_batch(spilled, f.t, b, how, 4, &f.d), VT_OK);
+        assert_same_files(a, b, per ? 6 + 2 : 3 + 2);
+        rm_rf(a);
+        rm_rf(b);
+        free(a);
+        free(b);
+    }
+    vt_plan_free(spilled);
     fx_close(&f);
 }
 
@@ -667,6 +883,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_per_school_numbers_and_names),
         cmocka_unit_test(test_same_bytes_whatever_jobs),
+        cmocka_unit_test(test_suffixed_names_whatever_jobs),
+        cmocka_unit_test(test_spilled_schools_same_batch),
         cmocka_unit_test(test_manifest_checksums_match),
         cmocka_unit_test(test_hostile_names_stay_inside),
         cmocka_unit_test(test_whole_batch_checked_first),
