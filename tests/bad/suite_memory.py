@@ -6,6 +6,9 @@ manifests are written as the letters complete, so:
 - every problem of a big plan is still reported at once, in document
   order, at its file:line:col, whether it lies before, inside or after
   the clusters (a duplicate school counted over the whole file);
+- a plan's schools spilled to a temporary file (--spill-schools) give
+  the same messages and byte-identical letters and manifests, and a
+  spill that cannot be written is refused with its reason (exit 3);
 - peak RSS grows by little per letter: `vanthu validate` and `vanthu
   invite --dry-run` are run on plans of 5,000 and 40,000 letters and the
   growth per letter is bounded (the tree-holding code took about 970
@@ -84,16 +87,31 @@ def messages(vanthu, src, tmp, env, clusters):
                r'errors\.xml:%d:3: <copies-to> is missing <archive>' % (first, last, copies))
     expect('%d-letter plan: problems before, in and after the clusters, at once, in order'
            % (clusters * 10), r, 1, pattern, out)
+    plan = os.path.join(tmp, 'dup.xml')
+    gen(src, clusters, 10, plan, duplicate_at_end)
+    dup = line_of(plan, '<school>TH Lai Vu 1-1</school>', 2)
     for cmd in ('validate', 'invite'):
-        plan = os.path.join(tmp, 'dup.xml')
-        gen(src, clusters, 10, plan, duplicate_at_end)
-        dup = line_of(plan, '<school>TH Lai Vu 1-1</school>', 2)
-        args = [cmd, plan] + (['-o', os.path.join(out, 'letters'), '--per', 'school']
-                              if cmd == 'invite' else [])
-        r = run_case(vanthu, args, env, timeout=600)
-        expect('%d-letter plan (%s): a school listed twice, found at the end' % (clusters * 10, cmd),
-               r, 1, r'dup\.xml:%d:7: <school> "TH Lai Vu 1-1" is listed twice \(in "Cụm số 1" '
-               r'and "Cụm số %d"\)' % (dup, clusters), out)
+        for spill in ([], ['--spill-schools', '0'], ['--spill-schools', '100']):
+            args = [cmd, plan] + spill + (['-o', os.path.join(out, 'letters'), '--per', 'school']
+                                          if cmd == 'invite' else [])
+            r = run_case(vanthu, args, env, timeout=600)
+            expect('%d-letter plan (%s%s): a school listed twice, found at the end'
+                   % (clusters * 10, cmd, ' ' + ' '.join(spill) if spill else ''),
+                   r, 1, r'dup\.xml:%d:7: <school> "TH Lai Vu 1-1" is listed twice \(in "Cụm số 1" '
+                   r'and "Cụm số %d"\)' % (dup, clusters), out)
+    # nowhere to put the schools: refused with the reason, nothing written
+    r = run_case(vanthu, ['invite', plan, '--spill-schools', '0', '-o',
+                          os.path.join(out, 'letters')],
+                 dict(env, TMPDIR=os.path.join(tmp, 'no-such-folder')), timeout=600)
+    expect('spill into a folder that does not exist', r, 3,
+           r"dup\.xml: cannot keep the plan's schools in a temporary file \(\$TMPDIR, or /tmp\): "
+           r"No such file or directory", out)
+    # a spill cut short by the file size limit (as a full disk would)
+    r = run_case(vanthu, ['validate', plan, '--spill-schools', '0'], env, timeout=600,
+                 shell="trap '' XFSZ; ulimit -f 20; exec")
+    expect('a spill that cannot be written (ulimit -f)', r, 3,
+           r"dup\.xml: cannot keep the plan's schools in a temporary file \(\$TMPDIR, or /tmp\): "
+           r"File too large", out)
 
 
 def rss_of(vanthu, args, env):
@@ -154,6 +172,15 @@ def manifests(vanthu, src, tmp, env):
     same = all(open(os.path.join(outs['1'], m), 'rb').read() == open(os.path.join(d, m), 'rb').read()
                for m in ('manifest.csv', 'manifest.json'))
     check(same, 'the manifests are byte-identical with -j1 and -j2')
+    # every school spilled to disk: the same files, byte for byte
+    sp = os.path.join(tmp, 'm-spill')
+    r = run_case(vanthu, ['invite', plan, '-o', sp, '--per', 'school', '-j', '2',
+                          '--spill-schools', '0'], env, timeout=900)
+    names = sorted(os.listdir(d))
+    check(r is not None and r.returncode == 0 and sorted(os.listdir(sp)) == names and
+          all(open(os.path.join(sp, n), 'rb').read() == open(os.path.join(d, n), 'rb').read()
+              for n in names),
+          '10,000 letters with every school spilled: the same files and manifests, byte for byte')
 
 
 def main():
