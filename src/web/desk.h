@@ -24,9 +24,12 @@ typedef struct vt_job vt_job;
  * about a minute; a wait is better than a refused number. */
 #define VT_DESK_ISSUE_WAIT_MS (10 * 60 * 1000) /* a giấy mời batch (pages_moi.c) */
 
+struct vt_mhd;
+
 typedef struct {
     vt_serve_opts o;
     vt_auth *auth;
+    const struct vt_mhd *mhd; /* libmicrohttpd, loaded by vt_serve */
     int tls;
     pthread_mutex_t lock; /* the job list */
     vt_job *jobs;

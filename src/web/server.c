@@ -14,7 +14,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <libxml/parser.h>
-#include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +23,7 @@
 
 #include "base/buf.h"
 #include "web/desk.h"
+#include "web/mhd.h"
 #include "web/server.h"
 
 void vt_serve_opts_init(vt_serve_opts *o)
@@ -427,36 +427,37 @@ static enum MHD_Result on_query(void *cls, enum MHD_ValueKind kind,
 
 /* Queue p as the answer; its body is handed to libmicrohttpd, not
  * copied (a downloaded batch may be large). */
-static enum MHD_Result answer(struct MHD_Connection *c, vt_resp *p)
+static enum MHD_Result answer(const vt_mhd *m, struct MHD_Connection *c,
+                              vt_resp *p)
 {
     size_t len = p->body.len;
     char *body = len ? vt_buf_take(&p->body) : NULL;
     struct MHD_Response *mr =
-        body ? MHD_create_response_from_buffer(len, body,
+        body ? m->create_response_from_buffer(len, body,
                                                MHD_RESPMEM_MUST_FREE)
-             : MHD_create_response_from_buffer(0, (void *)"",
+             : m->create_response_from_buffer(0, (void *)"",
                                                MHD_RESPMEM_PERSISTENT);
     if (!mr) {
         free(body);
         return MHD_NO;
     }
-    MHD_add_response_header(mr, "Content-Type", p->ctype);
-    MHD_add_response_header(mr, "Cache-Control", "no-store");
-    MHD_add_response_header(mr, "X-Content-Type-Options", "nosniff");
-    MHD_add_response_header(mr, "X-Frame-Options", "SAMEORIGIN");
-    MHD_add_response_header(mr, "Referrer-Policy", "same-origin");
-    MHD_add_response_header(mr, "Content-Security-Policy",
+    m->add_response_header(mr, "Content-Type", p->ctype);
+    m->add_response_header(mr, "Cache-Control", "no-store");
+    m->add_response_header(mr, "X-Content-Type-Options", "nosniff");
+    m->add_response_header(mr, "X-Frame-Options", "SAMEORIGIN");
+    m->add_response_header(mr, "Referrer-Policy", "same-origin");
+    m->add_response_header(mr, "Content-Security-Policy",
                             "default-src 'self'; frame-ancestors 'self'; "
                             "form-action 'self'; base-uri 'none'");
     if (p->location[0])
-        MHD_add_response_header(mr, "Location", p->location);
+        m->add_response_header(mr, "Location", p->location);
     if (p->disposition[0])
-        MHD_add_response_header(mr, "Content-Disposition", p->disposition);
+        m->add_response_header(mr, "Content-Disposition", p->disposition);
     for (int i = 0; i < 2; i++)
         if (p->cookie[i][0])
-            MHD_add_response_header(mr, "Set-Cookie", p->cookie[i]);
-    enum MHD_Result ret = MHD_queue_response(c, (unsigned)p->status, mr);
-    MHD_destroy_response(mr);
+            m->add_response_header(mr, "Set-Cookie", p->cookie[i]);
+    enum MHD_Result ret = m->queue_response(c, (unsigned)p->status, mr);
+    m->destroy_response(mr);
     return ret;
 }
 
@@ -467,7 +468,7 @@ static enum MHD_Result answer_error(conn_state *st, struct MHD_Connection *c,
     vt_resp_init(&p);
     vt_page_error(&p, &st->req, status, msg);
     st->answered = 1;
-    enum MHD_Result ret = answer(c, &p);
+    enum MHD_Result ret = answer(st->k->mhd, c, &p);
     vt_resp_free(&p);
     return ret;
 }
@@ -482,7 +483,7 @@ static enum MHD_Result start_request(vt_desk *k, struct MHD_Connection *c,
     st->method = strdup(method);
     st->path = strdup(url);
     const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        k->mhd->get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     char addr[INET6_ADDRSTRLEN] = "?";
     if (ci && ci->client_addr) {
         const struct sockaddr *sa = ci->client_addr;
@@ -504,28 +505,28 @@ static enum MHD_Result start_request(vt_desk *k, struct MHD_Connection *c,
     /* DNS rebinding: a web page whose own name now points at 127.0.0.1
      * would otherwise get the loopback desk's văn thư session; without a
      * login only the loopback names may reach it */
-    if (!vt_auth_host_ok(k->auth, MHD_lookup_connection_value(
+    if (!vt_auth_host_ok(k->auth, k->mhd->lookup_connection_value(
                                       c, MHD_HEADER_KIND, "Host")))
         return answer_error(st, c, 421, "Địa chỉ không đúng: hãy mở bàn văn "
                                         "thư bằng http://127.0.0.1 hoặc "
                                         "http://localhost.");
-    r->csrf_header = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+    r->csrf_header = k->mhd->lookup_connection_value(c, MHD_HEADER_KIND,
                                                  "X-CSRF-Token");
-    r->cookie_sid = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "vt_sid");
-    const char *accept = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+    r->cookie_sid = k->mhd->lookup_connection_value(c, MHD_COOKIE_KIND, "vt_sid");
+    const char *accept = k->mhd->lookup_connection_value(c, MHD_HEADER_KIND,
                                                      "Accept");
     r->wants_json = accept && strstr(accept, "application/json") != NULL;
     if (strcmp(method, "POST") != 0) {
-        MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, on_query, r);
+        k->mhd->get_connection_values(c, MHD_GET_ARGUMENT_KIND, on_query, r);
         return MHD_YES;
     }
-    const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+    const char *ct = k->mhd->lookup_connection_value(c, MHD_HEADER_KIND,
                                                  "Content-Type");
     int multipart = ct && strncasecmp(ct, "multipart/form-data", 19) == 0;
     int form = ct && strncasecmp(ct, "application/x-www-form-urlencoded",
                                  33) == 0;
     st->limit = multipart ? k->o.max_upload : VT_SERVE_MAX_FORM;
-    const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+    const char *cl = k->mhd->lookup_connection_value(c, MHD_HEADER_KIND,
                                                  "Content-Length");
     if (cl && strtoull(cl, NULL, 10) > st->limit) {
         char msg[160];
@@ -536,7 +537,7 @@ static enum MHD_Result start_request(vt_desk *k, struct MHD_Connection *c,
     if (!multipart && !form)
         return answer_error(st, c, 415, "Kiểu dữ liệu gửi lên không được "
                                         "chấp nhận (chỉ biểu mẫu).");
-    st->pp = MHD_create_post_processor(c, 64 * 1024, on_post_field, st);
+    st->pp = k->mhd->create_post_processor(c, 64 * 1024, on_post_field, st);
     if (!st->pp)
         return answer_error(st, c, 400, "Biểu mẫu gửi lên không đọc được.");
     return MHD_YES;
@@ -562,7 +563,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
         if (st->bytes > st->limit)
             st->too_big = 1;
         else if (!st->answered && !st->bad && st->pp &&
-                 MHD_post_process(st->pp, upload_data, *upload_size) !=
+                 k->mhd->post_process(st->pp, upload_data, *upload_size) !=
                      MHD_YES)
             st->bad = 1;
         *upload_size = 0;
@@ -576,7 +577,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
                                   "byte).", st->limit);
         return answer_error(st, c, 413, msg);
     }
-    if (st->pp && MHD_destroy_post_processor(st->pp) != MHD_YES)
+    if (st->pp && k->mhd->destroy_post_processor(st->pp) != MHD_YES)
         st->bad = 1;
     st->pp = NULL;
     if (st->bad)
@@ -591,7 +592,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
         vt_page_error(&p, &st->req, 500, "Máy chủ hết bộ nhớ.");
     }
     st->answered = 1;
-    enum MHD_Result ret = answer(c, &p);
+    enum MHD_Result ret = answer(k->mhd, c, &p);
     vt_resp_free(&p);
     return ret;
 }
@@ -606,7 +607,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     if (!st)
         return;
     if (st->pp)
-        MHD_destroy_post_processor(st->pp);
+        st->k->mhd->destroy_post_processor(st->pp);
     vt_req_free(&st->req);
     free(st->method);
     free(st->path);
@@ -685,6 +686,7 @@ vt_error vt_serve(const vt_serve_opts *o, const volatile int *stop, FILE *out,
     int v6 = 0;
     char *cert = NULL, *key = NULL;
     struct MHD_Daemon *mhd = NULL;
+    vt_mhd m;
     if (make_addr(o, &ss, &v6) != 0) {
         vt_diags_addf(d, "--listen %s: give a numeric address and port, such "
                          "as 127.0.0.1:8080 or [::1]:8080", o->host);
@@ -694,13 +696,18 @@ vt_error vt_serve(const vt_serve_opts *o, const volatile int *stop, FILE *out,
         vt_diags_addf(d, "--tls-cert and --tls-key go together");
         return VT_ERR_USAGE;
     }
-    if (k.tls && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+    vt_error rc = vt_mhd_load(&m, d);
+    if (rc != VT_OK)
+        return rc;
+    k.mhd = &m;
+    if (k.tls && m.is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
         vt_diags_addf(d, "--tls-cert: this libmicrohttpd was built without "
                          "TLS; run the desk behind a reverse proxy with TLS "
                          "(docs/web.md)");
+        vt_mhd_unload(&m);
         return VT_ERR_USAGE;
     }
-    vt_error rc = check_data_dir(o->data_dir, d);
+    rc = check_data_dir(o->data_dir, d);
     if (rc == VT_OK && k.tls)
         rc = read_pem(o->tls_cert, &cert, d);
     if (rc == VT_OK && k.tls)
@@ -712,6 +719,7 @@ vt_error vt_serve(const vt_serve_opts *o, const volatile int *stop, FILE *out,
     if (rc != VT_OK) {
         free(cert);
         free(key);
+        vt_mhd_unload(&m);
         return rc;
     }
     /* libxml2 sets up its globals once, here, before the threads that
@@ -725,7 +733,7 @@ vt_error vt_serve(const vt_serve_opts *o, const volatile int *stop, FILE *out,
         {MHD_OPTION_HTTPS_MEM_CERT, 0, cert},
         {MHD_OPTION_HTTPS_MEM_KEY, 0, key},
         {MHD_OPTION_END, 0, NULL}};
-    mhd = MHD_start_daemon(
+    mhd = m.start_daemon(
         flags, (uint16_t)o->port, NULL, NULL, on_request, &k,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)o->max_connections,
@@ -741,7 +749,7 @@ vt_error vt_serve(const vt_serve_opts *o, const volatile int *stop, FILE *out,
         rc = VT_ERR_IO;
     } else {
         const union MHD_DaemonInfo *di =
-            MHD_get_daemon_info(mhd, MHD_DAEMON_INFO_BIND_PORT);
+            m.get_daemon_info(mhd, MHD_DAEMON_INFO_BIND_PORT);
         unsigned port = di ? di->port : o->port;
         fprintf(out, "vanthu serve: %s://%s%s%s:%u/ (%s; Ctrl-C dừng)\n",
                 k.tls ? "https" : "http", v6 ? "[" : "", o->host,
@@ -752,12 +760,13 @@ vt_error vt_serve(const vt_serve_opts *o, const volatile int *stop, FILE *out,
         fflush(out);
         while (!*stop)
             sleep_ms(100);
-        MHD_stop_daemon(mhd);
+        m.stop_daemon(mhd);
     }
     vt_jobs_finish(&k);
     pthread_mutex_destroy(&k.lock);
     vt_auth_close(k.auth);
     free(cert);
     free(key);
+    vt_mhd_unload(&m);
     return rc;
 }

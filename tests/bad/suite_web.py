@@ -10,6 +10,7 @@ where there was none.
 import os
 import sqlite3
 import sys
+import subprocess
 import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -166,6 +167,31 @@ def bad(vanthu, tmp, env, reg):
           'removing an account that is not there: exit 2 (got %d)' % r.returncode)
 
 
+def no_library(vanthu, tmp, env):
+    """libmicrohttpd is loaded when the desk starts (src/web/mhd.c): one
+    that cannot be loaded, or a library of that name without its
+    functions, stops `serve` with the reason, before it creates anything."""
+    empty = os.path.join(tmp, 'lib-empty')
+    os.makedirs(empty)
+    open(os.path.join(empty, 'libmicrohttpd.so.12'), 'wb').close()
+    nosym = os.path.join(tmp, 'lib-nosym')
+    os.makedirs(nosym)
+    src = write(os.path.join(nosym, 'n.c'), 'int vt_nothing(void) { return 0; }\n')
+    subprocess.run(['cc', '-shared', '-fPIC', '-o', os.path.join(nosym, 'libmicrohttpd.so.12'), src],
+                   check=True)
+    for label, libdir, pattern in (
+            ('libmicrohttpd that cannot be loaded', empty,
+             r'vanthu serve: cannot load libmicrohttpd, which the desk needs \(.*file too short\); '
+             r'install the package libmicrohttpd12'),
+            ('a libmicrohttpd without its functions', nosym,
+             r'vanthu serve: libmicrohttpd\.so\.12 has no MHD_start_daemon; it is not the '
+             r'libmicrohttpd vanthu was built with')):
+        out = tempfile.mkdtemp(dir=tmp, prefix='case-')
+        r = run_case(vanthu, ['serve', '--data', os.path.join(out, 'data'), '--listen',
+                              '127.0.0.1:0'], dict(env, LD_LIBRARY_PATH=libdir))
+        expect(label, r, 3, pattern, out)
+
+
 def main():
     a = parse_args()
     env = dict(os.environ)
@@ -174,6 +200,7 @@ def main():
         reg = good_paths(a.vanthu, tmp, env)
         terminal(a.vanthu, tmp, env)
         bad(a.vanthu, tmp, env, reg)
+        no_library(a.vanthu, tmp, env)
     print('%d passed, %d failed' % (RESULTS['passed'], RESULTS['failed']))
     return 1 if RESULTS['failed'] else 0
 
