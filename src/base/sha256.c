@@ -200,3 +200,11 @@ void vt_sha256_hex(const void *data, size_t len, char hex[65])
     }
     hex[64] = '\0';
 }
+
+uint64_t vt_hash_str(const char *s)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}

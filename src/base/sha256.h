@@ -28,4 +28,9 @@ void vt_sha256_compress_portable(uint32_t h[8], const unsigned char block[64]);
 /* The lower-case hex digest of data (65 bytes with the NUL). */
 void vt_sha256_hex(const void *data, size_t len, char hex[65]);
 
+/* FNV-1a, 64 bits, of a string: the fast hash behind the sets of names a
+ * batch checks (schools in two clusters, unique file names); not for
+ * anything an attacker could aim at. */
+uint64_t vt_hash_str(const char *s);
+
 #endif

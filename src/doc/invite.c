@@ -391,9 +391,7 @@ typedef struct {
 
 static uint64_t hash_str(const char *s)
 {
-    uint64_t h = 1469598103934665603ull;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    uint64_t h = vt_hash_str(s);
     return h ? h : 1; /* 0 marks an empty slot */
 }
 

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/sha256.h"
 #include "plan/model.h"
 
 void vt_school_list_init(vt_school_list *s)
@@ -145,14 +146,6 @@ typedef struct {
     vt_pos pos;
 } candidate;
 
-static uint64_t hash_name(const char *s)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h ^ (h >> 29);
-}
-
 /* Sift a[i] down the max-heap a[0..n). */
 static void sift_down(uint64_t *a, size_t i, size_t n)
 {
@@ -204,7 +197,7 @@ static uint64_t *sorted_hashes(const vt_plan *pl, size_t n,
     for (size_t i = 0, k = 0; i < pl->nclusters && *rc == VT_OK; i++) {
         *rc = vt_cluster_schools(pl, i, s, d);
         for (size_t j = 0; *rc == VT_OK && j < s->n; j++)
-            h[k++] = hash_name(s->names[j]);
+            h[k++] = vt_hash_str(s->names[j]);
     }
     if (*rc != VT_OK) {
         free(h);
@@ -234,7 +227,7 @@ static vt_error gather(const vt_plan *pl, const uint64_t *h, size_t m,
     for (size_t i = 0, k = 0; i < pl->nclusters && rc == VT_OK; i++) {
         rc = vt_cluster_schools(pl, i, s, d);
         for (size_t j = 0; rc == VT_OK && j < s->n; j++, k++) {
-            uint64_t x = hash_name(s->names[j]);
+            uint64_t x = vt_hash_str(s->names[j]);
             if (!bsearch(&x, h, m, sizeof *h, u64_cmp))
                 continue;
             if (*nout == cap) {
