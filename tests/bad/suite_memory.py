@@ -22,6 +22,7 @@ import csv
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -106,6 +107,11 @@ def messages(vanthu, src, tmp, env, clusters):
     expect('spill into a folder that does not exist', r, 3,
            r"dup\.xml: cannot keep the plan's schools in a temporary file \(\$TMPDIR, or /tmp\): "
            r"No such file or directory", out)
+    for bad in ('x', '-1', ''):
+        r = run_case(vanthu, ['validate', plan, '--spill-schools', bad], env)
+        expect('--spill-schools %r' % bad, r, 2,
+               r'--spill-schools %s: give a whole number of schools \(0: all on disk\)'
+               % re.escape(bad), out)
     # a spill cut short by the file size limit (as a full disk would)
     r = run_case(vanthu, ['validate', plan, '--spill-schools', '0'], env, timeout=600,
                  shell="trap '' XFSZ; ulimit -f 20; exec")
