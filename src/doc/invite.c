@@ -238,7 +238,7 @@ vt_error vt_invite_check(const vt_plan *p, const vt_template *t,
         bad |= check_cluster(p, &p->clusters[i], d);
     int dup = vt_check_schools(p, d);
     if (dup < 0)
-        return VT_ERR_NOMEM;
+        return dup == -1 ? VT_ERR_NOMEM : VT_ERR_IO;
     bad |= dup;
     if (p->number > 0 && (size_t)(INT_MAX - p->number) < p->nclusters) {
         vt_diags_addf(d, "%s:%d:%d: <number> %d leaves no room for %zu "

@@ -201,8 +201,8 @@ const char *vt_authority_prefix(vt_authority a);
  * <invitation>, or a giấy mời with <clusters>. */
 int vt_plan_is_batch(const vt_plan *p);
 /* Report every school listed in two clusters (a copy-paste slip: it would
- * get two letters); 1 if any, 0 if none, -1 out of memory (or the spill
- * could not be read back, with a message in d).  In schools.c. */
+ * get two letters); 1 if any, 0 if none, -1 out of memory, -2 the spill
+ * could not be read back (with a message in d).  In schools.c. */
 int vt_check_schools(const vt_plan *p, vt_diags *d);
 
 /* Lay a table's cells on its grid.  grid gets nrows*ncols entries: the

@@ -2177,7 +2177,9 @@ static vt_error load_src(const char *name, const char *data, int fd,
             !vt_plan_is_batch(plan)) {
             int dup = vt_check_schools(plan, d);
             p.errors += dup > 0;
-            plan->arena.oom |= dup < 0;
+            plan->arena.oom |= dup == -1;
+            if (dup == -2)
+                rc = VT_ERR_IO; /* said in d */
         }
         /* running out of memory outranks the errors it may have caused
          * (a text that could not be copied reads as empty) */

@@ -297,5 +297,5 @@ int vt_check_schools(const vt_plan *pl, vt_diags *d)
         free(c[i].name);
     free(c);
     vt_school_list_free(&s);
-    return rc != VT_OK ? -1 : bad;
+    return rc == VT_ERR_NOMEM ? -1 : rc != VT_OK ? -2 : bad;
 }

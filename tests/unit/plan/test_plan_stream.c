@@ -305,6 +305,11 @@ static void test_spilled_schools(void **state)
     assert_non_null(strstr(b.msgs[before], "p.xml: cannot read back the "
                                            "schools of <cluster name=\"Cụm "
                                            "số 400\">"));
+    /* and the two-clusters check says so, not that memory ran out */
+    before = b.count;
+    assert_int_equal(vt_check_schools(q, &b), -2);
+    assert_true(b.count > before);
+    assert_non_null(strstr(b.msgs[before], "cannot read back the schools"));
     vt_school_list_free(&s);
     vt_school_list_free(&t);
     vt_plan_free(p);
