@@ -101,12 +101,16 @@ def messages(vanthu, src, tmp, env, clusters):
                    r, 1, r'dup\.xml:%d:7: <school> "TH Lai Vu 1-1" is listed twice \(in "Cụm số 1" '
                    r'and "Cụm số %d"\)' % (dup, clusters), out)
     # nowhere to put the schools: refused with the reason, nothing written
-    r = run_case(vanthu, ['invite', plan, '--spill-schools', '0', '-o',
-                          os.path.join(out, 'letters')],
-                 dict(env, TMPDIR=os.path.join(tmp, 'no-such-folder')), timeout=600)
-    expect('spill into a folder that does not exist', r, 3,
-           r"dup\.xml: cannot keep the plan's schools in a temporary file \(\$TMPDIR, or /tmp\): "
-           r"No such file or directory", out)
+    # (not under valgrind, which keeps its own files in $TMPDIR too)
+    if WRAP:
+        print('skip  spill into a folder that does not exist: valgrind needs $TMPDIR itself')
+    else:
+        r = run_case(vanthu, ['invite', plan, '--spill-schools', '0', '-o',
+                              os.path.join(out, 'letters')],
+                     dict(env, TMPDIR=os.path.join(tmp, 'no-such-folder')), timeout=600)
+        expect('spill into a folder that does not exist', r, 3,
+               r"dup\.xml: cannot keep the plan's schools in a temporary file \(\$TMPDIR, or /tmp\): "
+               r"No such file or directory", out)
     for bad in ('x', '-1', ''):
         r = run_case(vanthu, ['validate', plan, '--spill-schools', bad], env)
         expect('--spill-schools %r' % bad, r, 2,
