@@ -82,19 +82,26 @@ static int open_unnamed(const char *path)
     return fd;
 }
 
-static int fill(int fd, const void *data, size_t len, int flags)
+int vt_write_all(int fd, const void *data, size_t len)
 {
     const char *p = data;
     while (len > 0) {
         ssize_t w = write(fd, p, len);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            return errno;
-        }
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return w < 0 ? errno : EIO;
         p += w;
         len -= (size_t)w;
     }
+    return 0;
+}
+
+static int fill(int fd, const void *data, size_t len, int flags)
+{
+    int err = vt_write_all(fd, data, len);
+    if (err)
+        return err;
     if ((flags & VT_WRITE_SYNC) && fsync(fd) != 0)
         return errno;
     return 0;

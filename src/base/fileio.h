@@ -25,6 +25,11 @@ enum { VT_WRITE_NEW = 2 };
 vt_error vt_write_atomic(const char *path, const void *data, size_t len,
                          int flags, vt_diags *d);
 
+/* Write all len bytes of data to fd, whatever write takes at a time (a
+ * signal, a pipe): 0, or the errno of the write that failed (EIO when one
+ * wrote nothing). */
+int vt_write_all(int fd, const void *data, size_t len);
+
 /* "<prefix>-" and twelve random hex digits into out, for temporary
  * files and folders that must not collide; -1 if no randomness. */
 int vt_temp_name(const char *prefix, char *out, size_t size);

@@ -1510,20 +1510,6 @@ static vt_error write_manifests(batch *b, vt_diags *d)
  * clerk's folder still means a complete batch. */
 #define MANIFEST_FLUSH 65536
 
-static int write_all(int fd, const char *s, size_t n)
-{
-    while (n) {
-        ssize_t k = write(fd, s, n);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0)
-            return k < 0 ? errno : EIO;
-        s += k;
-        n -= (size_t)k;
-    }
-    return 0;
-}
-
 /* Write out what the buffers hold (all of it, or only once past
  * MANIFEST_FLUSH). */
 static vt_error manifest_flush(batch *b, int all, vt_diags *d)
@@ -1534,7 +1520,7 @@ static vt_error manifest_flush(batch *b, int all, vt_diags *d)
     for (int k = 0; k < 2; k++) {
         if (!bufs[k]->len || (!all && bufs[k]->len < MANIFEST_FLUSH))
             continue;
-        int err = write_all(b->mf_fd[k], bufs[k]->data, bufs[k]->len);
+        int err = vt_write_all(b->mf_fd[k], bufs[k]->data, bufs[k]->len);
         if (err) {
             vt_diags_addf(d, "%s/%s: cannot write the file: %s", b->dir,
                           MANIFESTS[k], strerror(err));

@@ -35,6 +35,7 @@
 #include <libxml/xmlerror.h>
 
 #include "plan/model.h"
+#include "base/fileio.h"
 #include "base/png.h"
 #include "base/vanthu.h"
 #include "base/vn_text.h"
@@ -1595,23 +1596,9 @@ static void spill_flush(pctx *p, int all)
 {
     if (p->spill_err || (!all && p->spill.len < SPILL_FLUSH) || !p->spill.len)
         return;
-    if (p->spill.oom) {
-        p->spill_err = ENOMEM;
-        return;
-    }
-    const char *b = p->spill.data;
-    size_t n = p->spill.len;
-    while (n) {
-        ssize_t k = write(p->plan->spill_fd, b, n);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0) {
-            p->spill_err = k < 0 ? errno : EIO;
-            return;
-        }
-        b += k;
-        n -= (size_t)k;
-    }
+    p->spill_err = p->spill.oom ? ENOMEM
+                                : vt_write_all(p->plan->spill_fd,
+                                               p->spill.data, p->spill.len);
     vt_buf_reset(&p->spill);
 }
 

@@ -172,14 +172,7 @@ static int write_new(const char *path, const void *data, size_t len)
     free(dir);
     if (fd < 0)
         return errno ? errno : EIO;
-    int err = 0;
-    for (const char *p = data; len > 0 && !err;) {
-        ssize_t w = write(fd, p, len);
-        if (w < 0 && errno != EINTR)
-            err = errno;
-        else if (w > 0)
-            p += w, len -= (size_t)w;
-    }
+    int err = vt_write_all(fd, data, len);
     if (!err && fsync(fd) != 0)
         err = errno;
     snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
