@@ -132,6 +132,9 @@ void vt_school_list_free(vt_school_list *s);
  * VT_ERR_IO (the spill file could not be read back) with a message in d. */
 vt_error vt_cluster_schools(const vt_plan *p, size_t cluster,
                             vt_school_list *s, vt_diags *d);
+/* Append one school (its position, its cleaned name of len bytes) to a
+ * cluster's block of the spill, in the form vt_cluster_schools reads. */
+void vt_school_spill_put(vt_buf *b, vt_pos at, const char *name, size_t len);
 
 typedef struct {
     const char *title;

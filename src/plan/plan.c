@@ -88,7 +88,7 @@ typedef struct {
     int huge;
     vt_diags *warn; /* lint warnings, or NULL when nobody asked */
     /* the schools read so far, and the spill's writes not yet made
-     * (spill_cluster); spill_err is the first write's errno */
+     * (spill_schools); spill_err is the first write's errno */
     size_t schools_read;
     int in_stream;
     vt_buf spill;
@@ -498,13 +498,31 @@ static const char *text_only(pctx *p, xmlNode *n)
     return r;
 }
 
-static const char *text_required(pctx *p, xmlNode *n)
+/* The cleaned text of an element that may hold only text and must hold
+ * some, in clean: its start and *len, or NULL after reporting why not.
+ * raw is scratch space. */
+static const char *required_text(pctx *p, xmlNode *n, vt_buf *raw,
+                                 vt_buf *clean, size_t *len)
 {
-    const char *t = text_only(p, n);
-    if (t && !*t)
+    raw_text(p, n, raw);
+    const char *t = clean_text(p, n, raw->data ? raw->data : "", clean, len);
+    if (t && *len == 0)
         perr(p, n, "<%s> is empty; write its text between the tags",
              el_name(n));
     return t;
+}
+
+static const char *text_required(pctx *p, xmlNode *n)
+{
+    vt_buf raw, clean;
+    vt_buf_init(&raw);
+    vt_buf_init(&clean);
+    size_t len;
+    const char *t = required_text(p, n, &raw, &clean, &len);
+    const char *r = t ? pack_str(p, t, len) : NULL;
+    vt_buf_free(&raw);
+    vt_buf_free(&clean);
+    return r;
 }
 
 static size_t count_children(xmlNode *n, const char *name)
@@ -1602,13 +1620,6 @@ static void spill_flush(pctx *p, int all)
     vt_buf_reset(&p->spill);
 }
 
-static void put_u32(vt_buf *b, uint32_t v)
-{
-    char le[4] = {(char)(v & 0xff), (char)(v >> 8 & 0xff),
-                  (char)(v >> 16 & 0xff), (char)(v >> 24)};
-    vt_buf_put(b, le, 4);
-}
-
 /* Read a cluster's <school>s into the spill instead of the model: each is
  * checked as in the model, and cl keeps only where its block is. */
 static void spill_schools(pctx *p, xmlNode *n, vt_cluster *cl)
@@ -1632,18 +1643,11 @@ static void spill_schools(pctx *p, xmlNode *n, vt_cluster *cl)
         check_attrs(p, c, NULL);
         vt_buf_reset(&raw);
         vt_buf_reset(&clean);
-        raw_text(p, c, &raw);
         size_t len = 0;
-        const char *t = clean_text(p, c, raw.data ? raw.data : "", &clean,
-                                   &len);
-        if (t && len == 0)
-            perr(p, c, "<school> is empty; write its text between the tags");
-        int line, col;
-        node_pos(p, c, &line, &col);
-        put_u32(&p->spill, (uint32_t)line);
-        put_u32(&p->spill, (uint32_t)col);
-        vt_buf_put(&p->spill, t ? t : "", t ? len : 0);
-        vt_buf_putc(&p->spill, '\0');
+        const char *t = required_text(p, c, &raw, &clean, &len);
+        vt_pos at;
+        node_pos(p, c, &at.line, &at.col);
+        vt_school_spill_put(&p->spill, at, t ? t : "", t ? len : 0);
         cl->nschools++;
     }
     vt_buf_free(&raw);

@@ -35,6 +35,21 @@ void vt_school_list_free(vt_school_list *s)
     vt_school_list_init(s);
 }
 
+static void put_u32(vt_buf *b, uint32_t v)
+{
+    char le[4] = {(char)(v & 0xff), (char)(v >> 8 & 0xff),
+                  (char)(v >> 16 & 0xff), (char)(v >> 24)};
+    vt_buf_put(b, le, 4);
+}
+
+void vt_school_spill_put(vt_buf *b, vt_pos at, const char *name, size_t len)
+{
+    put_u32(b, (uint32_t)at.line);
+    put_u32(b, (uint32_t)at.col);
+    vt_buf_put(b, name, len);
+    vt_buf_putc(b, '\0');
+}
+
 static uint32_t get_u32(const unsigned char *b)
 {
     return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |

@@ -76,7 +76,8 @@ static const char *const SAME_SLUGS_CLUSTER[] = {"a.docx", "a-2.docx",
 
 /* The plan of HEAD, clusters and TAIL; without HEAD's <number> unless
  * numbered. */
-static vt_plan *load_plan(const char *clusters, int numbered, vt_diags *d)
+static vt_plan *load_plan_lim(const char *clusters, int numbered,
+                              const vt_limits *lim, vt_diags *d)
 {
     static const char NUMBER[] = "  <number>12</number>\n";
     const char *num = strstr(HEAD, NUMBER);
@@ -89,9 +90,14 @@ static vt_plan *load_plan(const char *clusters, int numbered, vt_diags *d)
                       num + strlen(NUMBER));
     vt_buf_printf(&b, "%s%s", clusters, TAIL);
     vt_plan *p = NULL;
-    vt_plan_load_mem("batch.xml", b.data, b.len, NULL, &p, d);
+    vt_plan_load_mem("batch.xml", b.data, b.len, lim, &p, d);
     vt_buf_free(&b);
     return p;
+}
+
+static vt_plan *load_plan(const char *clusters, int numbered, vt_diags *d)
+{
+    return load_plan_lim(clusters, numbered, NULL, d);
 }
 
 static vt_plan *load(const char *clusters, vt_diags *d)
@@ -440,40 +446,6 @@ static void test_suffixed_names_whatever_jobs(void **state)
     vt_diags_free(&d);
 }
 
-/* Move every cluster's schools out of the model into a temporary file, as
- * the plan reader does for a big plan (schools.c's block format: line and
- * column as 4 bytes little-endian each, then the name and a NUL), so that
- * the batch can only see them through vt_cluster_schools. */
-static void spill_schools(vt_plan *p)
-{
-    FILE *fp = tmpfile();
-    assert_non_null(fp);
-    unsigned long long off = 0;
-    for (size_t i = 0; i < p->nclusters; i++) {
-        vt_cluster *c = &p->clusters[i];
-        c->spill_off = off;
-        for (size_t s = 0; s < c->nschools; s++) {
-            unsigned char pos[8];
-            for (int k = 0; k < 4; k++) {
-                pos[k] = (unsigned char)(c->school_pos[s].line >> 8 * k);
-                pos[4 + k] = (unsigned char)(c->school_pos[s].col >> 8 * k);
-            }
-            assert_int_equal(fwrite(pos, 1, 8, fp), 8);
-            size_t len = strlen(c->schools[s]) + 1;
-            assert_int_equal(fwrite(c->schools[s], 1, len, fp), len);
-            off += 8 + len;
-        }
-        c->spill_len = (size_t)(off - c->spill_off);
-        c->schools = NULL;
-        c->school_pos = NULL;
-    }
-    assert_int_equal(fflush(fp), 0);
-    p->spill_fd = dup(fileno(fp));
-    assert_true(p->spill_fd >= 0);
-    p->spilled = 1;
-    fclose(fp);
-}
-
 /* A plan whose schools are on disk gives the same batch, byte for byte,
  * as the same plan with its schools in memory: names, letters, manifests,
  * on one thread and on four. */
@@ -482,9 +454,15 @@ static void test_spilled_schools_same_batch(void **state)
     (void)state;
     fixture f;
     fx_open(&f, SAME_SLUGS);
-    vt_plan *spilled = load(SAME_SLUGS, &f.d);
+    /* every school to the temporary file, as the reader does past
+     * --spill-schools for a province's plan */
+    vt_limits lim = vt_limits_default();
+    lim.spill_schools = 0;
+    vt_plan *spilled = load_plan_lim(SAME_SLUGS, 1, &lim, &f.d);
     assert_non_null(spilled);
-    spill_schools(spilled);
+    assert_true(spilled->spilled);
+    for (size_t i = 0; i < spilled->nclusters; i++)
+        assert_null(spilled->clusters[i].schools);
     for (int per = 0; per < 2; per++) {
         vt_invite_per how = per ? VT_PER_SCHOOL : VT_PER_CLUSTER;
         vt_invite_result r;
