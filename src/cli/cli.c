@@ -393,16 +393,16 @@ static int parse_opts(int argc, char **argv, opts *o, int groups)
         case OPT_MAX_PARTS: dst = &o->lim.max_parts; break;
         case OPT_MAX_ELEMENTS: dst = &o->lim.max_elements; break;
         case OPT_SPILL:
-            /* 0 is meaningful here: every cluster's schools on disk */
-            if (strcmp(optarg, "0") != 0 &&
-                parse_size(optarg, &o->lim.spill_schools) != 0) {
+            /* 0 is meaningful here (every cluster's schools on disk),
+             * which parse_size refuses */
+            if (strcmp(optarg, "0") == 0) {
+                o->lim.spill_schools = 0;
+            } else if (parse_size(optarg, &o->lim.spill_schools) != 0) {
                 fprintf(stderr, "vanthu %s: --spill-schools %s: give a "
                                 "whole number of schools (0: all on disk)\n",
                         argv[0], optarg);
                 return -1;
             }
-            if (strcmp(optarg, "0") == 0)
-                o->lim.spill_schools = 0;
             break;
         default:
             fprintf(stderr, "vanthu %s: unknown option or missing value: %s\n",
